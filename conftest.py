@@ -1,0 +1,104 @@
+"""Fixtures shared by every test: an API client, founders with companies, staff of each role."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+
+class Api:
+    """A JSON client for /api/v1 with an optional bearer token."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.client = Client()
+        self.token = token
+
+    def _headers(self, headers: dict | None) -> dict:
+        out = dict(headers or {})
+        if self.token:
+            out.setdefault("Authorization", f"Bearer {self.token}")
+        return out
+
+    def call(
+        self, method: str, path: str, body=None, headers: dict | None = None, raw: bytes | str | None = None
+    ):
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        kwargs = {"content_type": "application/json"} if data is not None else {}
+        if data is not None:
+            kwargs["data"] = data
+        return getattr(self.client, method)(url, headers=self._headers(headers), **kwargs)
+
+    def get(self, path, **kw):
+        return self.call("get", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.call("post", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.call("put", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("delete", path, **kw)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_side_channels(settings):
+    """SMS into a list, rate-limit cache empty, for every test."""
+    from django.core.cache import cache
+
+    from beiyang.accounts import sms
+
+    settings.SMS_BACKEND = "beiyang.accounts.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+    cache.clear()
+    yield
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def api() -> Api:
+    return Api()
+
+
+def token_for(user) -> str:
+    from beiyang.accounts.actions import do_issue_token
+
+    return do_issue_token(user, "test")[1]
+
+
+@pytest.fixture
+def make_founder(db) -> Callable:
+    """A founder (and optionally their company) with an API client signed in as them."""
+    from beiyang.accounts.tests.factories import UserFactory
+    from beiyang.companies.tests.factories import CompanyFactory, MembershipFactory
+
+    def make(with_company: bool = True, **company_fields):
+        user = UserFactory()
+        company = None
+        if with_company:
+            company = CompanyFactory(**company_fields)
+            MembershipFactory(user=user, company=company)
+        return user, company, Api(token_for(user))
+
+    return make
+
+
+@pytest.fixture
+def founder(make_founder):
+    return make_founder()
+
+
+@pytest.fixture
+def make_staff(db) -> Callable:
+    from beiyang.accounts.actions import do_create_staff
+    from beiyang.accounts.tests.factories import next_phone
+
+    def make(role: str):
+        user = do_create_staff(phone=next_phone(), password="Str0ng-pass-1", role=role, name=role)
+        return user, Api(token_for(user))
+
+    return make

@@ -1,0 +1,417 @@
+"""Account actions: sign-up, login (password or SMS code), tokens, staff, providers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from beiyang.accounts.models import ApiToken, Provider, ProviderApiKey, SmsCode, User
+from beiyang.accounts.roles import ROLE_NAMES
+from beiyang.accounts.sms import send_sms
+from beiyang.accounts.tokens import code_digest, digest, new_secret
+from beiyang.core.audit import log_action, snapshot
+from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
+from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
+
+PROFILE_FIELDS = ["name", "email", "birth_date", "resident_id"]
+VOUCHER_KINDS = ("compute", "model", "corpus")
+
+
+def _check_password_strength(password: str, user: User | None = None) -> None:
+    if not isinstance(password, str) or not password:
+        raise InvalidInput("请设置密码", "A password is required", field="password", code="invalid_password")
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "密码太弱:至少8位,且不能是纯数字或常见密码",
+            "Password too weak: " + " ".join(exc.messages),
+            field="password",
+            code="weak_password",
+        ) from None
+
+
+def _identity_fields(birth_date: dt.date | None, resident_id: str | None) -> dict[str, Any]:
+    """Birth date from the resident ID when given; both given must agree."""
+    fields: dict[str, Any] = {}
+    if resident_id:
+        rid = parse_resident_id(resident_id)
+        born = birth_date_from_resident_id(rid)
+        if birth_date and birth_date != born:
+            raise InvalidInput(
+                "出生日期与身份证号不一致",
+                "The birth date does not match the resident ID",
+                field="birth_date",
+                code="birth_date_mismatch",
+            )
+        fields["resident_id"] = rid
+        fields["birth_date"] = born
+    elif birth_date:
+        today = timezone.localdate()
+        if birth_date > today or birth_date.year < 1900:
+            raise InvalidInput(
+                "出生日期不合理",
+                "The birth date is impossible",
+                field="birth_date",
+                code="invalid_birth_date",
+            )
+        fields["birth_date"] = birth_date
+    return fields
+
+
+@transaction.atomic(durable=True)
+def do_signup(
+    *,
+    phone: str,
+    password: str,
+    name: str = "",
+    email: str = "",
+    birth_date: dt.date | None = None,
+    resident_id: str | None = None,
+) -> User:
+    phone = parse_phone(phone)
+    name = (name or "").strip()
+    if len(name) > 80:
+        raise InvalidInput("姓名过长", "The name is too long", field="name")
+    identity = _identity_fields(birth_date, resident_id)
+    _check_password_strength(password)
+    if User.objects.filter(phone=phone).exists():
+        raise Conflict(
+            "该手机号已注册,请直接登录",
+            "This phone number is already registered; log in instead",
+            field="phone",
+            code="phone_taken",
+        )
+    if identity.get("resident_id") and User.objects.filter(resident_id=identity["resident_id"]).exists():
+        raise Conflict(
+            "该身份证号已被其他账户使用",
+            "This resident ID belongs to another account",
+            field="resident_id",
+            code="resident_id_taken",
+        )
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(phone, password, name=name, email=email or "", **identity)
+    except IntegrityError:
+        raise Conflict(
+            "该手机号已注册,请直接登录",
+            "This phone number is already registered; log in instead",
+            field="phone",
+            code="phone_taken",
+        ) from None
+    log_action("accounts.user.signed_up", actor=user, obj=user, after=snapshot(user, ["phone", "name"]))
+    return user
+
+
+def _login_failed(user: User) -> None:
+    # Runs in autocommit on purpose: the failure count must survive the error we raise next.
+    User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+    user.refresh_from_db(fields=["failed_logins"])
+    if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
+        until = timezone.now() + dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+        User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
+        log_action("accounts.user.locked", obj=user, actor_label="system", until=until)
+
+
+def _ensure_not_locked(user: User) -> None:
+    if user.locked_until and user.locked_until > timezone.now():
+        minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)
+        raise RateLimited(
+            f"登录失败次数过多,账户已锁定,请{minutes}分钟后再试",
+            f"Too many failed logins; the account is locked for {minutes} more minutes",
+            field="phone",
+            code="account_locked",
+        )
+
+
+_BAD_LOGIN = ("手机号或密码不正确", "Wrong phone number or password")
+
+
+def check_password_login(phone: str, password: str) -> User:
+    try:
+        phone = parse_phone(phone)
+    except InvalidInput:
+        raise
+    user = User.objects.filter(phone=phone).first()
+    if user is None or not user.is_active:
+        # Hash anyway so that timing does not reveal which numbers are registered.
+        User().set_password(password or "x")
+        raise AuthenticationRequired(*_BAD_LOGIN, field="password", code="bad_credentials")
+    _ensure_not_locked(user)
+    if not user.check_password(password or ""):
+        _login_failed(user)
+        raise AuthenticationRequired(*_BAD_LOGIN, field="password", code="bad_credentials")
+    _login_succeeded(user, "password")
+    return user
+
+
+def _login_succeeded(user: User, method: str) -> None:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None, last_login=timezone.now())
+        log_action("accounts.user.logged_in", actor=user, obj=user, method=method)
+
+
+def do_request_sms_code(phone: str, purpose: str = "login") -> SmsCode:
+    """Send a six-digit code. At most one per ``SMS_CODE_RESEND_SECONDS`` and
+    ``SMS_CODE_DAILY_LIMIT`` a day per number."""
+    phone = parse_phone(phone)
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        recent = SmsCode.objects.filter(phone=phone, created_at__gte=now - dt.timedelta(days=1))
+        last = recent.order_by("-created_at").first()
+        if last and (now - last.created_at).total_seconds() < settings.SMS_CODE_RESEND_SECONDS:
+            wait = settings.SMS_CODE_RESEND_SECONDS - int((now - last.created_at).total_seconds())
+            raise RateLimited(
+                f"验证码发送过于频繁,请{wait}秒后再试",
+                f"Too many codes; try again in {wait} s",
+                field="phone",
+                code="sms_too_frequent",
+            )
+        if recent.count() >= settings.SMS_CODE_DAILY_LIMIT:
+            raise RateLimited(
+                "今日验证码次数已用完,请明天再试",
+                "Daily code limit reached; try tomorrow",
+                field="phone",
+                code="sms_daily_limit",
+            )
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        sms = SmsCode.objects.create(
+            phone=phone,
+            purpose=purpose,
+            code_hash=code_digest(phone, code),
+            expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+        )
+        log_action("accounts.sms_code.sent", obj=sms, actor_label=phone, purpose=purpose)
+        minutes = settings.SMS_CODE_TTL_SECONDS // 60
+        text = f"【北杨小镇】您的验证码是{code},{minutes}分钟内有效。如非本人操作请忽略。"
+        transaction.on_commit(lambda: send_sms(phone, text))
+    return sms
+
+
+_BAD_CODE = ("验证码不正确或已过期", "The code is wrong or has expired")
+
+
+def check_sms_login(phone: str, code: str) -> User:
+    phone = parse_phone(phone)
+    if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
+        raise InvalidInput("验证码应为6位数字", "The code has six digits", field="code", code="invalid_code")
+    code = code.strip()
+    now = timezone.now()
+    sms = (
+        SmsCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if sms is None or sms.attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
+        raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
+    if not secrets.compare_digest(sms.code_hash, code_digest(phone, code)):
+        SmsCode.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1)
+        raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
+    # Single use even under a double submit: only one UPDATE can flip used_at.
+    if not SmsCode.objects.filter(pk=sms.pk, used_at__isnull=True).update(used_at=now):
+        raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is None:
+        raise NotFound(
+            "该手机号尚未注册,请先注册",
+            "This number is not registered; sign up first",
+            field="phone",
+            code="phone_not_registered",
+        )
+    _ensure_not_locked(user)
+    _login_succeeded(user, "sms")
+    return user
+
+
+@transaction.atomic(durable=True)
+def do_issue_token(user: User, name: str = "api") -> tuple[ApiToken, str]:
+    raw, prefix, key_hash = new_secret("byt")
+    token = ApiToken.objects.create(user=user, name=(name or "api")[:80], prefix=prefix, key_hash=key_hash)
+    log_action("accounts.token.issued", actor=user, obj=token, name=token.name)
+    return token, raw
+
+
+@transaction.atomic(durable=True)
+def do_revoke_token(user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
+    if token is None:
+        raise NotFound("令牌不存在", "No such token", field="token_id")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        log_action("accounts.token.revoked", actor=user, obj=token)
+    return token
+
+
+def authenticate_token(raw: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user").filter(key_hash=digest(raw), revoked_at__isnull=True).first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+        # Coarse on purpose: a write per request would serialise every API call on SQLite.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic(durable=True)
+def do_update_profile(
+    user: User,
+    *,
+    actor: User,
+    name: str | None = None,
+    email: str | None = None,
+    birth_date: dt.date | None = None,
+    resident_id: str | None = None,
+) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user, PROFILE_FIELDS)
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 80:
+            raise InvalidInput("姓名不能为空且不超过80字", "Name must be 1-80 characters", field="name")
+        user.name = name
+    if email is not None:
+        user.email = email
+    if resident_id is not None or birth_date is not None:
+        identity = _identity_fields(birth_date, resident_id or None)
+        if (
+            identity.get("resident_id")
+            and User.objects.filter(resident_id=identity["resident_id"]).exclude(pk=user.pk).exists()
+        ):
+            raise Conflict(
+                "该身份证号已被其他账户使用",
+                "This resident ID belongs to another account",
+                field="resident_id",
+                code="resident_id_taken",
+            )
+        for key, value in identity.items():
+            setattr(user, key, value)
+    user.save()
+    log_action(
+        "accounts.user.profile_updated",
+        actor=actor,
+        obj=user,
+        before=before,
+        after=snapshot(user, PROFILE_FIELDS),
+    )
+    return user
+
+
+@transaction.atomic(durable=True)
+def do_create_staff(
+    *, phone: str, password: str, role: str, name: str = "", actor: User | None = None
+) -> User:
+    phone = parse_phone(phone)
+    if role not in ROLE_NAMES:
+        raise InvalidInput(
+            f"未知角色,可选:{', '.join(ROLE_NAMES)}",
+            f"Unknown role; one of {', '.join(ROLE_NAMES)}",
+            field="role",
+            code="invalid_role",
+        )
+    _check_password_strength(password)
+    user = User.objects.filter(phone=phone).first()
+    created = user is None
+    if created:
+        user = User.objects.create_user(phone, password, name=name or role)
+    else:
+        user.set_password(password)
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    log_action(
+        "accounts.staff.created" if created else "accounts.staff.role_added", actor=actor, obj=user, role=role
+    )
+    return user
+
+
+def _parse_kinds(kinds: list[str] | str) -> list[str]:
+    if isinstance(kinds, str):
+        kinds = [k.strip() for k in kinds.split(",") if k.strip()]
+    bad = [k for k in kinds if k not in VOUCHER_KINDS]
+    if not kinds or bad:
+        raise InvalidInput(
+            "券种须为 compute、model、corpus 之一",
+            "Kinds must be compute, model or corpus",
+            field="kinds",
+            code="invalid_kinds",
+        )
+    return sorted(set(kinds))
+
+
+@transaction.atomic(durable=True)
+def do_create_provider(
+    *,
+    name: str,
+    kinds: list[str] | str,
+    credit_code: str = "",
+    related_credit_codes: list[str] | None = None,
+    actor: User | None = None,
+) -> tuple[Provider, str]:
+    from beiyang.core.identifiers import parse_credit_code
+
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("请填写服务商名称", "A provider name is required", field="name")
+    if Provider.objects.filter(name=name).exists():
+        raise Conflict(
+            "同名服务商已存在", "A provider with this name exists", field="name", code="provider_exists"
+        )
+    provider = Provider.objects.create(
+        name=name,
+        kinds=_parse_kinds(kinds),
+        credit_code=parse_credit_code(credit_code) if credit_code else "",
+        related_credit_codes=[
+            parse_credit_code(c, "related_credit_codes") for c in (related_credit_codes or [])
+        ],
+    )
+    raw = _issue_provider_key(provider)
+    log_action(
+        "accounts.provider.created", actor=actor, obj=provider, after=snapshot(provider, ["name", "kinds"])
+    )
+    return provider, raw
+
+
+def _issue_provider_key(provider: Provider) -> str:
+    raw, prefix, key_hash = new_secret("byp")
+    ProviderApiKey.objects.create(provider=provider, prefix=prefix, key_hash=key_hash)
+    return raw
+
+
+@transaction.atomic(durable=True)
+def do_rotate_provider_key(provider: Provider, *, actor: User | None = None) -> str:
+    now = timezone.now()
+    ProviderApiKey.objects.filter(provider=provider, revoked_at__isnull=True).update(revoked_at=now)
+    raw = _issue_provider_key(provider)
+    log_action("accounts.provider.key_rotated", actor=actor, obj=provider)
+    return raw
+
+
+@transaction.atomic(durable=True)
+def do_revoke_provider_keys(provider: Provider, *, actor: User | None = None) -> int:
+    count = ProviderApiKey.objects.filter(provider=provider, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    log_action("accounts.provider.keys_revoked", actor=actor, obj=provider, count=count)
+    return count
+
+
+def authenticate_provider_key(raw: str) -> Provider | None:
+    key = (
+        ProviderApiKey.objects.select_related("provider")
+        .filter(key_hash=digest(raw), revoked_at__isnull=True, provider__is_active=True)
+        .first()
+    )
+    return key.provider if key else None

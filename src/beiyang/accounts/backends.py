@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.contrib.auth.backends import ModelBackend
+
+from beiyang.accounts.models import User
+
+
+class PhonePasswordBackend(ModelBackend):
+    """Password login for the Django admin. Portal and API logins go through
+    ``actions.check_password_login``, which also counts failures and locks."""
+
+    def authenticate(self, request, username=None, password=None, phone=None, **kwargs):
+        from beiyang.accounts.actions import check_password_login
+        from beiyang.core.errors import DomainError
+
+        try:
+            return check_password_login(phone or username or "", password or "")
+        except DomainError:
+            return None
+
+    def get_user(self, user_id):
+        try:
+            return User.objects.get(pk=user_id, is_active=True)
+        except User.DoesNotExist:
+            return None

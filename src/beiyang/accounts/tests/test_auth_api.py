@@ -1,0 +1,211 @@
+import datetime as dt
+import re
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from beiyang.accounts import sms
+from beiyang.accounts.models import ApiToken, SmsCode, User
+from beiyang.core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {"phone": "13812345678", "password": "Str0ng-pass-1", "name": "林小北"}
+
+
+def test_signup_returns_a_token_that_works(api):
+    resp = api.post("auth/signup", SIGNUP)
+    assert resp.status_code == 201, resp.json()
+    body = resp.json()
+    api.token = body["token"]
+    me = api.get("me").json()
+    assert me["id"] == body["user_id"] and me["phone"] == "13812345678" and me["name"] == "林小北"
+    assert AuditEntry.objects.filter(action_type="accounts.user.signed_up").count() == 1
+    # Only a digest of the token is stored.
+    assert not ApiToken.objects.filter(key_hash=body["token"]).exists()
+
+
+def test_signup_with_resident_id_fills_the_birth_date(api):
+    resp = api.post("auth/signup", {**SIGNUP, "resident_id": "11010519491231002X"})
+    assert resp.status_code == 201
+    assert User.objects.get().birth_date == dt.date(1949, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({**SIGNUP, "phone": "1234"}, "phone", "invalid_phone"),
+        ({**SIGNUP, "resident_id": "110105194912310021"}, "resident_id", "invalid_resident_id"),
+        ({**SIGNUP, "password": "12345678"}, "password", "weak_password"),
+        ({**SIGNUP, "birth_date": "2999-01-01"}, "birth_date", "invalid_birth_date"),
+        ({**SIGNUP, "birth_date": "1990-02-30"}, "birth_date", "validation_error"),
+        (
+            {**SIGNUP, "resident_id": "11010519491231002X", "birth_date": "1950-01-01"},
+            "birth_date",
+            "birth_date_mismatch",
+        ),
+        ({**SIGNUP, "nickname": "x"}, "nickname", "validation_error"),
+        ({"password": "Str0ng-pass-1"}, "phone", "validation_error"),
+    ],
+)
+def test_bad_signups_name_the_field_and_write_nothing(api, body, field, code):
+    resp = api.post("auth/signup", body)
+    assert 400 <= resp.status_code < 500
+    err = resp.json()
+    assert err["field"] == field and err["code"] == code
+    assert err["message"] and err["message_en"]
+    assert User.objects.count() == 0
+
+
+def test_duplicate_phone_is_a_conflict(api):
+    assert api.post("auth/signup", SIGNUP).status_code == 201
+    resp = api.post("auth/signup", {**SIGNUP, "phone": "+86 138-1234-5678"})
+    assert resp.status_code == 409 and resp.json()["field"] == "phone"
+    assert User.objects.count() == 1
+
+
+def test_non_json_and_oversized_bodies(api, settings):
+    resp = api.post("auth/signup", raw="{not json")
+    assert resp.status_code == 400 and resp.json()["code"] == "malformed_body"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    resp = api.post("auth/signup", {**SIGNUP, "name": "x" * 5000})
+    assert resp.status_code == 413 and resp.json()["code"] == "payload_too_large"
+    assert User.objects.count() == 0
+
+
+def test_password_login_and_wrong_password(api):
+    api.post("auth/signup", SIGNUP)
+    ok = api.post("auth/token", {"phone": "13812345678", "password": "Str0ng-pass-1"})
+    assert ok.status_code == 200 and ok.json()["token"].startswith("byt_")
+    bad = api.post("auth/token", {"phone": "13812345678", "password": "nope-nope-1"})
+    assert bad.status_code == 401 and bad.json()["code"] == "bad_credentials"
+    unknown = api.post("auth/token", {"phone": "13900000009", "password": "whatever-1"})
+    assert unknown.status_code == 401 and unknown.json()["code"] == "bad_credentials"
+
+
+@override_settings(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_SECONDS=600)
+def test_repeated_failures_lock_the_account(api):
+    api.post("auth/signup", SIGNUP)
+    for _ in range(3):
+        assert (
+            api.post("auth/token", {"phone": SIGNUP["phone"], "password": "wrong-pass-1"}).status_code == 401
+        )
+    locked = api.post("auth/token", {"phone": SIGNUP["phone"], "password": SIGNUP["password"]})
+    assert locked.status_code == 429 and locked.json()["code"] == "account_locked"
+    User.objects.update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    assert (
+        api.post("auth/token", {"phone": SIGNUP["phone"], "password": SIGNUP["password"]}).status_code == 200
+    )
+
+
+def _last_code() -> str:
+    return re.search(r"验证码是(\d{6})", sms.outbox[-1]["text"]).group(1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sms_login_is_single_use(api):
+    api.post("auth/signup", SIGNUP)
+    assert api.post("auth/sms-code", {"phone": SIGNUP["phone"]}).status_code == 202
+    assert sms.outbox[-1]["phone"] == SIGNUP["phone"]
+    code = _last_code()
+    assert SmsCode.objects.get().code_hash != code  # stored hashed
+    first = api.post("auth/sms-token", {"phone": SIGNUP["phone"], "code": code})
+    assert first.status_code == 200
+    again = api.post("auth/sms-token", {"phone": SIGNUP["phone"], "code": code})
+    assert again.status_code == 401 and again.json()["code"] == "bad_code"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_expired_sms_code(api):
+    api.post("auth/signup", SIGNUP)
+    api.post("auth/sms-code", {"phone": SIGNUP["phone"]})
+    SmsCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    resp = api.post("auth/sms-token", {"phone": SIGNUP["phone"], "code": _last_code()})
+    assert resp.status_code == 401 and resp.json()["field"] == "code"
+
+
+@override_settings(SMS_CODE_MAX_ATTEMPTS=2)
+@pytest.mark.django_db(transaction=True)
+def test_guessing_burns_the_code(api):
+    api.post("auth/signup", SIGNUP)
+    api.post("auth/sms-code", {"phone": SIGNUP["phone"]})
+    code = _last_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(2):
+        assert api.post("auth/sms-token", {"phone": SIGNUP["phone"], "code": wrong}).status_code == 401
+    assert api.post("auth/sms-token", {"phone": SIGNUP["phone"], "code": code}).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sms_codes_are_rate_limited(api, settings):
+    assert api.post("auth/sms-code", {"phone": "13812345678"}).status_code == 202
+    resp = api.post("auth/sms-code", {"phone": "13812345678"})
+    assert resp.status_code == 429 and resp.json()["code"] == "sms_too_frequent"
+    settings.SMS_CODE_RESEND_SECONDS = 0
+    settings.SMS_CODE_DAILY_LIMIT = 2
+    assert api.post("auth/sms-code", {"phone": "13812345678"}).status_code == 202
+    assert api.post("auth/sms-code", {"phone": "13812345678"}).json()["code"] == "sms_daily_limit"
+    assert len(sms.outbox) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sms_login_for_an_unregistered_number(api):
+    api.post("auth/sms-code", {"phone": "13812345678"})
+    resp = api.post("auth/sms-token", {"phone": "13812345678", "code": _last_code()})
+    assert resp.status_code == 404 and resp.json()["code"] == "phone_not_registered"
+
+
+def test_revoked_tokens_stop_working(api):
+    api.token = api.post("auth/signup", SIGNUP).json()["token"]
+    token_id = api.get("me/tokens").json()[0]["id"]
+    assert api.delete(f"me/tokens/{token_id}").status_code == 200
+    assert api.get("me").status_code == 401
+
+
+def test_profile_update_and_audit(founder):
+    _user, _company, client = founder
+    resp = client.put("me", {"name": "新名字", "email": "a@b.cn"})
+    assert resp.status_code == 200 and resp.json()["name"] == "新名字"
+    entry = AuditEntry.objects.get(action_type="accounts.user.profile_updated")
+    assert entry.before["name"] != "新名字" and entry.after["name"] == "新名字"
+    assert client.put("me", {"email": "not-an-email"}).json()["field"] == "email"
+
+
+def test_argon2_is_the_production_hasher():
+    from django.conf import settings
+
+    production = [h for h in settings.PASSWORD_HASHERS if "MD5" not in h]
+    assert production[0].endswith("Argon2PasswordHasher")
+
+
+def test_http_sms_gateway_backend(settings):
+    """The HTTP backend posts JSON to the configured gateway and reports failures."""
+    import http.server
+    import json
+    import threading
+
+    received = []
+
+    class Gateway(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            status = 200 if received[-1]["phone"] != "13800000000" else 500
+            self.send_response(status)
+            self.end_headers()
+            self.wfile.write(b'{"id": "m-1"}')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/send"
+        backend = sms.HttpSmsBackend()
+        assert backend.send("13812345678", "hi") == "m-1"
+        assert received == [{"phone": "13812345678", "text": "hi"}]
+        with pytest.raises(sms.SmsDeliveryError):
+            backend.send("13800000000", "fail")
+    finally:
+        server.shutdown()

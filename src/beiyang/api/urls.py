@@ -1,0 +1,30 @@
+"""The NinjaAPI: mounts every app's router under /api/v1/."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from beiyang.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Beiyang 北杨 API",
+    version="1",
+    description="北杨人工智能创新小镇创业者服务平台 API · Founder services of the Beiyang AI Innovation Town",
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+
+def _mount() -> None:
+    from beiyang.accounts.api import router as accounts_router
+    from beiyang.companies.api import router as companies_router
+    from beiyang.notifications.api import router as notifications_router
+    from beiyang.policies.api import router as policies_router
+
+    api.add_router("", accounts_router)
+    api.add_router("", companies_router)
+    api.add_router("", notifications_router)
+    api.add_router("", policies_router)
+
+
+_mount()

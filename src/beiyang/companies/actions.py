@@ -1,0 +1,193 @@
+"""Company actions: a founder creates or edits their own company; staff edit any."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from beiyang.accounts.models import User
+from beiyang.accounts.roles import has_role
+from beiyang.companies.models import Company, Membership
+from beiyang.companies.vocab import MEMBER_ROLES, PROGRAMMES, SECTORS, parse_stage, parse_tags
+from beiyang.core.audit import log_action, snapshot
+from beiyang.core.errors import Conflict, InvalidInput, NotFound
+from beiyang.core.identifiers import parse_credit_code, parse_district
+
+COMPANY_FIELDS = [
+    "credit_code",
+    "name",
+    "district",
+    "address",
+    "founded_on",
+    "stage",
+    "sectors",
+    "headcount",
+    "programmes",
+    "in_town",
+]
+
+
+def clean_company_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalise the company fields present in ``data``."""
+    out: dict[str, Any] = {}
+    if "name" in data:
+        name = (data["name"] or "").strip()
+        if not name or len(name) > 160:
+            raise InvalidInput(
+                "企业名称不能为空且不超过160字", "Company name must be 1-160 characters", field="name"
+            )
+        out["name"] = name
+    if "credit_code" in data:
+        out["credit_code"] = parse_credit_code(data["credit_code"])
+    if "district" in data:
+        out["district"] = parse_district(data["district"])
+    if "address" in data:
+        address = (data["address"] or "").strip()
+        if len(address) > 255:
+            raise InvalidInput("地址过长", "The address is too long", field="address")
+        out["address"] = address
+    if "founded_on" in data:
+        founded = data["founded_on"]
+        if founded is not None:
+            if not isinstance(founded, dt.date):
+                raise InvalidInput(
+                    "成立日期格式应为YYYY-MM-DD", "founded_on must be YYYY-MM-DD", field="founded_on"
+                )
+            if founded > timezone.localdate() or founded.year < 1949:
+                raise InvalidInput(
+                    "成立日期不合理",
+                    "The founding date is impossible",
+                    field="founded_on",
+                    code="invalid_founded_on",
+                )
+        out["founded_on"] = founded
+    if "stage" in data:
+        out["stage"] = parse_stage(data["stage"]) if data["stage"] else ""
+    if "sectors" in data:
+        out["sectors"] = parse_tags(data["sectors"] or [], SECTORS, "sectors")
+    if "programmes" in data:
+        out["programmes"] = parse_tags(data["programmes"] or [], PROGRAMMES, "programmes")
+    if "headcount" in data:
+        headcount = data["headcount"]
+        if headcount is not None and (
+            not isinstance(headcount, int) or isinstance(headcount, bool) or not 0 <= headcount <= 1_000_000
+        ):
+            raise InvalidInput(
+                "员工人数应为0到1000000之间的整数",
+                "headcount must be an integer 0-1,000,000",
+                field="headcount",
+            )
+        out["headcount"] = headcount
+    if "in_town" in data:
+        out["in_town"] = bool(data["in_town"])
+    return out
+
+
+@transaction.atomic(durable=True)
+def do_save_my_company(user: User, data: dict[str, Any]) -> Company:
+    """Create the founder's company, or update it. Precondition: ``user`` is signed in."""
+    fields = clean_company_fields(data)
+    membership = Membership.objects.select_related("company").filter(user=user).first()
+    if membership is None:
+        missing = [f for f in ("name", "credit_code", "district") if f not in fields]
+        if missing:
+            raise InvalidInput(
+                f"创建企业需要填写:{'、'.join(missing)}",
+                f"Required to create a company: {', '.join(missing)}",
+                field=missing[0],
+                code="required",
+            )
+        if Company.objects.filter(credit_code=fields["credit_code"]).exists():
+            raise Conflict(
+                "该统一社会信用代码已被登记,请联系企业创始人邀请您加入",
+                "This credit code is already registered; ask its founder to add you",
+                field="credit_code",
+                code="company_exists",
+            )
+        company = Company.objects.create(**fields)
+        Membership.objects.create(company=company, user=user, role="founder")
+        log_action(
+            "companies.company.created", actor=user, obj=company, after=snapshot(company, COMPANY_FIELDS)
+        )
+        _after_profile_change(company)
+        return company
+    company = Company.objects.select_for_update().get(pk=membership.company_id)
+    return _apply_changes(company, fields, actor=user)
+
+
+def _apply_changes(company: Company, fields: dict[str, Any], *, actor: User) -> Company:
+    if (
+        "credit_code" in fields
+        and fields["credit_code"] != company.credit_code
+        and Company.objects.filter(credit_code=fields["credit_code"]).exclude(pk=company.pk).exists()
+    ):
+        raise Conflict(
+            "该统一社会信用代码已被其他企业使用",
+            "Another company has this credit code",
+            field="credit_code",
+            code="company_exists",
+        )
+    before = snapshot(company, COMPANY_FIELDS)
+    for key, value in fields.items():
+        setattr(company, key, value)
+    company.save()
+    after = snapshot(company, COMPANY_FIELDS)
+    if before != after:
+        log_action("companies.company.updated", actor=actor, obj=company, before=before, after=after)
+        _after_profile_change(company)
+    return company
+
+
+def _after_profile_change(company: Company) -> None:
+    # 政策找人: the benefits app, once installed, looks for newly matching benefits.
+    from beiyang.companies.signals import company_profile_changed
+
+    transaction.on_commit(lambda: company_profile_changed.send(sender=Company, company_id=company.pk))
+
+
+def access_company(user: User, company_id: int, *, for_update: bool = False) -> Company:
+    """The company if the user may see it; 404 otherwise so ids do not leak."""
+    qs = Company.objects.all()
+    if for_update:
+        qs = qs.select_for_update()
+    company = qs.filter(pk=company_id).first()
+    if company is None:
+        raise NotFound("企业不存在", "No such company", field="company_id")
+    if has_role(user, "reviewer", "event_manager", "voucher_officer"):
+        return company
+    if Membership.objects.filter(company=company, user=user).exists():
+        return company
+    raise NotFound("企业不存在", "No such company", field="company_id")
+
+
+@transaction.atomic(durable=True)
+def check_update_company(user: User, company_id: int, data: dict[str, Any]) -> Company:
+    company = access_company(user, company_id, for_update=True)
+    is_member = Membership.objects.filter(company=company, user=user).exists()
+    if not is_member and not has_role(user, "town_admin"):
+        from beiyang.core.errors import AccessDenied
+
+        raise AccessDenied(
+            "只有企业成员或小镇管理员可以修改企业信息",
+            "Only the company's members or a town admin may edit it",
+        )
+    return _apply_changes(company, clean_company_fields(data), actor=user)
+
+
+@transaction.atomic(durable=True)
+def do_add_member(company: Company, user: User, role: str = "member", *, actor: User) -> Membership:
+    if role not in MEMBER_ROLES:
+        raise InvalidInput("未知的成员角色", "Unknown member role", field="role")
+    if Membership.objects.filter(user=user).exists():
+        raise Conflict(
+            "该用户已属于一家企业",
+            "This person already belongs to a company",
+            field="user",
+            code="already_member",
+        )
+    membership = Membership.objects.create(company=company, user=user, role=role)
+    log_action("companies.member.added", actor=actor, obj=company, user_id=user.pk, role=role)
+    return membership

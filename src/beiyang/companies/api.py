@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from ninja import Router
+
+from beiyang.api.auth import founder_auth
+from beiyang.companies import actions, queries
+from beiyang.companies.models import Company
+from beiyang.companies.schemas import CompanyIn, CompanyOut
+from beiyang.core.errors import NotFound
+from beiyang.core.schemas import ErrorOut
+
+router = Router(tags=["companies"])
+
+
+def company_out(company: Company) -> dict:
+    return {
+        **{
+            f: getattr(company, f)
+            for f in (
+                "id",
+                "name",
+                "credit_code",
+                "district",
+                "address",
+                "founded_on",
+                "stage",
+                "sectors",
+                "headcount",
+                "programmes",
+                "in_town",
+            )
+        },
+        "members": [
+            {"user_id": m.user_id, "name": m.user.name, "role": m.role}
+            for m in queries.company_members(company)
+        ],
+    }
+
+
+def _body(body: CompanyIn) -> dict:
+    # Only the fields the caller sent; ``null`` clears optional ones.
+    return body.model_dump(exclude_unset=True)
+
+
+@router.get("/me/company", response={200: CompanyOut, 404: ErrorOut}, auth=founder_auth)
+def get_my_company(request):
+    company = queries.company_of(request.auth)
+    if company is None:
+        raise NotFound("您还没有登记企业", "You have not registered a company yet", code="no_company")
+    return company_out(company)
+
+
+@router.put("/me/company", response={200: CompanyOut, 400: ErrorOut, 409: ErrorOut}, auth=founder_auth)
+def put_my_company(request, body: CompanyIn):
+    return company_out(actions.do_save_my_company(request.auth, _body(body)))
+
+
+@router.get("/companies/{company_id}", response={200: CompanyOut, 404: ErrorOut}, auth=founder_auth)
+def get_company(request, company_id: int):
+    return company_out(actions.access_company(request.auth, company_id))
+
+
+@router.put(
+    "/companies/{company_id}",
+    response={200: CompanyOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    auth=founder_auth,
+)
+def put_company(request, company_id: int, body: CompanyIn):
+    return company_out(actions.check_update_company(request.auth, company_id, _body(body)))

@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from beiyang.core.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action_type", "actor_label", "object_type", "object_id"]
+    list_filter = ["action_type", "object_type"]
+    search_fields = ["action_type", "object_id", "actor_label"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

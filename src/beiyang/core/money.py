@@ -1,0 +1,72 @@
+"""Money is integer fen (分) in storage and Decimal yuan at the edges; never float.
+
+>>> yuan_to_fen("1234.5")
+123450
+>>> fen_to_yuan(123450)
+Decimal('1234.50')
+>>> format_cny(100_000_000_00)
+'¥100,000,000.00'
+>>> format_cny_short(1_000_000_00)
+'100万元'
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from beiyang.core.errors import InvalidInput
+
+FEN_PER_YUAN = 100
+MAX_YUAN = Decimal("1000000000000")  # 1万亿元: beyond any figure the town handles
+
+
+def to_decimal(value: object, field: str = "amount_cny") -> Decimal:
+    if isinstance(value, (bool, float)):
+        # Floats carry binary rounding errors into money; the API hands us strings or ints.
+        value = str(value) if isinstance(value, float) else value
+    if isinstance(value, bool):
+        raise InvalidInput(
+            "金额必须是数字", "The amount must be a number", field=field, code="invalid_amount"
+        )
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(
+            "金额必须是数字", "The amount must be a number", field=field, code="invalid_amount"
+        ) from None
+    if not amount.is_finite():
+        raise InvalidInput(
+            "金额必须是有限的数字", "The amount must be a finite number", field=field, code="invalid_amount"
+        )
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput(
+            "金额最多保留两位小数(分)",
+            "Amounts have at most two decimals (fen)",
+            field=field,
+            code="invalid_amount",
+        )
+    if abs(amount) > MAX_YUAN:
+        raise InvalidInput("金额超出范围", "The amount is out of range", field=field, code="invalid_amount")
+    return amount
+
+
+def yuan_to_fen(value: object, field: str = "amount_cny") -> int:
+    return int((to_decimal(value, field) * FEN_PER_YUAN).to_integral_value(ROUND_HALF_UP))
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+
+
+def format_cny(fen: int) -> str:
+    return f"¥{fen_to_yuan(fen):,}"
+
+
+def format_cny_short(fen: int) -> str:
+    """Chinese short form the way the town writes figures: 10万元, 20亿元."""
+    yuan = fen_to_yuan(fen)
+    if yuan >= 100_000_000 and yuan % 1_000_000 == 0:
+        return f"{(yuan / 100_000_000).normalize():f}亿元"
+    if yuan >= 10_000 and yuan % 100 == 0:
+        return f"{(yuan / 10_000).normalize():f}万元"
+    return f"{yuan.normalize():f}元"

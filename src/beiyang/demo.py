@@ -1,0 +1,218 @@
+"""Deterministic demo data: a small town of about fifty companies, their founders, staff of
+every role and a few providers. Safe to run again: it only adds what is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from beiyang.accounts.models import Provider, User
+from beiyang.companies.models import Company
+from beiyang.core.identifiers import CREDIT_CODE_CHARSET, credit_code_check_char, resident_id_check_char
+
+DEMO_PASSWORD = "Beiyang@2027"
+DEMO_FOUNDER_PHONE = "13800000001"
+SEED = 2027
+
+DISTRICT_CODES = {
+    "黄浦": "310101",
+    "徐汇": "310104",
+    "长宁": "310105",
+    "静安": "310106",
+    "普陀": "310107",
+    "虹口": "310109",
+    "杨浦": "310110",
+    "闵行": "310112",
+    "宝山": "310113",
+    "嘉定": "310114",
+    "浦东": "310115",
+    "松江": "310117",
+}
+STAFF = [
+    ("13900000001", "王审核", "reviewer"),
+    ("13900000002", "李审核", "reviewer"),
+    ("13900000003", "陈活动", "event_manager"),
+    ("13900000004", "赵券务", "voucher_officer"),
+    ("13900000005", "周管理", "town_admin"),
+]
+PROVIDERS = [
+    ("徐汇智算中心", ["compute"]),
+    ("模速大模型开放平台", ["model", "compute"]),
+    ("北杨语料数据服务", ["corpus"]),
+]
+NAME_HEADS = [
+    "星河",
+    "灵犀",
+    "模速",
+    "深瞳",
+    "智元",
+    "云帆",
+    "极光",
+    "北辰",
+    "数智",
+    "墨子",
+    "天枢",
+    "知微",
+    "启明",
+    "越影",
+    "量子",
+    "青禾",
+    "长风",
+    "锦程",
+    "睿图",
+    "凌波",
+    "万象",
+    "鸿鹄",
+    "澄明",
+    "拾光",
+    "弈思",
+]
+NAME_TAILS = ["智能科技", "人工智能", "数据科技", "机器人", "信息技术", "智算科技"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = [
+    "子涵",
+    "浩然",
+    "欣怡",
+    "一诺",
+    "思远",
+    "雨桐",
+    "俊杰",
+    "梓萱",
+    "宇航",
+    "嘉怡",
+    "明轩",
+    "若曦",
+    "天佑",
+    "晨曦",
+    "博文",
+    "诗涵",
+    "泽宇",
+    "语嫣",
+    "睿",
+    "航",
+]
+SECTORS = [
+    "llm",
+    "agent",
+    "aigc",
+    "cv",
+    "speech",
+    "robotics",
+    "chips",
+    "infra",
+    "data",
+    "medical",
+    "finance",
+    "education",
+    "industry",
+    "autonomous-driving",
+    "security",
+]
+STAGES = ["idea", "seed", "seed", "angel", "angel", "pre-a", "a", "b+"]
+
+
+@dataclass
+class DemoSummary:
+    founders: int = 0
+    companies: int = 0
+    staff: int = 0
+    providers: list[tuple[str, str]] | None = None
+
+
+def make_credit_code(rng: random.Random, district: str) -> str:
+    body = (
+        "91"
+        + DISTRICT_CODES.get(district, "310104")
+        + "".join(rng.choice(CREDIT_CODE_CHARSET) for _ in range(9))
+    )
+    return body + credit_code_check_char(body)
+
+
+def make_resident_id(rng: random.Random, born: dt.date) -> str:
+    body = "310104" + born.strftime("%Y%m%d") + f"{rng.randrange(1000):03d}"
+    return body + resident_id_check_char(body)
+
+
+def load_demo(companies: int = 50) -> DemoSummary:
+    from beiyang.accounts.actions import do_create_provider, do_create_staff, do_signup
+    from beiyang.companies.actions import do_save_my_company
+    from beiyang.policies.actions import do_import_pack
+    from beiyang.policies.engine.pack import read_pack_files
+
+    rng = random.Random(SEED)
+    summary = DemoSummary(providers=[])
+    do_import_pack(read_pack_files(settings.POLICY_PACK_DIR), publish=True, note="demo")
+    for phone, name, role in STAFF:
+        if not User.objects.filter(phone=phone, is_staff=True).exists():
+            do_create_staff(phone=phone, password=DEMO_PASSWORD, role=role, name=name)
+            summary.staff += 1
+    today = dt.date(2026, 11, 1)
+    districts = ["徐汇"] * 6 + list(DISTRICT_CODES)
+    for i in range(companies):
+        # Draw every value even when the row exists, so that the sequence (and so the data)
+        # does not depend on what an earlier run created.
+        phone = f"138{i + 1:08d}"
+        founder_name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        age_days = rng.randint(24 * 365, 46 * 365)
+        born = today - dt.timedelta(days=age_days)
+        with_id = rng.random() < 0.3
+        resident_id = make_resident_id(rng, born) if with_id else None
+        district = "徐汇" if i == 0 else rng.choice(districts)
+        company_name = f"{rng.choice(NAME_HEADS)}{rng.choice(NAME_TAILS)}(上海)有限公司"
+        credit_code = make_credit_code(rng, district)
+        founded = today - dt.timedelta(days=rng.randint(60, 6 * 365))
+        stage = "seed" if i == 0 else rng.choice(STAGES)
+        sectors = sorted(set(rng.sample(SECTORS, rng.randint(1, 3))))
+        programmes = []
+        if rng.random() < 0.25:
+            programmes.append("youth-fund-portfolio")
+        if rng.random() < 0.2:
+            programmes.append("young-plan")
+        if rng.random() < 0.15:
+            programmes.append("hkust")
+        if rng.random() < 0.3:
+            programmes.append("mosu-space")
+        in_town = i == 0 or rng.random() < 0.5
+        headcount = rng.randint(2, 60)
+        if i == 0:
+            born = dt.date(1992, 6, 18)
+            founder_name, resident_id = "林小北", None
+            company_name, founded, sectors, programmes = (
+                "北杨模速智能科技(上海)有限公司",
+                dt.date(2025, 3, 1),
+                ["agent", "llm"],
+                ["young-plan", "mosu-space"],
+            )
+            headcount = 8
+        if User.objects.filter(phone=phone).exists():
+            continue
+        if Company.objects.filter(name=company_name).exists():
+            company_name = company_name.replace("(上海)", f"{i + 1}号(上海)")
+        user = do_signup(
+            phone=phone, password=DEMO_PASSWORD, name=founder_name, birth_date=born, resident_id=resident_id
+        )
+        summary.founders += 1
+        do_save_my_company(
+            user,
+            {
+                "name": company_name,
+                "credit_code": credit_code,
+                "district": district,
+                "address": f"上海市{district}区华发路{rng.randint(1, 999)}号",
+                "founded_on": founded,
+                "stage": stage,
+                "sectors": sectors,
+                "programmes": programmes,
+                "headcount": headcount,
+                "in_town": in_town,
+            },
+        )
+        summary.companies += 1
+    for name, kinds in PROVIDERS:
+        if not Provider.objects.filter(name=name).exists():
+            provider, key = do_create_provider(name=name, kinds=kinds)
+            summary.providers.append((provider.name, key))
+    return summary

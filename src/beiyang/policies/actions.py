@@ -1,0 +1,158 @@
+"""Benefits actions: importing and publishing pack versions, and 政策找人 (matching)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from beiyang.companies.models import Company, Membership
+from beiyang.core.audit import log_action
+from beiyang.core.errors import Conflict
+from beiyang.notifications.actions import do_send_message
+from beiyang.policies import queries
+from beiyang.policies.engine import evaluate
+from beiyang.policies.models import BenefitMatch, PackVersion
+
+
+@transaction.atomic(durable=True)
+def do_import_pack(
+    files: dict[str, str], *, actor=None, note: str = "", publish: bool = False
+) -> PackVersion:
+    """Store a pack as a new version (validated first). Importing the same content twice
+    returns the existing version."""
+    pack = queries.pack_from_files(files)
+    existing = PackVersion.objects.filter(pack_id=pack.id, version=pack.version).first()
+    if existing is not None:
+        if existing.checksum != pack.checksum:
+            raise Conflict(
+                f"版本号 {pack.version} 已存在且内容不同,请在 pack.yaml 中提高版本号",
+                f"Version {pack.version} exists with other content; raise the version in pack.yaml",
+                field="version",
+                code="version_exists",
+            )
+        version = existing
+    else:
+        version = PackVersion.objects.create(
+            pack_id=pack.id,
+            version=pack.version,
+            checksum=pack.checksum,
+            files=files,
+            note=note[:300],
+            created_by=actor,
+        )
+        log_action(
+            "policies.pack_version.imported",
+            actor=actor,
+            obj=version,
+            version=pack.version,
+            policies=len(pack.policies),
+        )
+    if publish and version.status != PackVersion.PUBLISHED:
+        _publish(version, actor)
+    return version
+
+
+def _publish(version: PackVersion, actor) -> None:
+    now = timezone.now()
+    previous = list(
+        PackVersion.objects.select_for_update().filter(pack_id=version.pack_id, status=PackVersion.PUBLISHED)
+    )
+    for old in previous:
+        old.status = PackVersion.RETIRED
+        old.save(update_fields=["status"])
+    version.status = PackVersion.PUBLISHED
+    version.published_at = now
+    version.save(update_fields=["status", "published_at"])
+    log_action(
+        "policies.pack_version.published",
+        actor=actor,
+        obj=version,
+        version=version.version,
+        replaced=[v.version for v in previous],
+    )
+    from beiyang.policies.tasks import match_all_companies_task
+
+    transaction.on_commit(lambda: match_all_companies_task())
+
+
+@transaction.atomic(durable=True)
+def do_publish_pack_version(version_id: int, *, actor) -> PackVersion:
+    version = PackVersion.objects.select_for_update().filter(pk=version_id).first()
+    if version is None:
+        from beiyang.core.errors import NotFound
+
+        raise NotFound("政策包版本不存在", "No such pack version", field="version_id")
+    if version.status == PackVersion.PUBLISHED:
+        raise Conflict("该版本已发布", "This version is already published", code="already_published")
+    queries.pack_for_version(version)  # refuse to publish a pack that no longer loads
+    _publish(version, actor)
+    return version
+
+
+def do_match_company(company_id: int) -> int:
+    """Re-evaluate one company; tell its members about benefits it newly qualifies for.
+    Returns how many benefits were newly matched."""
+    with transaction.atomic(durable=True):
+        company = Company.objects.select_for_update().filter(pk=company_id).first()
+        if company is None:
+            return 0
+        pack = queries.current_pack()
+        as_of = timezone.localdate()
+        evaluation = evaluate(pack, queries.company_profile(company, as_of), as_of, suggest=False)
+        previous = {m.policy_id: m for m in BenefitMatch.objects.filter(company=company)}
+        newly: list = []
+        for result in evaluation.results:
+            match = previous.get(result.policy.id)
+            was_eligible = match is not None and match.status == "eligible"
+            if match is None:
+                match = BenefitMatch(company=company, policy_id=result.policy.id)
+            changed = (match.status, match.amount_fen) != (result.status, result.amount_fen)
+            match.status, match.amount_fen, match.pack_version = (
+                result.status,
+                result.amount_fen,
+                pack.version,
+            )
+            if result.status == "eligible" and not was_eligible:
+                newly.append(result)
+                match.notified_at = timezone.now()
+            if changed or match.pk is None:
+                match.save()
+        if newly:
+            _tell_members(company, newly, pack.version)
+            log_action(
+                "policies.company.matched",
+                obj=company,
+                actor_label="政策找人",
+                policies=[r.policy.id for r in newly],
+                pack_version=pack.version,
+            )
+    return len(newly)
+
+
+def _tell_members(company: Company, results: list, pack_version: str) -> None:
+    names = "、".join(r.policy.title.zh for r in results)
+    lines = []
+    for r in results:
+        amount = f",最高{r.amount:,.0f}元" if r.amount else ""
+        lines.append(f"· {r.policy.title.zh}{amount}")
+    body = "根据您企业的最新信息,以下政策您已符合条件,可在“我能享受的政策”中查看依据并申请:\n" + "\n".join(
+        lines
+    )
+    key = "benefits:" + ",".join(sorted(r.policy.id for r in results)) + f":{pack_version}"
+    for user_id in Membership.objects.filter(company=company).values_list("user_id", flat=True):
+        do_send_message(
+            user_id,
+            kind="benefit",
+            title=f"政策找人:您有{len(results)}项新匹配的政策({names})",
+            body=body,
+            link="/benefits/",
+            data={"policies": [r.policy.id for r in results]},
+            dedupe_key=key[:120],
+        )
+
+
+def do_match_all_companies() -> int:
+    total = 0
+    for company_id in Company.objects.order_by("id").values_list("id", flat=True).iterator(chunk_size=1000):
+        total += do_match_company(company_id)
+    return total

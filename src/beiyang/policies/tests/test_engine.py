@@ -1,0 +1,132 @@
+import datetime as dt
+import random
+
+import pytest
+from django.conf import settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from beiyang.policies.engine import ProfileError, evaluate, load_pack_dir
+from beiyang.policies.engine.vector import evaluate_batch
+
+PACK = load_pack_dir(settings.POLICY_PACK_DIR)
+AS_OF = dt.date(2026, 11, 29)
+
+
+def test_engine_imports_no_django():
+    import ast
+    import pathlib
+
+    for path in pathlib.Path(PACK.files and settings.PACKAGE_DIR / "policies" / "engine").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
+            assert not any(n.startswith("django") for n in names), path
+
+
+def test_full_explanation_for_a_founder_outside_xuhui():
+    result = (
+        evaluate(PACK, {"founder": {"age": 30}, "company": {"district": "长宁区", "sectors": ["llm"]}}, AS_OF)
+        .by_policy()["compute-voucher"]
+        .to_dict()
+    )
+    assert result["status"] == "ineligible" and result["amount_cny"] is None
+    assert {c["id"]: c["result"] for c in result["criteria"]} == {
+        "ai-company": "pass",
+        "registered-in-xuhui": "fail",
+        "ceiling": "pass",
+    }
+    assert result["criteria"][1]["facts"] == {"company.district": "长宁"}
+    [suggestion] = result["would_qualify_if"]
+    assert suggestion["changes"] == [{"fact": "company.district", "value": "徐汇"}]
+    assert suggestion["label"] == "在徐汇区注册即可符合条件"
+    assert suggestion["label_en"] == "Registering in Xuhui would qualify you"
+    assert result["citations"][0]["quote"].startswith("“水电一样便利”")
+    assert any(p["assumption"] for p in result["parameters"])
+
+
+@pytest.mark.parametrize(
+    ("profile", "field"),
+    [
+        ({"founder": {"age": 151}}, "founder.age"),
+        ({"founder": {"age": "thirty"}}, "founder.age"),
+        ({"founder": {"birth_date": "1990-02-30"}}, "founder.birth_date"),
+        ({"founder": {"birth_date": "2030-01-01"}}, "founder.birth_date"),
+        ({"company": {"district": "Narnia"}}, "company.district"),
+        ({"company": {"stage": "series-z"}}, "company.stage"),
+        ({"company": {"sectors": "llm"}}, "company.sectors"),
+        ({"company": {"revenue": 1}}, "company.revenue"),
+        ({"founder": {"age": 30, "birth_date": "1980-01-01"}}, "founder.age"),
+        ({"spouse": {}}, "spouse"),
+    ],
+)
+def test_bad_profiles_name_the_field(profile, field):
+    with pytest.raises(ProfileError) as err:
+        evaluate(PACK, profile, AS_OF)
+    assert err.value.field == field and err.value.message and err.value.message_en
+
+
+def _random_profile(rng: random.Random) -> dict:
+    founder, company = {}, {}
+    if rng.random() < 0.45:
+        founder["birth_date"] = (dt.date(1980, 1, 1) + dt.timedelta(days=rng.randint(0, 7000))).isoformat()
+    elif rng.random() < 0.8:
+        founder["age"] = rng.randint(20, 50)
+    for key, choices in (
+        ("district", ["徐汇", "长宁区", "浦东新区"]),
+        ("stage", ["idea", "seed", "angel", "pre-a", "a", "b+"]),
+    ):
+        if rng.random() < 0.85:
+            company[key] = rng.choice(choices)
+    if rng.random() < 0.9:
+        company["sectors"] = rng.sample(sorted(PACK.facts["company.sectors"].values), rng.randint(0, 2))
+    if rng.random() < 0.8:
+        company["programmes"] = rng.sample(sorted(PACK.facts["company.programmes"].values), rng.randint(0, 2))
+    if rng.random() < 0.8:
+        company["founded_on"] = (dt.date(2021, 1, 1) + dt.timedelta(days=rng.randint(0, 2100))).isoformat()
+    if rng.random() < 0.8:
+        company["in_town"] = rng.random() < 0.5
+    if rng.random() < 0.8:
+        company["headcount"] = rng.randint(0, 40)
+    if rng.random() < 0.3:
+        company["voucher_granted_cny"] = rng.choice([0, 250000, 999999, 1000000])
+    return {"founder": founder, "company": company}
+
+
+@given(st.integers(0, 2**32))
+@hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_vectorised_batch_agrees_with_the_scalar_engine(seed):
+    rng = random.Random(seed)
+    profiles = [_random_profile(rng) for _ in range(200)]
+    batch = evaluate_batch(PACK, profiles, AS_OF).policies
+    for pid in PACK.policies:
+        statuses = [evaluate(PACK, p, AS_OF, policies=[pid], suggest=False).results[0] for p in profiles]
+        assert batch[pid]["eligible"] == sum(r.status == "eligible" for r in statuses)
+        assert batch[pid]["undetermined"] == sum(r.status == "undetermined" for r in statuses)
+        if "eligible_amount_fen" in batch[pid]:
+            assert batch[pid]["eligible_amount_fen"] == sum(
+                r.amount_fen or 0 for r in statuses if r.status == "eligible"
+            )
+
+
+def test_batch_names_the_profile_at_fault():
+    with pytest.raises(ProfileError) as err:
+        evaluate_batch(PACK, [{"company": {"district": "徐汇"}}, {"company": {"district": "Narnia"}}], AS_OF)
+    assert err.value.field == "[1].company.district"
+
+
+def test_suggestions_never_propose_changing_age():
+    result = evaluate(
+        PACK,
+        {
+            "founder": {"age": 40},
+            "company": {"district": "徐汇", "sectors": ["llm"], "founded_on": "2025-01-01", "headcount": 3},
+        },
+        AS_OF,
+    ).by_policy()["startup-capital"]
+    assert result.status == "ineligible" and result.would_qualify_if == []

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from beiyang.api.urls import api
+from beiyang.web import health
+
+admin.site.site_header = "北杨小镇管理后台 Beiyang administration"
+admin.site.site_title = "北杨小镇 Beiyang"
+admin.site.index_title = "管理 Administration"
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("beiyang.web.urls")),
+]

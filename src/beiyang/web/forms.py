@@ -1,0 +1,29 @@
+"""Small helpers for pages: read posted values, parse dates, carry a DomainError to the template."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from beiyang.core.errors import DomainError, InvalidInput
+
+
+def posted_date(value: str | None, field: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput("日期格式应为YYYY-MM-DD", "Dates are written YYYY-MM-DD", field=field) from None
+
+
+def posted_int(value: str | None, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput("应为整数", "Must be a whole number", field=field) from None
+
+
+def error_context(exc: DomainError) -> dict:
+    return {"error": exc.localized(), "error_field": exc.field}

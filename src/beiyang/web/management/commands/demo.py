@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from beiyang.demo import DEMO_FOUNDER_PHONE, DEMO_PASSWORD, STAFF, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the Beiyang demo town (idempotent) / 载入演示数据"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--companies", type=int, default=50)
+
+    def handle(self, *args, companies: int, **options):
+        summary = load_demo(companies)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo data: +{summary.founders} founders, +{summary.companies} companies, +{summary.staff} staff"
+            )
+        )
+        self.stdout.write(f"演示账号 Demo logins (password / 密码: {DEMO_PASSWORD})")
+        self.stdout.write(f"  创业者 founder      {DEMO_FOUNDER_PHONE}  (林小北, 北杨模速智能科技)")
+        for phone, name, role in STAFF:
+            self.stdout.write(f"  {role:<17}{phone}  ({name})")
+        for name, key in summary.providers or []:
+            self.stdout.write(f"  provider {name}: API key {key}  (shown once)")
