@@ -15,8 +15,8 @@ from typing import Any
 
 from beiyang.core.identifiers import DISTRICT_EN, shanghai_today
 from beiyang.policies.engine import expr
-from beiyang.policies.engine.expr import UNKNOWN
-from beiyang.policies.engine.pack import Ceiling, Criterion, Fact, Pack, Policy, Text
+from beiyang.policies.engine.expr import TODAY, UNKNOWN
+from beiyang.policies.engine.pack import Criterion, Fact, Pack, Policy, Text
 from beiyang.policies.engine.profile import profile_facts
 
 ELIGIBLE, INELIGIBLE, UNDETERMINED = "eligible", "ineligible", "undetermined"
@@ -25,17 +25,121 @@ CENT = Decimal("0.01")
 MAX_PAIR_TRIALS = 400
 
 
-class CriterionResult:
-    __slots__ = ("criterion", "outcome", "values")
+class BoundPolicy:
+    """A policy with one date's parameters folded into its closures, so that evaluating it
+    does no parameter lookups and no constant arithmetic."""
 
-    def __init__(self, criterion: Criterion | None, outcome: str, values: dict[str, Any]) -> None:
-        self.criterion = criterion
-        self.outcome = outcome
-        self.values = values
+    __slots__ = (
+        "_static",
+        "amount_fn",
+        "candidates",
+        "ceiling",
+        "criteria",
+        "lane_fn",
+        "memo",
+        "pack",
+        "params",
+        "policy",
+        "splits",
+    )
+
+    def __init__(self, pack: Pack, policy: Policy, params: dict[str, Any]) -> None:
+        self.policy = policy
+        self.pack = pack
+        self.params = params
+        self._static: dict[str, Any] | None = None
+        self.criteria = tuple(
+            (c, expr.compile_scalar(expr.bind_params(c.node, params))) for c in policy.criteria
+        )
+        amount = policy.amount
+        self.amount_fn = (
+            expr.compile_scalar(expr.bind_params(amount.node, params))
+            if amount is not None and amount.node is not None
+            else None
+        )
+        self.splits = tuple((part, Decimal(part.fn({}, params))) for part in amount.split) if amount else ()
+        self.ceiling = None
+        if amount is not None and amount.ceiling is not None:
+            ceiling = pack.ceilings[amount.ceiling]
+            self.ceiling = (ceiling, Decimal(ceiling.fn({}, params)))
+        self.lane_fn = policy.lane_priority_fn
+        self.candidates = {
+            f: _static_candidates(pack, policy, pack.facts[f], params)
+            for f in policy.facts
+            if pack.facts[f].mutable
+        }
+        self.memo: dict[tuple, list[dict[str, Any]]] = {}
+
+    def static(self) -> dict[str, Any]:
+        """The parts of every answer for this policy that no profile changes."""
+        if self._static is None:
+            pack, policy = self.pack, self.policy
+            source_ids = list(dict.fromkeys([*policy.sources, *(c.source for c in policy.criteria)]))
+            note = policy.amount.note if policy.amount else None
+            criteria = [
+                {"id": c.id, "label": c.label.zh, "label_en": c.label.en, "source": c.source}
+                for c in policy.criteria
+            ]
+            if self.ceiling is not None:
+                ceiling = self.ceiling[0]
+                criteria.append(
+                    {"id": "ceiling", "label": ceiling.label.zh, "label_en": ceiling.label.en, "source": None}
+                )
+            self._static = {
+                "_head": {
+                    "policy": policy.id,
+                    "title": policy.title.zh,
+                    "title_en": policy.title.en,
+                    "summary": policy.summary.zh,
+                    "summary_en": policy.summary.en,
+                    "level": list(policy.level),
+                    "kind": policy.kind,
+                    "provider": policy.provider.zh,
+                    "amount_note": note.zh if note else None,
+                    "amount_note_en": note.en if note else None,
+                },
+                "_criteria": criteria,
+                "_tail": {
+                    "citations": [pack.sources[sid].as_dict() for sid in source_ids],
+                    "parameters": [
+                        {
+                            "parameter": p.id,
+                            "label": p.label.zh,
+                            "label_en": p.label.en,
+                            "value": _json_value(self.params[p.id]),
+                            "unit": p.unit,
+                            "assumption": p.assumption,
+                            "reference": p.reference,
+                        }
+                        for p in (pack.parameters[pid] for pid in policy.params)
+                    ],
+                    "how_to_apply": policy.method,
+                    "documents": list(policy.documents),
+                },
+            }
+        return self._static
+
+    def passes(self, facts: dict[str, Any]) -> bool:
+        """No criterion fails (unknowns allowed): the test for a proposed change."""
+        return all(fn(facts, None) is not False for _, fn in self.criteria)
+
+
+def bound_policies(pack: Pack, as_of: dt.date) -> list[BoundPolicy]:
+    """The policies in force on a date, bound to that date's parameters (cached per pack)."""
+    bound = pack.bound_cache.get(as_of)
+    if bound is None:
+        params = pack.params_at(as_of)
+        bound = [BoundPolicy(pack, p, params) for p in pack.policies.values() if p.in_force(as_of)]
+        if len(pack.bound_cache) > 400:
+            pack.bound_cache.clear()
+        pack.bound_cache[as_of] = bound
+    return bound
 
 
 class PolicyResult:
     __slots__ = (
+        "_bound",
+        "_facts",
         "_pack",
         "_params",
         "amount",
@@ -49,14 +153,18 @@ class PolicyResult:
         "would_qualify_if",
     )
 
-    def __init__(self, pack: Pack, policy: Policy, params: dict[str, Any]) -> None:
+    def __init__(self, pack: Pack, bound: BoundPolicy, params: dict[str, Any], facts: dict[str, Any]) -> None:
+        policy = bound.policy
+        self._bound = bound
         self._pack = pack
         self._params = params
+        self._facts = facts
         self.policy = policy
         self.status = ELIGIBLE
         self.amount: Decimal | None = None
         self.breakdown: list[tuple[str, Text, Decimal]] = []
-        self.criteria: list[CriterionResult] = []
+        # (criterion, outcome); the shared ceiling's own check has no criterion.
+        self.criteria: list[tuple[Criterion | None, str]] = []
         self.missing_facts: list[str] = []
         self.would_qualify_if: list[dict[str, Any]] = []
         self.lane = policy.lane_default
@@ -66,65 +174,43 @@ class PolicyResult:
     def amount_fen(self) -> int | None:
         return None if self.amount is None else int(self.amount * 100)
 
-    def to_dict(self) -> dict[str, Any]:
-        pack, policy = self._pack, self.policy
-        source_ids = list(
-            dict.fromkeys(
-                [*policy.sources, *(c.criterion.source for c in self.criteria if c.criterion is not None)]
-            )
-        )
-        params_used = [pack.parameters[p] for p in policy.params]
+    def to_dict(self, json_facts: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The answer as JSON-ready data. Parts that do not depend on the profile are built
+        once per policy and date and shared: treat the result as read-only."""
+        static = self._bound.static()
+        facts = json_facts if json_facts is not None else {k: _json_value(v) for k, v in self._facts.items()}
+        criteria = []
+        for (criterion, outcome), head in zip(self.criteria, static["_criteria"], strict=True):
+            if criterion is None:
+                note = self.ceiling_note
+                criteria.append({**head, "result": outcome, "facts": {note["used_fact"]: note["used_cny"]}})
+            else:
+                criteria.append(
+                    {
+                        **head,
+                        "result": outcome,
+                        "facts": {f: facts.get(f) for f in criterion.facts},
+                    }
+                )
+        labels = self._pack.facts
         return {
-            "policy": policy.id,
-            "title": policy.title.zh,
-            "title_en": policy.title.en,
-            "summary": policy.summary.zh,
-            "summary_en": policy.summary.en,
-            "level": list(policy.level),
-            "kind": policy.kind,
-            "provider": policy.provider.zh,
+            **static["_head"],
             "status": self.status,
             "amount_cny": _json_amount(self.amount),
             "amount_fen": self.amount_fen,
-            "amount_note": policy.amount.note.zh if policy.amount and policy.amount.note else None,
-            "amount_note_en": policy.amount.note.en if policy.amount and policy.amount.note else None,
             "breakdown": [
                 {"part": pid, "label": label.zh, "label_en": label.en, "amount_cny": _json_amount(v)}
                 for pid, label, v in self.breakdown
             ],
             "ceiling": self.ceiling_note,
-            "criteria": [
-                {
-                    "id": c.criterion.id if c.criterion else "ceiling",
-                    "label": c.criterion.label.zh if c.criterion else self.ceiling_note["label"],
-                    "label_en": c.criterion.label.en if c.criterion else self.ceiling_note["label_en"],
-                    "result": c.outcome,
-                    "facts": {k: _json_value(v) for k, v in c.values.items()},
-                    "source": c.criterion.source if c.criterion else None,
-                }
-                for c in self.criteria
-            ],
+            "criteria": criteria,
             "missing_facts": [
-                {"fact": f, "label": pack.facts[f].label.zh, "label_en": pack.facts[f].label.en}
+                {"fact": f, "label": labels[f].label.zh, "label_en": labels[f].label.en}
                 for f in self.missing_facts
             ],
-            "citations": [pack.sources[s].as_dict() for s in source_ids],
-            "parameters": [
-                {
-                    "parameter": p.id,
-                    "label": p.label.zh,
-                    "label_en": p.label.en,
-                    "value": _json_value(self._params[p.id]),
-                    "unit": p.unit,
-                    "assumption": p.assumption,
-                    "reference": p.reference,
-                }
-                for p in params_used
-            ],
             "would_qualify_if": self.would_qualify_if,
-            "how_to_apply": policy.method,
             "lane": self.lane,
-            "documents": list(policy.documents),
+            **static["_tail"],
         }
 
 
@@ -182,114 +268,94 @@ class Evaluation:
         return total + sum((min(v, room[c]) for c, v in shared.items()), Decimal(0))
 
     def to_dict(self) -> dict[str, Any]:
+        json_facts = {k: _json_value(v) for k, v in sorted(self.facts.items()) if k != TODAY}
         return {
             "as_of": self.as_of.isoformat(),
             "pack": {"id": self.pack.id, "version": self.pack.version},
-            "facts": {k: _json_value(v) for k, v in sorted(self.facts.items())},
+            "facts": json_facts,
             "summary": {
                 "eligible": sum(r.status == ELIGIBLE for r in self.results),
                 "undetermined": sum(r.status == UNDETERMINED for r in self.results),
                 "ineligible": sum(r.status == INELIGIBLE for r in self.results),
                 "eligible_amount_cny": _json_amount(self.eligible_total()),
             },
-            "results": [r.to_dict() for r in self.sorted_results()],
+            "results": [r.to_dict(json_facts) for r in self.sorted_results()],
         }
 
 
 # --- Evaluation ------------------------------------------------------------------------------------
 
 
-def _criteria(
-    policy: Policy, facts: dict[str, Any], params: dict[str, Any]
-) -> tuple[str, list[CriterionResult], list[str]]:
-    status = ELIGIBLE
-    results = []
-    missing: list[str] = []
-    for c in policy.criteria:
-        value = c.fn(facts, params)
-        if value is UNKNOWN:
-            outcome = UNKNOWN_RESULT
-            if status == ELIGIBLE:
-                status = UNDETERMINED
-            missing.extend(f for f in c.facts if f not in facts and f not in missing)
-        elif value:
-            outcome = PASS
-        else:
-            outcome = FAIL
-            status = INELIGIBLE
-        results.append(CriterionResult(c, outcome, {f: facts.get(f, UNKNOWN) for f in c.facts}))
-    return status, results, missing
-
-
-def _passes(policy: Policy, facts: dict[str, Any], params: dict[str, Any]) -> bool:
-    """No criterion fails (unknowns allowed): the test for a proposed change."""
-    return all(c.fn(facts, params) is not False for c in policy.criteria)
-
-
-def _ceiling_remaining(
-    ceiling: Ceiling, facts: dict[str, Any], params: dict[str, Any]
-) -> tuple[Decimal, Decimal, Decimal]:
-    total = Decimal(ceiling.fn(facts, params))
-    used = facts.get(ceiling.used_fact, UNKNOWN)
-    used = Decimal(0) if used is UNKNOWN else Decimal(used)
-    return total, used, max(Decimal(0), total - used)
-
-
 def evaluate_policy(
     pack: Pack,
-    policy: Policy,
+    bound: BoundPolicy,
     facts: dict[str, Any],
     params: dict[str, Any],
     as_of: dt.date,
     suggest: bool = True,
 ) -> PolicyResult:
-    result = PolicyResult(pack, policy, params)
-    status, result.criteria, result.missing_facts = _criteria(policy, facts, params)
-    amount_spec = policy.amount
+    policy = bound.policy
+    result = PolicyResult(pack, bound, params, facts)
+    status = ELIGIBLE
+    outcomes = result.criteria
+    missing = result.missing_facts
+    for criterion, fn in bound.criteria:
+        value = fn(facts, params)
+        if value is UNKNOWN:
+            outcomes.append((criterion, UNKNOWN_RESULT))
+            if status == ELIGIBLE:
+                status = UNDETERMINED
+            missing.extend(f for f in criterion.facts if f not in facts and f not in missing)
+        elif value:
+            outcomes.append((criterion, PASS))
+        else:
+            outcomes.append((criterion, FAIL))
+            status = INELIGIBLE
     remaining = None
-    if amount_spec is not None and amount_spec.ceiling is not None:
-        ceiling = pack.ceilings[amount_spec.ceiling]
-        total, used, remaining = _ceiling_remaining(ceiling, facts, params)
+    if bound.ceiling is not None:
+        ceiling, total = bound.ceiling
+        used = facts.get(ceiling.used_fact, UNKNOWN)
+        used = Decimal(0) if used is UNKNOWN else Decimal(used)
+        remaining = max(Decimal(0), total - used)
         result.ceiling_note = {
             "ceiling": ceiling.id,
             "label": ceiling.label.zh,
             "label_en": ceiling.label.en,
             "total_cny": _json_amount(total),
             "used_cny": _json_amount(used),
+            "used_fact": ceiling.used_fact,
             "remaining_cny": _json_amount(remaining),
             "shared_by": list(ceiling.policies),
         }
-        ok = remaining > 0
-        result.criteria.append(CriterionResult(None, PASS if ok else FAIL, {ceiling.used_fact: used}))
-        if not ok:
+        if remaining > 0:
+            outcomes.append((None, PASS))
+        else:
+            outcomes.append((None, FAIL))
             status = INELIGIBLE
     result.status = status
-    if amount_spec is not None and amount_spec.fn is not None and status != INELIGIBLE:
-        value = amount_spec.fn(facts, params)
+    if bound.amount_fn is not None and status != INELIGIBLE:
+        value = bound.amount_fn(facts, params)
         if value is UNKNOWN:
-            result.missing_facts.extend(
-                f for f in amount_spec.facts if f not in facts and f not in result.missing_facts
-            )
+            missing.extend(f for f in policy.amount.facts if f not in facts and f not in missing)
         else:
             amount = max(Decimal(0), Decimal(value)).quantize(CENT, ROUND_HALF_UP)
             if remaining is not None and amount > remaining:
                 amount = remaining.quantize(CENT, ROUND_HALF_UP)
             result.amount = amount
-            if amount_spec.split:
+            if bound.splits:
                 allotted = Decimal(0)
-                for i, part in enumerate(amount_spec.split):
-                    if i == len(amount_spec.split) - 1:
-                        share_amount = amount - allotted  # the last part takes the rounding remainder
-                    else:
-                        share_amount = (amount * Decimal(part.fn(facts, params))).quantize(
-                            CENT, ROUND_HALF_UP
-                        )
-                        allotted += share_amount
-                    result.breakdown.append((part.id, part.label, share_amount))
-    if policy.lane_priority_fn is not None and policy.lane_priority_fn(facts, params) is True:
+                last = len(bound.splits) - 1
+                for i, (part, share) in enumerate(bound.splits):
+                    # The last part takes the rounding remainder, so the parts always add up.
+                    part_amount = (
+                        amount - allotted if i == last else (amount * share).quantize(CENT, ROUND_HALF_UP)
+                    )
+                    allotted += part_amount
+                    result.breakdown.append((part.id, part.label, part_amount))
+    if bound.lane_fn is not None and bound.lane_fn(facts, params) is True:
         result.lane = "priority"
     if suggest and status == INELIGIBLE:
-        result.would_qualify_if = suggestions(pack, policy, facts, params, as_of)
+        result.would_qualify_if = suggestions(pack, bound, facts)
     return result
 
 
@@ -307,54 +373,87 @@ def evaluate(
     if facts is None:
         facts = profile_facts(profile or {}, as_of, pack.facts)
     params = pack.params_at(as_of)
-    wanted = pack.policies.values() if policies is None else [pack.policies[p] for p in policies]
-    results = [evaluate_policy(pack, p, facts, params, as_of, suggest) for p in wanted if p.in_force(as_of)]
+    bound = bound_policies(pack, as_of)
+    if policies is not None:
+        wanted = set(policies)
+        bound = [b for b in bound if b.policy.id in wanted]
+    if not suggest:
+        return Evaluation(
+            pack, as_of, facts, [evaluate_policy(pack, b, facts, params, as_of, False) for b in bound]
+        )
+    # A profile seen before on this date gets its suggestions back with one lookup.
+    key = (as_of, frozenset(facts.items()))
+    remembered = pack.profile_memo.get(key)
+    results = [evaluate_policy(pack, b, facts, params, as_of, remembered is None) for b in bound]
+    if remembered is None:
+        if len(pack.profile_memo) > 50_000:
+            pack.profile_memo.clear()
+        pack.profile_memo[key] = {r.policy.id: r.would_qualify_if for r in results if r.would_qualify_if}
+    else:
+        for r in results:
+            if r.status == INELIGIBLE:
+                r.would_qualify_if = remembered.get(r.policy.id, [])
     return Evaluation(pack, as_of, facts, results)
 
 
 # --- Would qualify if ------------------------------------------------------------------------------
 
 
-def _candidates(
-    pack: Pack, policy: Policy, fact: Fact, facts: dict[str, Any], params: dict[str, Any]
-) -> list[Any]:
-    """Values of ``fact`` that could satisfy the criteria that read it."""
-    current = facts.get(fact.id, UNKNOWN)
-    out: list[Any] = []
+def _static_candidates(
+    pack: Pack, policy: Policy, fact: Fact, params: dict[str, Any]
+) -> list[tuple[str, Any]]:
+    """What values of ``fact`` could satisfy the criteria that read it, worked out once per
+    policy and date: ("value", v) to set it, ("add", item) to add to a set, ("any",) for
+    "at least one item"."""
+    out: list[tuple[str, Any]] = []
     for criterion in policy.criteria:
         if fact.id not in criterion.facts:
             continue
-        for op, other in expr.comparisons_with(criterion.node, fact.id):
-            value = expr.compile_scalar(other)(facts, params)
-            if value is UNKNOWN:
+        node = expr.bind_params(criterion.node, params)
+        for op, other in expr.comparisons_with(node, fact.id):
+            if op == "count" and fact.type == "set" and fact.values:
+                out.append(("any", next(iter(fact.values))))
                 continue
+            if other[0] != "const" or other[1] is UNKNOWN:
+                continue  # compared with another fact: no fixed value to propose
+            value = other[1]
             if op == "==":
-                out.append(value)
+                out.append(("value", value))
             elif op == "!=" and fact.values:
-                out.extend(v for v in fact.values if v != value)
+                out.extend(("value", v) for v in fact.values if v != value)
             elif op == "in" and isinstance(value, tuple | frozenset | list):
-                out.extend(value)
+                out.extend(("value", v) for v in value)
             elif op == "not in" and fact.values:
-                out.extend(v for v in fact.values if v not in value)
+                out.extend(("value", v) for v in fact.values if v not in value)
             elif op in ("<=", ">="):
-                out.append(value)
+                out.append(("value", value))
             elif op in ("<", ">") and isinstance(value, int):
-                out.append(value - 1 if op == "<" else value + 1)
-            elif op == "count" and fact.type == "set" and fact.values:
-                # "has at least one": any item will do; the label says so without picking one.
-                base = current if current is not UNKNOWN else frozenset()
-                out.append(AnyItem(base | {next(iter(fact.values))}))
+                out.append(("value", value - 1 if op == "<" else value + 1))
             elif op in ("contains", "contained_in", "intersects") and fact.type == "set":
-                base = current if current is not UNKNOWN else frozenset()
                 items = value if op == "intersects" else (value,)
-                out.extend(base | {item} for item in items if item not in base)
+                out.extend(("add", item) for item in items)
         if fact.type == "bool":
-            out.extend([True, False])
-    seen: list[Any] = []
-    for v in out:
-        if v != current and v not in seen:
-            seen.append(v)
-    return seen
+            out.extend([("value", True), ("value", False)])
+    return list(dict.fromkeys(out))
+
+
+def _candidates(static: list[tuple[str, Any]], current: Any) -> list[Any]:
+    """The static candidates applied to the fact's current value, without no-op changes."""
+    base = current if isinstance(current, frozenset) else frozenset()
+    out: list[Any] = []
+    for kind, value in static:
+        if kind == "value":
+            candidate = value
+        elif kind == "any":
+            # "has at least one": any item will do; the label says so without picking one.
+            candidate = AnyItem(base | {value})
+        elif value in base:
+            continue
+        else:
+            candidate = base | {value}
+        if candidate != current and candidate not in out:
+            out.append(candidate)
+    return out
 
 
 class AnyItem(frozenset):
@@ -392,30 +491,26 @@ def _suggestion(pack: Pack, changes: list[tuple[str, Any]], facts: dict[str, Any
     }
 
 
-def suggestions(
-    pack: Pack, policy: Policy, facts: dict[str, Any], params: dict[str, Any], as_of: dt.date
-) -> list[dict[str, Any]]:
+def suggestions(pack: Pack, bound: BoundPolicy, facts: dict[str, Any]) -> list[dict[str, Any]]:
     """The smallest sets of changes to facts a founder can change that make no criterion fail.
 
     Single changes first; pairs only when no single change is enough. Facts marked
-    ``mutable: false`` (age, founding date) are never proposed. Results depend only on the
-    facts the policy reads and the date's parameters, so they are memoised per pack.
+    ``mutable: false`` (age, founding date) are never proposed. The answer depends only on
+    the facts this policy reads, so it is remembered per policy and date on those values.
     """
-    key = (policy.id, as_of, tuple(facts.get(f, UNKNOWN) for f in policy.facts))
-    cached = pack.suggestion_cache.get(key)
-    if cached is not None:
-        return cached
-    failing = [c for c in policy.criteria if c.fn(facts, params) is False]
-    if not failing or any(all(not pack.facts[f].mutable for f in c.facts) for c in failing):
-        found: list[dict[str, Any]] = []
-    else:
+    policy = bound.policy
+    key = tuple(facts.get(f, UNKNOWN) for f in policy.facts)
+    found = bound.memo.get(key)
+    if found is not None:
+        return found
+    failing = [c for c, fn in bound.criteria if fn(facts, None) is False]
+    found = []
+    if failing and not any(all(not pack.facts[f].mutable for f in c.facts) for c in failing):
         mutable = [f for f in dict.fromkeys(f for c in failing for f in c.facts) if pack.facts[f].mutable]
-        options = {f: _candidates(pack, policy, pack.facts[f], facts, params) for f in mutable}
-        found = []
+        options = {f: _candidates(bound.candidates[f], facts.get(f, UNKNOWN)) for f in mutable}
         for f, values in options.items():
             for v in values:
-                trial = {**facts, f: v}
-                if _passes(policy, trial, params):
+                if bound.passes({**facts, f: v}):
                     found.append(_suggestion(pack, [(f, v)], facts))
                     break  # one value per fact: the first that works is the smallest step
         if not found and len(options) > 1:
@@ -425,10 +520,10 @@ def suggestions(
                     trials += 1
                     if trials > MAX_PAIR_TRIALS:
                         break
-                    if _passes(policy, {**facts, f1: v1, f2: v2}, params):
+                    if bound.passes({**facts, f1: v1, f2: v2}):
                         found.append(_suggestion(pack, [(f1, v1), (f2, v2)], facts))
                         break
-    if len(pack.suggestion_cache) > 50_000:
-        pack.suggestion_cache.clear()
-    pack.suggestion_cache[key] = found
+    if len(bound.memo) > 20_000:
+        bound.memo.clear()
+    bound.memo[key] = found
     return found

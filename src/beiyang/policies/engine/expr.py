@@ -374,10 +374,41 @@ def _num(value: Any) -> Any:
     return Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def bind_params(node: tuple, params: dict[str, Any]) -> tuple:
+    """The same tree with parameters replaced by their values and constant parts folded,
+    so that per-date evaluation does no parameter lookups or constant arithmetic."""
+    tag = node[0]
+    if tag == "name":
+        if node[1].startswith("params."):
+            value = params[node[1][7:]]
+            return ("const", UNKNOWN if value is None else value)
+        return node
+    if tag == "const":
+        return node
+    if tag in ("not", "neg"):
+        out = (tag, bind_params(node[1], params))
+    elif tag in ("and", "or"):
+        out = (tag, bind_params(node[1], params), bind_params(node[2], params))
+    elif tag in ("cmp", "arith"):
+        out = (tag, node[1], bind_params(node[2], params), bind_params(node[3], params))
+    elif tag == "list":
+        out = (tag, tuple(bind_params(i, params) for i in node[1]))
+    elif tag == "call":
+        out = (tag, node[1], tuple(bind_params(a, params) for a in node[2]))
+    else:
+        return node
+    if not names_in(out):
+        return ("const", compile_scalar(out)({}, {}))
+    return out
+
+
 def compile_scalar(node: tuple) -> Scalar:
     """Turn a tree into a closure ``f(facts, params)``. Facts are keyed by dotted path,
     parameters by path without the ``params.`` prefix."""
     tag = node[0]
+    special = _specialised(node)
+    if special is not None:
+        return special
     if tag == "const":
         value = node[1]
         return lambda facts, params: value
@@ -439,6 +470,65 @@ def compile_scalar(node: tuple) -> Scalar:
     if tag == "call":
         return _compile_call(node[1], [compile_scalar(a) for a in node[2]])
     raise ExpressionError(f"unknown node {tag}")
+
+
+def _specialised(node: tuple) -> Scalar | None:
+    """Direct closures for the shapes most criteria take: a fact against a constant."""
+    tag = node[0]
+    if (
+        tag == "cmp"
+        and node[2][0] == "name"
+        and not node[2][1].startswith("params.")
+        and node[3][0] == "const"
+    ):
+        op, path, const = node[1], node[2][1], node[3][1]
+        if const is UNKNOWN:
+            return lambda facts, params: UNKNOWN
+        if op in ("in", "not in") and isinstance(const, tuple):
+            try:
+                members: Any = frozenset(const)
+            except TypeError:
+                members = const
+            if op == "in":
+                return lambda facts, params: (
+                    UNKNOWN if (x := facts.get(path, UNKNOWN)) is UNKNOWN else x in members
+                )
+            return lambda facts, params: (
+                UNKNOWN if (x := facts.get(path, UNKNOWN)) is UNKNOWN else x not in members
+            )
+        if op in ("==", "!="):
+            fn = _CMP[op]
+            return lambda facts, params: (
+                UNKNOWN if (x := facts.get(path, UNKNOWN)) is UNKNOWN else fn(x, const)
+            )
+        if op in _CMP and isinstance(const, _ORDERABLE):
+            fn = _CMP[op]
+            return lambda facts, params: (
+                x
+                if (x := facts.get(path, UNKNOWN)) is UNKNOWN
+                else fn(x, const)
+                if isinstance(x, _ORDERABLE)
+                else UNKNOWN
+            )
+    if tag == "call" and node[1] == "contains" and node[2][0][0] == "name" and node[2][1][0] == "const":
+        path, item = node[2][0][1], node[2][1][1]
+        if not path.startswith("params.") and item is not UNKNOWN:
+            return lambda facts, params: UNKNOWN if (s := facts.get(path, UNKNOWN)) is UNKNOWN else item in s
+    if (
+        tag == "cmp"
+        and node[2][0] == "call"
+        and node[2][1] == "count"
+        and node[2][2][0][0] == "name"
+        and not node[2][2][0][1].startswith("params.")
+        and node[3][0] == "const"
+        and isinstance(node[3][1], int)
+        and node[1] in _CMP
+    ):
+        path, fn, const = node[2][2][0][1], _CMP[node[1]], node[3][1]
+        return lambda facts, params: (
+            UNKNOWN if (s := facts.get(path, UNKNOWN)) is UNKNOWN else fn(len(s), const)
+        )
+    return None
 
 
 def _compile_cmp(op: str, a: Scalar, b: Scalar) -> Scalar:

@@ -232,7 +232,8 @@ class Pack:
     files: dict[str, str]
     checksum: str
     _params_cache: dict = field(default_factory=dict, repr=False)
-    suggestion_cache: dict = field(default_factory=dict, repr=False)
+    bound_cache: dict = field(default_factory=dict, repr=False)
+    profile_memo: dict = field(default_factory=dict, repr=False)
 
     def params_at(self, on: dt.date) -> dict[str, Any]:
         """All parameter values in force on a date (cached: packs are immutable once loaded)."""

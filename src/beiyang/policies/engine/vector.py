@@ -2,26 +2,31 @@
 three-valued semantics as the scalar engine.
 
 Every value is a pair ``(values, known)``; where ``known`` is False the value is a
-placeholder and the answer is unknown. Used by ``beiyang benefits --batch`` and the
-benchmark; it returns counts and totals, not per-profile explanations.
+placeholder and the answer is unknown. Each column is stored as codes into its distinct
+values, so the Python work grows with the number of distinct values, not with rows. Used by
+``beiyang benefits --batch`` and the benchmark; it returns counts and totals, not
+per-profile explanations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 
 from beiyang.core.identifiers import age_on
 from beiyang.policies.engine.errors import ProfileError
-from beiyang.policies.engine.expr import TODAY, add_years
+from beiyang.policies.engine.expr import TODAY, UNKNOWN, add_years
 from beiyang.policies.engine.pack import Fact, Pack
 from beiyang.policies.engine.profile import ROOTS, parse_fact_value
 
 Vec = tuple[Any, Any]  # (values, known): arrays, or scalars that broadcast
+_NUMERIC = {"int", "money"}
 
 
 @dataclass
@@ -43,109 +48,170 @@ class Columns:
         self.derived: dict[Any, Vec] = {}
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+class SetColumn:
+    """A column of sets, stored as codes into its distinct sets: functions of a set
+    (``contains``, ``count``) are computed once per distinct set, then spread by code."""
+
+    __slots__ = ("codes", "uniques")
+
+    def __init__(self, codes: np.ndarray, uniques: list[frozenset]) -> None:
+        self.codes = codes
+        self.uniques = uniques
+
+    def map(self, fn, dtype) -> np.ndarray:
+        return np.fromiter((fn(u) for u in self.uniques), dtype=dtype, count=len(self.uniques))[self.codes]
 
 
-def _column(fact: Fact, raw: list[Any], as_of: dt.date) -> Vec:
+def _row_error(i: int, field_name: str, zh: str, en: str) -> ProfileError:
+    return ProfileError(f"[{i}].{field_name}", f"第{i + 1}条:{zh}", f"profile {i + 1}: {en}")
+
+
+def _is_hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _column(fact: Fact, raw: list[Any]) -> Vec:
     """Validate and convert one fact's raw values, parsing each distinct value once."""
     n = len(raw)
-    known = np.fromiter((v is not None for v in raw), dtype=bool, count=n)
-    cache: dict[Any, Any] = {}
+    types = set(map(type, raw))
+    # True == 1 in a dict, so booleans among numbers (or numbers among booleans) are caught first.
+    if fact.type in _NUMERIC and bool in types:
+        i = next(i for i, v in enumerate(raw) if type(v) is bool)
+        raise _row_error(i, fact.id, f"{fact.label.zh}应为数字", f"{fact.id} must be a number")
+    if fact.type == "bool" and types - {bool, type(None)}:
+        i = next(i for i, v in enumerate(raw) if v is not None and type(v) is not bool)
+        raise _row_error(i, fact.id, f"{fact.label.zh}应为 true 或 false", f"{fact.id} must be true or false")
+    if types == {type(None)}:
+        # Nobody gave this fact: all unknown, nothing to parse.
+        placeholder = (
+            SetColumn(np.zeros(n, dtype=np.int64), [frozenset()]) if fact.type == "set" else np.zeros(n)
+        )
+        return placeholder, np.zeros(n, dtype=bool)
+    if types == {list}:
+        raw = list(map(tuple, raw))
+    elif list in types:
+        raw = [tuple(v) if type(v) is list else v for v in raw]
+    try:
+        distinct = list(dict.fromkeys(raw))
+    except TypeError:
+        i = next(i for i, v in enumerate(raw) if not _is_hashable(v))
+        raise _row_error(i, fact.id, f"{fact.label.zh}取值类型错误", f"wrong type for {fact.id}") from None
+    lookup = {v: i for i, v in enumerate(distinct)}
+    codes = np.fromiter(map(lookup.__getitem__, raw), dtype=np.int64, count=n)
+    if fact.type == "date" and types <= {str, type(None)}:
+        fast = _iso_dates(distinct)
+        if fast is not None:
+            return fast[0][codes], fast[1][codes]
     parsed: list[Any] = []
-    for i, value in enumerate(raw):
-        if value is None:
-            parsed.append(None)
-            continue
-        key = (type(value), _hashable(value))
+    for code, value in enumerate(distinct):
         try:
-            out = cache[key]
-        except KeyError:
-            try:
-                out = parse_fact_value(fact, value, fact.id)
-            except ProfileError as exc:
-                raise ProfileError(
-                    f"[{i}].{exc.field}", f"第{i + 1}条:{exc.message}", f"profile {i + 1}: {exc.message_en}"
-                ) from None
-            except TypeError:
-                raise ProfileError(
-                    f"[{i}].{fact.id}",
-                    f"第{i + 1}条:取值类型错误",
-                    f"profile {i + 1}: wrong type for {fact.id}",
-                ) from None
-            cache[key] = out
-        parsed.append(out)
+            parsed.append(parse_fact_value(fact, list(value) if type(value) is tuple else value, fact.id))
+        except ProfileError as exc:
+            i = int(np.argmax(codes == code))
+            raise _row_error(i, exc.field, exc.message, exc.message_en) from None
+    known = np.array([v is not None for v in parsed], dtype=bool)[codes]
     t = fact.type
-    if t in ("int", "money"):
-        values = np.fromiter((float(v) if v is not None else 0.0 for v in parsed), dtype=np.float64, count=n)
+    if t in _NUMERIC:
+        values = np.array([float(v) if v is not None else 0.0 for v in parsed], dtype=np.float64)[codes]
     elif t == "date":
-        values = np.fromiter((v.toordinal() if v is not None else 0 for v in parsed), dtype=np.int64, count=n)
+        values = np.array([v.toordinal() if v is not None else 0 for v in parsed], dtype=np.int64)[codes]
     elif t == "bool":
-        values = np.fromiter((bool(v) for v in parsed), dtype=bool, count=n)
+        values = np.array([bool(v) for v in parsed], dtype=bool)[codes]
     elif t == "set":
-        values = np.empty(n, dtype=object)
-        empty = frozenset()
-        values[:] = [v if v is not None else empty for v in parsed]
+        return SetColumn(codes, [v if v is not None else frozenset() for v in parsed]), known
     else:
-        values = np.array([v if v is not None else "" for v in parsed], dtype=str)
+        values = np.array([v if v is not None else "" for v in parsed], dtype=str)[codes]
     return values, known
 
 
-def build_columns(pack: Pack, profiles: list[Any], as_of: dt.date) -> Columns:
-    n = len(profiles)
-    cols = Columns(n, as_of)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _iso_dates(distinct: list[str | None]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Ordinals of distinct YYYY-MM-DD strings parsed by numpy in C; None when any string
+    is not a plain, valid date, so that the careful parser can name the bad one."""
+    if not all(v is None or (len(v) == 10 and v[4] == "-" and v[7] == "-") for v in distinct):
+        return None
+    try:
+        days = np.array([v if v is not None else "NaT" for v in distinct], dtype="datetime64[D]")
+    except ValueError:
+        return None
+    known = ~np.isnat(days)
+    ordinals = np.where(known, days.astype(np.int64), 0) + np.where(known, _EPOCH_ORDINAL, 0)
+    return ordinals, known
+
+
+def _by_distinct(ordinals: np.ndarray, fn) -> np.ndarray:
+    """Apply a per-date Python function once per distinct date."""
+    uniques, inverse = np.unique(ordinals, return_inverse=True)
+    return np.fromiter((fn(int(o)) for o in uniques), dtype=np.int64, count=len(uniques))[inverse]
+
+
+def _sections(pack: Pack, profiles: list[Any]) -> tuple[dict[str, list[dict]], set[str]]:
+    """Each profile's founder and company parts, checked, and the fact ids anyone gave."""
+    if set(map(type, profiles)) - {dict}:
+        i = next(i for i, p in enumerate(profiles) if type(p) is not dict)
+        raise ProfileError(f"[{i}]", f"第{i + 1}条资料应为JSON对象", f"profile {i + 1} must be an object")
+    extra = set().union(*profiles) - {*ROOTS, "as_of"}
+    if extra:
+        name = sorted(map(str, extra))[0]
+        raise ProfileError(name, f"未知字段 {name}", f"Unknown field {name}")
+    empty: dict = {}
     sections: dict[str, list[dict]] = {}
+    present: set[str] = set()
     for root in ROOTS:
-        rows = []
-        for i, p in enumerate(profiles):
-            if not isinstance(p, dict):
-                raise ProfileError(
-                    f"[{i}]", f"第{i + 1}条资料应为JSON对象", f"profile {i + 1} must be an object"
-                )
-            section = p.get(root) or {}
-            if not isinstance(section, dict):
-                raise ProfileError(
-                    f"[{i}].{root}",
-                    f"第{i + 1}条:{root} 应为对象",
-                    f"profile {i + 1}: {root} must be an object",
-                )
-            rows.append(section)
-        sections[root] = rows
-    allowed = {
-        root: {fid.split(".", 1)[1] for fid in pack.facts if fid.startswith(root + ".")} for root in ROOTS
-    }
-    for root, rows in sections.items():
-        seen: set[str] = set()
-        for row in rows:
-            seen.update(row)
-        unknown = seen - allowed[root]
+        rows = list(map(dict.get, profiles, repeat(root)))
+        kinds = set(map(type, rows))
+        if type(None) in kinds:
+            rows = [r if r is not None else empty for r in rows]
+        if kinds - {dict, type(None)}:
+            i = next(i for i, r in enumerate(rows) if type(r) is not dict)
+            raise _row_error(i, root, f"{root} 应为对象", f"{root} must be an object")
+        allowed = {fid.split(".", 1)[1] for fid in pack.facts if fid.startswith(root + ".")}
+        keys = set().union(*rows)
+        present.update(f"{root}.{k}" for k in keys)
+        unknown = keys - allowed
         if unknown:
-            name = sorted(unknown)[0]
+            name = sorted(map(str, unknown))[0]
             raise ProfileError(f"{root}.{name}", f"未知字段 {root}.{name}", f"Unknown field {root}.{name}")
+        sections[root] = rows
+    return sections, present
+
+
+def build_columns(pack: Pack, profiles: list[Any], as_of: dt.date) -> Columns:
+    cols = Columns(len(profiles), as_of)
+    sections, present = _sections(pack, profiles)
     for fid, fact in pack.facts.items():
         root, key = fid.split(".", 1)
-        raw = [row.get(key) for row in sections[root]]
-        cols.data[fid] = _column(fact, raw, as_of)
+        raw = list(map(dict.get, sections[root], repeat(key))) if fid in present else [None] * cols.n
+        cols.data[fid] = _column(fact, raw)
+    today = as_of.toordinal()
     for fid, fact in pack.facts.items():
         if fact.derive_age_from:
             born, born_known = cols.data[fact.derive_age_from]
             if born_known.any():
-                ages: dict[int, int] = {}
-                derived = np.array(
-                    [
-                        ages.setdefault(o, age_on(dt.date.fromordinal(o), as_of)) if k else 0
-                        for o, k in zip(born.tolist(), born_known.tolist(), strict=True)
-                    ],
-                    dtype=np.float64,
-                )
+                late = born_known & (born > today)
+                if late.any():
+                    i = int(np.argmax(late))
+                    raise _row_error(
+                        i, fact.derive_age_from, "日期晚于评估日期", "the date is after the evaluation date"
+                    )
+                derived = _by_distinct(
+                    np.where(born_known, born, today), lambda o: age_on(dt.date.fromordinal(o), as_of)
+                ).astype(np.float64)
                 stated, stated_known = cols.data[fid]
                 clash = born_known & stated_known & (stated != derived)
                 if clash.any():
                     i = int(np.argmax(clash))
-                    raise ProfileError(
-                        f"[{i}].{fid}",
-                        f"第{i + 1}条:{fact.label.zh}与出生日期不一致",
-                        f"profile {i + 1}: {fact.label.en} does not match the date it derives from",
+                    raise _row_error(
+                        i,
+                        fid,
+                        f"{fact.label.zh}与出生日期不一致",
+                        f"{fact.label.en} does not match the date it derives from",
                     )
                 cols.data[fid] = (np.where(born_known, derived, stated), born_known | stated_known)
         if fact.default is not None:
@@ -171,8 +237,6 @@ def vec_eval(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
     tag = node[0]
     n = cols.n
     if tag == "const":
-        from beiyang.policies.engine.expr import UNKNOWN
-
         return (0, False) if node[1] is UNKNOWN else (_scalar(node[1]), True)
     if tag == "name":
         path = node[1]
@@ -208,7 +272,7 @@ def vec_eval(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
             if isinstance(bv, tuple):
                 hit = np.isin(av, list(bv)) if isinstance(av, np.ndarray) else (av in bv)
             else:
-                hit = np.fromiter((av in s for s in bv), dtype=bool, count=n)
+                hit = bv.map(lambda u: av in u, bool)
             return (np.logical_not(hit) if op == "not in" else hit), known
         fn = {
             "==": np.equal,
@@ -239,7 +303,7 @@ def vec_eval(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
 
 
 def _vec_call(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
-    fn, args, n = node[1], node[2], cols.n
+    fn, args = node[1], node[2]
     if fn in ("contains", "count", "intersects"):
         key = (fn, args[0], args[1] if len(args) > 1 else None)
         cached = cols.derived.get(key)
@@ -247,31 +311,24 @@ def _vec_call(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
             return cached
         sets, known = vec_eval(args[0], cols, params)
         if fn == "count":
-            out = (np.fromiter((len(s) for s in sets), dtype=np.float64, count=n), known)
+            out = (sets.map(len, np.float64), known)
         else:
             item, item_known = vec_eval(args[1], cols, params)
             if fn == "contains":
-                values = np.fromiter((item in s for s in sets), dtype=bool, count=n)
+                values = sets.map(lambda u: item in u, bool)
             else:
                 probe = frozenset(item)
-                values = np.fromiter((not probe.isdisjoint(s) for s in sets), dtype=bool, count=n)
+                values = sets.map(lambda u: not probe.isdisjoint(u), bool)
             out = (values, np.logical_and(known, item_known))
         cols.derived[key] = out
         return out
     evaluated = [vec_eval(a, cols, params) for a in args]
     if fn == "add_years":
-        (dates, dates_known), (years, years_known) = evaluated
+        (dates, dates_known), (years, _years_known) = evaluated
         years = int(years)
-        shifted: dict[int, int] = {}
-        values = np.fromiter(
-            (
-                shifted.setdefault(o, add_years(dt.date.fromordinal(o), years).toordinal()) if k else 0
-                for o, k in zip(dates.tolist(), dates_known.tolist(), strict=True)
-            ),
-            dtype=np.int64,
-            count=cols.n,
-        )
-        return values, np.logical_and(dates_known, years_known)
+        safe = np.where(dates_known, dates, cols.as_of.toordinal())
+        values = _by_distinct(safe, lambda o: add_years(dt.date.fromordinal(o), years).toordinal())
+        return values, np.logical_and(dates_known, _years_known)
     if fn in ("min", "max"):
         reduce = np.minimum if fn == "min" else np.maximum
         values, known = evaluated[0]
@@ -290,6 +347,22 @@ def _vec_call(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
 
 
 def evaluate_batch(pack: Pack, profiles: list[Any], as_of: dt.date) -> BatchSummary:
+    """Counts per policy (eligible, undetermined, ineligible) and eligible totals in fen.
+
+    The cyclic garbage collector is paused meanwhile: building columns allocates hundreds
+    of thousands of short-lived objects and no cycles, and each full collection would walk
+    every profile the caller holds.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _evaluate_batch(pack, profiles, as_of)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _evaluate_batch(pack: Pack, profiles: list[Any], as_of: dt.date) -> BatchSummary:
     cols = build_columns(pack, profiles, as_of)
     params = pack.params_at(as_of)
     n = cols.n

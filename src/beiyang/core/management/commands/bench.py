@@ -1,0 +1,23 @@
+"""``beiyang bench [NAME …] [--quick]``: run benchmarks, print tables, save var/bench/NAME.json."""
+
+from importlib import import_module
+
+from django.core.management.base import BaseCommand, CommandError
+
+BENCHES = {"benefits": "beiyang.bench.benefits"}
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks / 运行性能基准"
+
+    def add_arguments(self, parser):
+        parser.add_argument("names", nargs="*", help=f"which: {', '.join(BENCHES)} (default: all)")
+        parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+
+    def handle(self, *args, names, quick, **options):
+        unknown = set(names) - set(BENCHES)
+        if unknown:
+            raise CommandError(f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {', '.join(BENCHES)}")
+        for name in names or BENCHES:
+            self.stdout.write(self.style.MIGRATE_HEADING(f"== {name} =="))
+            import_module(BENCHES[name]).run(quick=quick, log=self.stdout.write)
