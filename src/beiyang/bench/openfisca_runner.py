@@ -194,7 +194,9 @@ def single(tbs, profile: dict, period: str, repeat: int) -> dict:
         times_calc.append(t2 - t1)
     return {
         "calculate_s": sorted(times_calc)[len(times_calc) // 2],
-        "build_and_calculate_s": sorted(a + b for a, b in zip(times_build, times_calc))[len(times_calc) // 2],
+        "build_and_calculate_s": sorted(a + b for a, b in zip(times_build, times_calc, strict=True))[
+            len(times_calc) // 2
+        ],
         "result": result,
     }
 

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from beiyang.bench.profiles import synthetic_profile
 from beiyang.policies.engine import ProfileError, evaluate, load_pack_dir
 from beiyang.policies.engine.vector import evaluate_batch
 
@@ -71,38 +72,11 @@ def test_bad_profiles_name_the_field(profile, field):
     assert err.value.field == field and err.value.message and err.value.message_en
 
 
-def _random_profile(rng: random.Random) -> dict:
-    founder, company = {}, {}
-    if rng.random() < 0.45:
-        founder["birth_date"] = (dt.date(1980, 1, 1) + dt.timedelta(days=rng.randint(0, 7000))).isoformat()
-    elif rng.random() < 0.8:
-        founder["age"] = rng.randint(20, 50)
-    for key, choices in (
-        ("district", ["徐汇", "长宁区", "浦东新区"]),
-        ("stage", ["idea", "seed", "angel", "pre-a", "a", "b+"]),
-    ):
-        if rng.random() < 0.85:
-            company[key] = rng.choice(choices)
-    if rng.random() < 0.9:
-        company["sectors"] = rng.sample(sorted(PACK.facts["company.sectors"].values), rng.randint(0, 2))
-    if rng.random() < 0.8:
-        company["programmes"] = rng.sample(sorted(PACK.facts["company.programmes"].values), rng.randint(0, 2))
-    if rng.random() < 0.8:
-        company["founded_on"] = (dt.date(2021, 1, 1) + dt.timedelta(days=rng.randint(0, 2100))).isoformat()
-    if rng.random() < 0.8:
-        company["in_town"] = rng.random() < 0.5
-    if rng.random() < 0.8:
-        company["headcount"] = rng.randint(0, 40)
-    if rng.random() < 0.3:
-        company["voucher_granted_cny"] = rng.choice([0, 250000, 999999, 1000000])
-    return {"founder": founder, "company": company}
-
-
 @given(st.integers(0, 2**32))
 @hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_vectorised_batch_agrees_with_the_scalar_engine(seed):
     rng = random.Random(seed)
-    profiles = [_random_profile(rng) for _ in range(200)]
+    profiles = [synthetic_profile(rng) for _ in range(200)]
     batch = evaluate_batch(PACK, profiles, AS_OF).policies
     for pid in PACK.policies:
         statuses = [evaluate(PACK, p, AS_OF, policies=[pid], suggest=False).results[0] for p in profiles]

@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def handle(self, *args, names, quick, **options):
         unknown = set(names) - set(BENCHES)
         if unknown:
-            raise CommandError(f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {', '.join(BENCHES)}")
+            raise CommandError(
+                f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {', '.join(BENCHES)}"
+            )
         for name in names or BENCHES:
             self.stdout.write(self.style.MIGRATE_HEADING(f"== {name} =="))
             import_module(BENCHES[name]).run(quick=quick, log=self.stdout.write)
