@@ -38,12 +38,12 @@ test-pg: $(STAMP)
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) BEIYANG_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src conftest.py
-	$(BIN)/ruff format --check src conftest.py
+	$(BIN)/ruff check src tests conftest.py
+	$(BIN)/ruff format --check src tests conftest.py
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src conftest.py
-	$(BIN)/ruff check --fix src conftest.py
+	$(BIN)/ruff format src tests conftest.py
+	$(BIN)/ruff check --fix src tests conftest.py
 
 bench: $(STAMP)
 	$(BIN)/beiyang bench

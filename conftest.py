@@ -41,6 +41,9 @@ class Api:
     def put(self, path, body=None, **kw):
         return self.call("put", path, body, **kw)
 
+    def patch(self, path, body=None, **kw):
+        return self.call("patch", path, body, **kw)
+
     def delete(self, path, **kw):
         return self.call("delete", path, **kw)
 

@@ -119,6 +119,7 @@ class DemoSummary:
     founders: int = 0
     companies: int = 0
     staff: int = 0
+    events: int = 0
     providers: list[tuple[str, str]] | None = None
 
 
@@ -211,8 +212,98 @@ def load_demo(companies: int = 50) -> DemoSummary:
             },
         )
         summary.companies += 1
+    summary.events = load_demo_events()
     for name, kinds in PROVIDERS:
         if not Provider.objects.filter(name=name).exists():
             provider, key = do_create_provider(name=name, kinds=kinds)
             summary.providers.append((provider.name, key))
     return summary
+
+
+def _next_weekday(today: dt.date, weekday: int, weeks: int = 0) -> dt.date:
+    days = (weekday - today.weekday()) % 7 or 7
+    return today + dt.timedelta(days=days + 7 * weeks)
+
+
+def load_demo_events() -> int:
+    """Upcoming events relative to today, so the demo always has something to register for."""
+    from django.utils import timezone
+
+    from beiyang.events.actions import check_create_event
+    from beiyang.events.models import Event
+
+    if Event.objects.exists():
+        return 0
+    manager = User.objects.filter(phone=STAFF[2][0]).first()
+    today = timezone.localdate()
+
+    def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+    thursday = _next_weekday(today, 3)
+    friday = _next_weekday(today, 4)
+    roadshow_day = _next_weekday(today, 3, weeks=1)
+    specs = [
+        {
+            "kind": "roadshow",
+            "title": "模速路演日 · 第12期",
+            "title_en": "Model Speed Roadshow Day #12",
+            "description": "种子轮、天使轮AI项目路演,徐汇资本、红杉中国等近百家合作机构投资人现场点评。",
+            "venue": "模速空间 路演厅(华发路)",
+            "starts_at": at(roadshow_day, 14),
+            "ends_at": at(roadshow_day, 17, 30),
+            "capacity": 300,
+            "eligibility": "count(company.sectors) > 0",
+            "eligibility_label": "人工智能领域企业",
+        },
+        {
+            "kind": "salon",
+            "title": "AI主题沙龙:智能体落地的瓶颈与机会",
+            "title_en": "AI salon: agents in production",
+            "description": "围绕人工智能技术前沿突破、落地应用瓶颈与未来产业机遇畅谈。",
+            "venue": "北杨小镇 创业者之家",
+            "starts_at": at(thursday, 19),
+            "ends_at": at(thursday, 21),
+            "capacity": 40,
+        },
+        {
+            "kind": "seminar",
+            "title": "行业研讨会:大模型的技术路径与商业前景",
+            "title_en": "Seminar: LLM paths and markets",
+            "venue": "上海创智学院 报告厅",
+            "starts_at": at(friday, 13, 30),
+            "ends_at": at(friday, 16),
+            "capacity": 120,
+        },
+        {
+            "kind": "competition",
+            "title": "港科大百万元奖金AI创业大赛 · 初赛",
+            "title_en": "HKUST AI start-up competition: heats",
+            "venue": "港科大北杨基地",
+            "starts_at": at(today + dt.timedelta(days=21), 9),
+            "ends_at": at(today + dt.timedelta(days=21), 18),
+            "capacity": 60,
+            "per_company_limit": 3,
+        },
+        {
+            "kind": "training",
+            "title": "红杉中国 Young Plan 创业训练营",
+            "title_en": "Sequoia Young Plan boot camp",
+            "venue": "红杉中国创新加速器",
+            "starts_at": at(today + dt.timedelta(days=10), 9, 30),
+            "ends_at": at(today + dt.timedelta(days=10), 17),
+            "capacity": 30,
+        },
+        {
+            "kind": "open_day",
+            "title": "北杨小镇开放日",
+            "title_en": "Beiyang town open day",
+            "venue": "北杨小镇 华发路入口",
+            "starts_at": at(today + dt.timedelta(days=13), 10),
+            "ends_at": at(today + dt.timedelta(days=13), 16),
+            "capacity": 200,
+        },
+    ]
+    for spec in specs:
+        check_create_event(manager, spec)
+    return len(specs)

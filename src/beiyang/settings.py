@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "beiyang.companies",
     "beiyang.policies",
     "beiyang.notifications",
+    "beiyang.events",
     "beiyang.web",
 ]
 
@@ -230,6 +231,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+NOTIFY_WEBHOOK_URL = os.environ.get("NOTIFY_WEBHOOK_URL", "")
+NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "change-me")
+# Seconds between heartbeats on message streams (SSE); proxies drop idle streams after ~60 s.
+STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"))
+
+# Off only in the concurrency tests that show the overbooking race the guard prevents.
+EVENTS_SEAT_GUARD = True
+EVENTS_RACE_WINDOW_SECONDS = 0.0
+EVENTS_CHECKIN_OPENS_HOURS = 3
 
 # --- Beiyang --------------------------------------------------------------------------------
 POLICY_PACK_DIR = PACKAGE_DIR / "policies" / "packs" / "beiyang"

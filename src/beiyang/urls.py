@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from beiyang.api.urls import api
+from beiyang.notifications.stream import message_stream
 from beiyang.web import health
 
 admin.site.site_header = "北杨小镇管理后台 Beiyang administration"
@@ -11,6 +12,8 @@ admin.site.index_title = "管理 Administration"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Streaming lives outside django-ninja, which answers with whole responses.
+    path("api/v1/me/messages/stream", message_stream, name="message_stream"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

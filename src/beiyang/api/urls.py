@@ -18,11 +18,13 @@ install_error_handlers(api)
 def _mount() -> None:
     from beiyang.accounts.api import router as accounts_router
     from beiyang.companies.api import router as companies_router
+    from beiyang.events.api import router as events_router
     from beiyang.notifications.api import router as notifications_router
     from beiyang.policies.api import router as policies_router
 
     api.add_router("", accounts_router)
     api.add_router("", companies_router)
+    api.add_router("", events_router)
     api.add_router("", notifications_router)
     api.add_router("", policies_router)
 

@@ -5,7 +5,7 @@ from ninja import Query, Router, Schema
 from beiyang.api.auth import founder_auth
 from beiyang.core.schemas import ErrorOut, OkOut
 from beiyang.notifications import actions, queries
-from beiyang.notifications.schemas import InboxOut, MessageOut
+from beiyang.notifications.schemas import InboxOut, MessageOut, PreferencesIn, PreferencesOut
 
 router = Router(tags=["messages"])
 
@@ -33,3 +33,13 @@ def mark_read(request, message_id: int):
 def mark_all_read(request):
     actions.do_mark_all_read(request.auth)
     return {"ok": True}
+
+
+@router.get("/me/notification-preferences", response=PreferencesOut, auth=founder_auth)
+def get_preferences(request):
+    return actions.preference_for(request.auth.pk)
+
+
+@router.put("/me/notification-preferences", response={200: PreferencesOut, 400: ErrorOut}, auth=founder_auth)
+def put_preferences(request, body: PreferencesIn):
+    return actions.do_set_preferences(request.auth, **body.model_dump(exclude_unset=True))

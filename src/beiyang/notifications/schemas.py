@@ -10,6 +10,8 @@ class MessageOut(Schema):
     kind: str
     title: str
     body: str
+    title_en: str
+    body_en: str
     link: str
     created_at: dt.datetime
     read_at: dt.datetime | None
@@ -18,3 +20,23 @@ class MessageOut(Schema):
 class InboxOut(Schema):
     unread: int
     messages: list[MessageOut]
+
+
+class PreferencesOut(Schema):
+    email: bool
+    sms: bool
+    webhook: bool
+    language: str
+    quiet_start: dt.time | None
+    quiet_end: dt.time | None
+
+
+class PreferencesIn(Schema):
+    model_config = {"extra": "forbid"}
+
+    email: bool | None = None
+    sms: bool | None = None
+    webhook: bool | None = None
+    language: str | None = None
+    quiet_start: dt.time | None = None
+    quiet_end: dt.time | None = None

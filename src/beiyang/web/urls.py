@@ -2,6 +2,7 @@ from django.urls import path
 
 from beiyang.accounts import views as account_views
 from beiyang.companies import views as company_views
+from beiyang.events import views as event_views
 from beiyang.policies import views as policy_views
 from beiyang.web import views
 
@@ -18,6 +19,15 @@ urlpatterns = [
     path("me/messages/", views.inbox_view, name="inbox"),
     path("benefits/", policy_views.my_benefits, name="benefits"),
     path("benefits/calculator/", policy_views.calculator, name="calculator"),
+    path("events/", event_views.event_list, name="events"),
+    path("events/mine/", event_views.my_events, name="my_events"),
+    path("events/feed/<str:token>.ics", event_views.personal_feed, name="event_feed"),
+    path("events/<int:event_id>/", event_views.event_detail, name="event"),
+    path("events/<int:event_id>/calendar.ics", event_views.event_ics, name="event_ics"),
+    path("events/<int:event_id>/register/", event_views.register_view, name="event_register"),
+    path("events/<int:event_id>/cancel/", event_views.cancel_view, name="event_cancel"),
     path("staff/", views.staff_home, name="staff_home"),
+    path("staff/events/", event_views.staff_events, name="staff_events"),
+    path("staff/events/<int:event_id>/checkin/", event_views.checkin_desk, name="checkin"),
     path("staff/packs/", policy_views.pack_versions, name="pack_versions"),
 ]

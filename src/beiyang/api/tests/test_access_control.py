@@ -20,6 +20,9 @@ PUBLIC = {
     ("post", "/api/v1/auth/sms-code"),
     ("post", "/api/v1/auth/sms-token"),
     ("post", "/api/v1/benefits/evaluate"),
+    ("get", "/api/v1/events"),
+    ("get", "/api/v1/events/1"),
+    ("get", "/api/v1/events/1/calendar.ics"),
     ("get", "/api/v1/benefits/policies"),
     ("get", "/api/v1/benefits/policies/1"),
     ("get", "/api/v1/openapi.json"),
@@ -72,6 +75,7 @@ def test_other_founder_and_every_role_get_no_500(founder, make_founder, make_sta
 
 def test_staff_only_routes_refuse_founders(founder):
     _user, _company, client = founder
-    for url in ("staff/packs",):
+    for url in ("staff/packs", "staff/events/1/registrations", "staff/events/1/export"):
         resp = client.get(url)
-        assert resp.status_code == 403 and resp.json()["code"] == "forbidden"
+        assert resp.status_code == 403 and resp.json()["code"] == "forbidden", url
+    assert client.post("staff/checkins", {"code": "ABCDEFGH"}).status_code == 403

@@ -31,3 +31,8 @@ def cny(value) -> str:
     if amount >= 10_000 and amount % 100 == 0:
         return f"{amount / 10_000:g}万元"
     return f"{amount:,.0f}元"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if isinstance(mapping, dict) else None

@@ -13,7 +13,8 @@ class Command(BaseCommand):
         summary = load_demo(companies)
         self.stdout.write(
             self.style.SUCCESS(
-                f"demo data: +{summary.founders} founders, +{summary.companies} companies, +{summary.staff} staff"
+                f"demo data: +{summary.founders} founders, +{summary.companies} companies, +{summary.staff} staff, "
+                f"+{summary.events} events"
             )
         )
         self.stdout.write(f"演示账号 Demo logins (password / 密码: {DEMO_PASSWORD})")

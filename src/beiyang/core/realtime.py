@@ -1,0 +1,130 @@
+"""Fan-out of "you have a new message" to open streams.
+
+The database row is the message; this only wakes the streams of the person it is for, which
+then read the database. In one process the hub hands wake-ups to subscribers' event loops;
+with ``REDIS_URL`` set every process publishes to a Redis channel and a listener thread in
+each process wakes its local subscribers, so a message created in one server process reaches
+a stream held by another. A lost wake-up costs latency, never a message: streams also re-read
+the database at every heartbeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections import defaultdict
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+CHANNEL = "beiyang:messages"
+
+
+class Subscriber:
+    __slots__ = ("event", "loop", "user_id")
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        self.loop = asyncio.get_running_loop()
+        self.event = asyncio.Event()
+
+    def wake(self) -> None:
+        self.event.set()
+
+    async def wait(self, timeout: float) -> bool:
+        """True when woken, False on timeout."""
+        try:
+            await asyncio.wait_for(self.event.wait(), timeout)
+        except TimeoutError:
+            return False
+        self.event.clear()
+        return True
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._subscribers: dict[int, set[Subscriber]] = defaultdict(set)
+        self._lock = threading.Lock()
+        self._listener: threading.Thread | None = None
+        self._redis = None
+
+    # --- subscribing (inside an event loop) ---
+    def subscribe(self, user_id: int) -> Subscriber:
+        sub = Subscriber(user_id)
+        with self._lock:
+            self._subscribers[user_id].add(sub)
+        if settings.REDIS_URL:
+            self._ensure_listener()
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        with self._lock:
+            subs = self._subscribers.get(sub.user_id)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._subscribers[sub.user_id]
+
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return sum(len(s) for s in self._subscribers.values())
+
+    # --- publishing (from any thread) ---
+    def publish(self, user_id: int, message_id: int) -> None:
+        if settings.REDIS_URL:
+            try:
+                self._client().publish(CHANNEL, json.dumps({"u": user_id, "m": message_id}))
+                return
+            except Exception:  # Redis down: wake local streams at least; the rest catch up at heartbeat
+                logger.exception("publishing to Redis failed; waking local streams only")
+        self.wake_local(user_id)
+
+    def wake_local(self, user_id: int) -> None:
+        with self._lock:
+            subs = list(self._subscribers.get(user_id, ()))
+        for sub in subs:
+            try:
+                sub.loop.call_soon_threadsafe(sub.wake)
+            except RuntimeError:  # the loop has closed under us: that stream is gone
+                self.unsubscribe(sub)
+
+    # --- Redis ---
+    def _client(self):
+        if self._redis is None:
+            import redis
+
+            self._redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+        return self._redis
+
+    def _ensure_listener(self) -> None:
+        with self._lock:
+            if self._listener is not None and self._listener.is_alive():
+                return
+            self._listener = threading.Thread(target=self._listen, name="beiyang-redis-listener", daemon=True)
+            self._listener.start()
+
+    def _listen(self) -> None:
+        import redis
+
+        delay = 0.5
+        while True:
+            try:
+                pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(CHANNEL)
+                delay = 0.5
+                for item in pubsub.listen():
+                    try:
+                        data = json.loads(item["data"])
+                        self.wake_local(int(data["u"]))
+                    except (ValueError, KeyError, TypeError):
+                        logger.warning("ignoring malformed fan-out item %r", item)
+            except Exception:
+                logger.exception("Redis listener lost its connection; retrying in %.1fs", delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+
+
+hub = Hub()

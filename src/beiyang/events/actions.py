@@ -1,0 +1,502 @@
+"""Event actions: one-tap registration, waitlist, cancellation, check-in, reminders, and
+staff editing.
+
+Seats are scarce: every action that changes who holds one locks the event row first
+(``select_for_update`` on PostgreSQL; on SQLite ``BEGIN IMMEDIATE`` already serialises
+writers), then counts and writes inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from beiyang.accounts.roles import has_role
+from beiyang.companies.queries import company_of
+from beiyang.core.audit import log_action, snapshot
+from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from beiyang.events.eligibility import check_condition, evaluate_gate
+from beiyang.events.models import KINDS, Event, Registration
+from beiyang.notifications.actions import do_send_message
+from beiyang.policies.engine.expr import UNKNOWN
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
+CHECKIN_SALT = "beiyang.events.checkin"
+EVENT_FIELDS = [
+    "kind",
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "venue",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "waitlist_enabled",
+    "eligibility",
+    "eligibility_label",
+    "per_company_limit",
+    "status",
+]
+WEEKDAYS = "一二三四五六日"
+
+
+def when_text(event: Event) -> str:
+    start = timezone.localtime(event.starts_at)
+    return f"{start.month}月{start.day}日(周{WEEKDAYS[start.weekday()]}) {start:%H:%M}"
+
+
+def when_text_en(event: Event) -> str:
+    return timezone.localtime(event.starts_at).strftime("%a %d %b %H:%M")
+
+
+def checkin_token(registration: Registration) -> str:
+    """What the QR code carries: signed, so a forged one is refused without a lookup."""
+    return signing.dumps(
+        {"r": registration.pk, "c": registration.checkin_code}, salt=CHECKIN_SALT, compress=True
+    )
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def _context(registration: Registration, **extra: Any) -> dict[str, Any]:
+    event = registration.event
+    return {
+        "event": event.title,
+        "event_en": event.title_en or event.title,
+        "when": when_text(event),
+        "when_en": when_text_en(event),
+        "venue": event.venue,
+        "code": registration.checkin_code,
+        **extra,
+    }
+
+
+def _tell(registration: Registration, template: str, **extra: Any) -> None:
+    do_send_message(
+        registration.user_id,
+        kind="event",
+        template=template,
+        context=_context(registration, **extra),
+        link=f"/events/{registration.event_id}/",
+        data={"event_id": registration.event_id, "registration_id": registration.pk},
+    )
+
+
+def _lock_event(event_id: int) -> Event:
+    event = Event.objects.select_for_update().filter(pk=event_id).first()
+    if event is None or event.status == Event.DRAFT:
+        raise NotFound("活动不存在", "No such event", field="event_id", code="event_not_found")
+    return event
+
+
+def _check_open(event: Event, now: dt.datetime) -> None:
+    if event.status == Event.CANCELLED:
+        raise Conflict("活动已取消", "The event was cancelled", field="event_id", code="event_cancelled")
+    if now >= event.starts_at:
+        raise Conflict(
+            "活动已开始或已结束,不能再报名",
+            "The event has started or ended",
+            field="event_id",
+            code="event_started",
+        )
+    if event.registration_opens_at and now < event.registration_opens_at:
+        opens = timezone.localtime(event.registration_opens_at)
+        raise Conflict(
+            f"报名将于{opens:%m月%d日 %H:%M}开始",
+            f"Registration opens {opens:%Y-%m-%d %H:%M}",
+            field="event_id",
+            code="registration_not_open",
+        )
+    if event.registration_closes_at and now > event.registration_closes_at:
+        raise Conflict("报名已截止", "Registration has closed", field="event_id", code="registration_closed")
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != Registration.WAITLISTED:
+        return None
+    return Registration.objects.filter(
+        event_id=registration.event_id, status=Registration.WAITLISTED, pk__lte=registration.pk
+    ).count()
+
+
+def do_register(user, event_id: int, *, idempotency_key: str = "") -> tuple[Registration, bool]:
+    """Register the signed-in founder: confirmed while seats remain, else waitlisted.
+
+    Returns (registration, created). Idempotent: a second tap, or a retry with the same
+    ``Idempotency-Key``, returns the registration the first one made.
+    """
+    if len(idempotency_key) > 80:
+        raise InvalidInput("Idempotency-Key 过长", "Idempotency-Key is too long", field="Idempotency-Key")
+    if not settings.EVENTS_SEAT_GUARD:
+        return _register_unguarded(user, event_id, idempotency_key)
+    try:
+        return _register(user, event_id, idempotency_key)
+    except IntegrityError:
+        # A concurrent double tap won: hand back what it made.
+        existing = Registration.objects.filter(
+            event_id=event_id, user=user, status__in=Registration.ACTIVE
+        ).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+@transaction.atomic(durable=True)
+def _register(user, event_id: int, idempotency_key: str) -> tuple[Registration, bool]:
+    now = timezone.now()
+    event = _lock_event(event_id)
+    existing = _existing(user, event, idempotency_key)
+    if existing is not None:
+        return existing, False
+    _check_open(event, now)
+    company = _check_gate(user, event)
+    confirmed = Registration.objects.filter(event=event, status=Registration.CONFIRMED).count()
+    return _create(user, event, company, confirmed, idempotency_key, now), True
+
+
+def _register_unguarded(user, event_id: int, idempotency_key: str) -> tuple[Registration, bool]:
+    """The same steps with the count read outside the write transaction: the overbooking
+    race, kept only so that the concurrency tests can show the guard is what stops it."""
+    now = timezone.now()
+    event = Event.objects.get(pk=event_id)
+    confirmed = Registration.objects.filter(event=event, status=Registration.CONFIRMED).count()
+    time.sleep(settings.EVENTS_RACE_WINDOW_SECONDS)
+    with transaction.atomic(durable=True):
+        return _create(user, event, company_of(user), confirmed, idempotency_key, now), True
+
+
+def _existing(user, event: Event, idempotency_key: str) -> Registration | None:
+    if idempotency_key:
+        keyed = Registration.objects.filter(event=event, user=user, idempotency_key=idempotency_key).first()
+        if keyed is not None:
+            return keyed
+    return Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE).first()
+
+
+def _check_gate(user, event: Event):
+    company = company_of(user)
+    if event.eligibility:
+        verdict, missing = evaluate_gate(event.eligibility, company)
+        label = event.eligibility_label or event.eligibility
+        if verdict is UNKNOWN:
+            raise AccessDenied(
+                f"报名条件为“{label}”,请先完善:{'、'.join(missing) or '企业信息'}",
+                f"This event is for: {label}. Complete your profile first",
+                field="company",
+                code="profile_incomplete",
+            )
+        if verdict is not True:
+            raise AccessDenied(
+                f"本活动仅限:{label}",
+                f"This event is only for: {label}",
+                field="company",
+                code="not_eligible",
+            )
+    if event.per_company_limit and company is not None:
+        taken = Registration.objects.filter(
+            event=event, company=company, status__in=Registration.ACTIVE
+        ).count()
+        if taken >= event.per_company_limit:
+            raise Conflict(
+                f"每家企业最多报名{event.per_company_limit}人,贵公司名额已满",
+                f"At most {event.per_company_limit} people per company may register",
+                field="company",
+                code="company_limit_reached",
+            )
+    return company
+
+
+def _create(
+    user, event: Event, company, confirmed: int, idempotency_key: str, now: dt.datetime
+) -> Registration:
+    if confirmed < event.capacity:
+        status = Registration.CONFIRMED
+    elif event.waitlist_enabled:
+        status = Registration.WAITLISTED
+    else:
+        raise Conflict("名额已满", "The event is full", field="event_id", code="event_full")
+    for _ in range(5):
+        code = _new_code()
+        if not Registration.objects.filter(checkin_code=code).exists():
+            break
+    registration = Registration.objects.create(
+        event=event,
+        user=user,
+        company=company,
+        status=status,
+        idempotency_key=idempotency_key,
+        checkin_code=code,
+        confirmed_at=now if status == Registration.CONFIRMED else None,
+    )
+    log_action(f"events.registration.{status}", actor=user, obj=registration, event_id=event.pk)
+    if status == Registration.CONFIRMED:
+        _tell(registration, "events.registration_confirmed")
+    else:
+        _tell(registration, "events.registration_waitlisted", position=waitlist_position(registration))
+    return registration
+
+
+def _promote(event: Event, now: dt.datetime, actor=None) -> list[Registration]:
+    """Fill free seats from the waiting list, first come first served. Caller holds the lock."""
+    if now >= event.starts_at or event.status != Event.PUBLISHED:
+        return []
+    free = event.capacity - Registration.objects.filter(event=event, status=Registration.CONFIRMED).count()
+    promoted = []
+    if free > 0:
+        for registration in Registration.objects.filter(event=event, status=Registration.WAITLISTED).order_by(
+            "id"
+        )[:free]:
+            registration.status, registration.confirmed_at = Registration.CONFIRMED, now
+            registration.save(update_fields=["status", "confirmed_at"])
+            log_action("events.registration.promoted", actor=actor, obj=registration, event_id=event.pk)
+            _tell(registration, "events.waitlist_promoted")
+            promoted.append(registration)
+    return promoted
+
+
+@transaction.atomic(durable=True)
+def do_cancel_registration(user, event_id: int) -> tuple[Registration, list[Registration]]:
+    """Cancel the founder's live registration (or leave the waiting list); a freed seat goes
+    to the first on the waiting list at once."""
+    now = timezone.now()
+    event = _lock_event(event_id)
+    registration = (
+        Registration.objects.select_for_update()
+        .filter(event=event, user=user, status__in=Registration.ACTIVE)
+        .first()
+    )
+    if registration is None:
+        raise NotFound(
+            "您没有这个活动的有效报名",
+            "You have no live registration for this event",
+            field="event_id",
+            code="no_registration",
+        )
+    if registration.checked_in_at:
+        raise Conflict(
+            "已签到的报名不能取消", "A checked-in registration cannot be cancelled", code="checked_in"
+        )
+    was = registration.status
+    registration.status, registration.cancelled_at = Registration.CANCELLED, now
+    registration.save(update_fields=["status", "cancelled_at"])
+    log_action("events.registration.cancelled", actor=user, obj=registration, was=was)
+    _tell(registration, "events.registration_cancelled")
+    promoted = _promote(event, now) if was == Registration.CONFIRMED else []
+    return registration, promoted
+
+
+def _registration_for_code(code: str) -> Registration:
+    code = (code or "").strip()
+    if not code or len(code) > 400:
+        raise InvalidInput("请输入签到码", "Enter a check-in code", field="code", code="invalid_code")
+    if ":" in code:
+        try:
+            data = signing.loads(code, salt=CHECKIN_SALT)
+        except signing.BadSignature:
+            raise InvalidInput(
+                "签到码无效", "This check-in code is not valid", field="code", code="invalid_code"
+            ) from None
+        registration = (
+            Registration.objects.select_for_update()
+            .filter(pk=data.get("r"), checkin_code=data.get("c"))
+            .first()
+        )
+    else:
+        normalised = code.upper().replace("-", "").replace(" ", "")
+        registration = Registration.objects.select_for_update().filter(checkin_code=normalised).first()
+    if registration is None:
+        raise InvalidInput("签到码无效", "This check-in code is not valid", field="code", code="invalid_code")
+    return registration
+
+
+@transaction.atomic(durable=True)
+def do_check_in(staff, code: str, *, event_id: int | None = None) -> Registration:
+    """Check a person in by the QR token or the typed code. Event managers only; once per code."""
+    if not has_role(staff, "event_manager"):
+        raise AccessDenied("仅活动管理员可以签到", "Only event managers check people in")
+    registration = _registration_for_code(code)
+    event = registration.event
+    if event_id is not None and event.pk != event_id:
+        raise Conflict(
+            "该签到码不属于本活动", "This code is for another event", field="code", code="wrong_event"
+        )
+    if registration.status != Registration.CONFIRMED:
+        raise Conflict(
+            "该报名未确认(候补或已取消),不能签到",
+            "Only confirmed registrations check in",
+            field="code",
+            code="not_confirmed",
+        )
+    if registration.checked_in_at:
+        at = timezone.localtime(registration.checked_in_at)
+        raise Conflict(
+            f"该签到码已于{at:%H:%M}签到",
+            f"Already checked in at {at:%H:%M}",
+            field="code",
+            code="already_checked_in",
+        )
+    now = timezone.now()
+    if now < event.starts_at - dt.timedelta(hours=settings.EVENTS_CHECKIN_OPENS_HOURS) or now > event.ends_at:
+        raise Conflict("不在签到时间内", "Check-in is not open now", field="code", code="checkin_closed")
+    registration.checked_in_at, registration.checked_in_by = now, staff
+    registration.save(update_fields=["checked_in_at", "checked_in_by"])
+    log_action("events.registration.checked_in", actor=staff, obj=registration, event_id=event.pk)
+    return registration
+
+
+def _clean_event(data: dict[str, Any], current: Event | None = None) -> dict[str, Any]:
+    out = {k: v for k, v in data.items() if k in EVENT_FIELDS}
+    if "kind" in out and out["kind"] not in KINDS:
+        raise InvalidInput(
+            f"活动类型应为:{'、'.join(KINDS)}",
+            f"kind must be one of {', '.join(KINDS)}",
+            field="kind",
+            code="invalid_kind",
+        )
+    for field_name in ("title", "venue"):
+        if field_name in out and not (out[field_name] or "").strip():
+            raise InvalidInput("不能为空", f"{field_name} is required", field=field_name)
+    for key in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+        value = out.get(key)
+        if value is not None and timezone.is_naive(value):
+            out[key] = timezone.make_aware(value)
+    starts = out.get("starts_at", current.starts_at if current else None)
+    ends = out.get("ends_at", current.ends_at if current else None)
+    if starts and ends and ends < starts:
+        raise InvalidInput(
+            "结束时间不能早于开始时间", "ends_at is before starts_at", field="ends_at", code="invalid_times"
+        )
+    opens = out.get("registration_opens_at", current.registration_opens_at if current else None)
+    closes = out.get("registration_closes_at", current.registration_closes_at if current else None)
+    if opens and closes and closes <= opens:
+        raise InvalidInput(
+            "报名截止时间应晚于开始时间",
+            "registration_closes_at must be after registration_opens_at",
+            field="registration_closes_at",
+            code="invalid_times",
+        )
+    if "capacity" in out and not 1 <= out["capacity"] <= 100_000:
+        raise InvalidInput("名额应在1到100000之间", "capacity must be 1-100,000", field="capacity")
+    if "eligibility" in out:
+        out["eligibility"] = check_condition(out["eligibility"] or "")
+    if "status" in out and out["status"] not in (Event.DRAFT, Event.PUBLISHED):
+        raise InvalidInput(
+            "状态只能是 draft 或 published(取消请用取消接口)",
+            "status is draft or published (use the cancel endpoint)",
+            field="status",
+        )
+    return out
+
+
+def _require_manager(staff) -> None:
+    if not has_role(staff, "event_manager"):
+        raise AccessDenied("仅活动管理员可以管理活动", "Only event managers manage events")
+
+
+@transaction.atomic(durable=True)
+def check_create_event(staff, data: dict[str, Any]) -> Event:
+    _require_manager(staff)
+    fields = _clean_event(data)
+    missing = [f for f in ("kind", "title", "venue", "starts_at", "ends_at", "capacity") if f not in fields]
+    if missing:
+        raise InvalidInput(
+            f"缺少:{'、'.join(missing)}", f"Missing: {', '.join(missing)}", field=missing[0], code="required"
+        )
+    event = Event.objects.create(created_by=staff, **fields)
+    log_action("events.event.created", actor=staff, obj=event, after=snapshot(event, EVENT_FIELDS))
+    return event
+
+
+@transaction.atomic(durable=True)
+def check_update_event(staff, event_id: int, data: dict[str, Any]) -> Event:
+    _require_manager(staff)
+    event = Event.objects.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        raise NotFound("活动不存在", "No such event", field="event_id")
+    if event.status == Event.CANCELLED:
+        raise Conflict("已取消的活动不能修改", "A cancelled event cannot be edited", code="event_cancelled")
+    fields = _clean_event(data, event)
+    confirmed = Registration.objects.filter(event=event, status=Registration.CONFIRMED).count()
+    if "capacity" in fields and fields["capacity"] < confirmed:
+        raise Conflict(
+            f"已有{confirmed}人确认报名,名额不能少于此数",
+            f"{confirmed} people are confirmed; capacity cannot go below that",
+            field="capacity",
+            code="capacity_below_confirmed",
+        )
+    before = snapshot(event, EVENT_FIELDS)
+    for key, value in fields.items():
+        setattr(event, key, value)
+    event.save()
+    log_action(
+        "events.event.updated", actor=staff, obj=event, before=before, after=snapshot(event, EVENT_FIELDS)
+    )
+    _promote(event, timezone.now(), actor=staff)
+    return event
+
+
+@transaction.atomic(durable=True)
+def check_cancel_event(staff, event_id: int) -> Event:
+    _require_manager(staff)
+    event = Event.objects.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        raise NotFound("活动不存在", "No such event", field="event_id")
+    if event.status == Event.CANCELLED:
+        raise Conflict("活动已取消", "The event is already cancelled", code="event_cancelled")
+    event.status = Event.CANCELLED
+    event.save(update_fields=["status", "updated_at"])
+    log_action("events.event.cancelled", actor=staff, obj=event)
+    for registration in Registration.objects.filter(event=event, status__in=Registration.ACTIVE):
+        _tell(registration, "events.event_cancelled")
+    return event
+
+
+def do_send_due_reminders(now: dt.datetime | None = None) -> int:
+    """Remind confirmed people the day before and an hour before; each reminder once."""
+    now = now or timezone.now()
+    sent = 0
+    windows = [
+        ("reminded_day_at", dt.timedelta(hours=24), dt.timedelta(hours=2)),
+        ("reminded_hour_at", dt.timedelta(hours=1), dt.timedelta(0)),
+    ]
+    for field_name, ahead, not_closer_than in windows:
+        due = Registration.objects.filter(
+            status=Registration.CONFIRMED,
+            event__status=Event.PUBLISHED,
+            event__starts_at__gt=now + not_closer_than,
+            event__starts_at__lte=now + ahead,
+            **{f"{field_name}__isnull": True},
+        ).values_list("id", flat=True)
+        for registration_id in list(due):
+            with transaction.atomic(durable=True):
+                registration = (
+                    Registration.objects.select_for_update()
+                    .select_related("event")
+                    .filter(pk=registration_id, **{f"{field_name}__isnull": True})
+                    .first()
+                )
+                if registration is None:
+                    continue
+                setattr(registration, field_name, now)
+                registration.save(update_fields=[field_name])
+                log_action(
+                    "events.registration.reminded",
+                    obj=registration,
+                    actor_label="reminders",
+                    which=field_name,
+                )
+                _tell(registration, "events.reminder")
+                sent += 1
+    return sent

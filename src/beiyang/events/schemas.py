@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from beiyang.core.schemas import StrictSchema
+
+Kind = Literal["roadshow", "salon", "seminar", "competition", "training", "open_day"]
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    title: str
+    title_en: str
+    description: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    venue: str
+    capacity: int
+    confirmed_count: int
+    waitlist_count: int
+    registration_open: bool
+    eligibility_label: str
+    status: str
+
+
+class RegistrationOut(Schema):
+    registration_id: int
+    event_id: int
+    status: str
+    waitlist_position: int | None
+    checkin_code: str | None
+    checkin_token: str | None
+
+
+class MyRegistrationOut(RegistrationOut):
+    event_title: str
+    starts_at: dt.datetime
+    venue: str
+    checked_in_at: dt.datetime | None
+
+
+class CancelOut(Schema):
+    registration_id: int
+    status: str
+    promoted: int
+
+
+class EventIn(StrictSchema):
+    kind: Kind
+    title: str = Field(max_length=200)
+    title_en: str = Field("", max_length=200)
+    description: str = Field("", max_length=10_000)
+    description_en: str = Field("", max_length=10_000)
+    venue: str = Field(max_length=200)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int = Field(ge=1, le=100_000)
+    registration_opens_at: dt.datetime | None = None
+    registration_closes_at: dt.datetime | None = None
+    waitlist_enabled: bool = True
+    eligibility: str = Field("", max_length=500)
+    eligibility_label: str = Field("", max_length=200)
+    per_company_limit: int | None = Field(None, ge=1, le=1000)
+    status: Literal["draft", "published"] = "published"
+
+
+class EventPatch(StrictSchema):
+    kind: Kind | None = None
+    title: str | None = Field(None, max_length=200)
+    title_en: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=10_000)
+    description_en: str | None = Field(None, max_length=10_000)
+    venue: str | None = Field(None, max_length=200)
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    capacity: int | None = Field(None, ge=1, le=100_000)
+    registration_opens_at: dt.datetime | None = None
+    registration_closes_at: dt.datetime | None = None
+    waitlist_enabled: bool | None = None
+    eligibility: str | None = Field(None, max_length=500)
+    eligibility_label: str | None = Field(None, max_length=200)
+    per_company_limit: int | None = Field(None, ge=1, le=1000)
+    status: Literal["draft", "published"] | None = None
+
+
+class CheckInIn(StrictSchema):
+    code: str = Field(max_length=400)
+    event_id: int | None = None
+
+
+class CheckInOut(Schema):
+    registration_id: int
+    event_id: int
+    name: str
+    company: str | None
+    checked_in_at: dt.datetime
+    checked_in_count: int
+    confirmed_count: int
+
+
+class AttendeeOut(Schema):
+    registration_id: int
+    status: str
+    name: str
+    phone: str
+    company: str | None
+    created_at: dt.datetime
+    checked_in_at: dt.datetime | None

@@ -1,0 +1,9 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_due_reminders_task() -> int:
+    from beiyang.events.actions import do_send_due_reminders
+
+    return do_send_due_reminders()

@@ -1,0 +1,49 @@
+"""Two server processes with Redis: register on one, the message arrives on the other's stream."""
+
+import json
+import threading
+import time
+
+import httpx
+import pytest
+from django.conf import settings
+
+from beiyang.events.tests.factories import EventFactory
+from tests.servers import uvicorn_server
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.skipif(not settings.REDIS_URL, reason="cross-process fan-out needs REDIS_URL"),
+]
+
+
+def test_register_on_one_process_receive_on_the_other(founder):
+    _user, _company, api = founder
+    event = EventFactory(capacity=5)
+    headers = {"Authorization": f"Bearer {api.token}"}
+    with uvicorn_server() as first, uvicorn_server() as second:
+        received: list[tuple[float, dict]] = []
+        ready = threading.Event()
+
+        def listen():
+            with httpx.stream(
+                "GET", f"{second}/api/v1/me/messages/stream", headers=headers, timeout=20
+            ) as resp:
+                for line in resp.iter_lines():
+                    if line.startswith(":"):
+                        ready.set()
+                    if line.startswith("data: "):
+                        received.append((time.monotonic(), json.loads(line[6:])))
+                        return
+
+        thread = threading.Thread(target=listen, daemon=True)
+        thread.start()
+        assert ready.wait(10)
+        sent_at = time.monotonic()
+        resp = httpx.post(f"{first}/api/v1/events/{event.pk}/registrations", headers=headers, timeout=10)
+        assert resp.status_code == 201
+        thread.join(timeout=10)
+        assert received, "the message never reached the other process's stream"
+        arrived_at, message = received[0]
+        assert message["title"].startswith("报名成功") and arrived_at - sent_at < 2.0
