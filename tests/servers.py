@@ -40,6 +40,7 @@ def uvicorn_server(extra_env: dict | None = None):
         "DEBUG": "0",
         "BEIYANG_VAR_DIR": str(settings.VAR_DIR),
         "STREAM_HEARTBEAT_SECONDS": "2",
+        "BEIYANG_TESTING": "1",
         **(extra_env or {}),
     }
     if not settings.REDIS_URL:

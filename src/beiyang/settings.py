@@ -30,8 +30,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 PROFILE = os.environ.get("BEIYANG_PROFILE", "development")
 PRODUCTION = PROFILE == "production"
-# pytest imports these settings itself; jobs then run inline and hashing is cheap.
-TESTING = "pytest" in sys.modules
+# Under pytest (and servers the tests start) jobs run inline and password hashing is cheap.
+TESTING = "pytest" in sys.modules or env_bool("BEIYANG_TESTING", False)
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 SECRET_KEY = os.environ.get("SECRET_KEY") or (
