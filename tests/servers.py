@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,11 +13,7 @@ import httpx
 from django.conf import settings
 from django.db import connection
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from beiyang.bench.common import free_port
 
 
 def database_url() -> str:

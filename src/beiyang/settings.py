@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Must stay last: see its docstring.
+    "beiyang.web.middleware.ServerTimingMiddleware",
 ]
 
 ROOT_URLCONF = "beiyang.urls"
@@ -99,14 +101,21 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Reuse connections across requests (checked before reuse): opening one per request costs
+# more than the request itself on SQLite with its PRAGMAs.
+CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+    }
     DATABASES["default"].setdefault("TEST", {})
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "beiyang.sqlite3",
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # Writers queue on the database lock at BEGIN instead of failing mid-transaction.
                 "transaction_mode": "IMMEDIATE",

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from beiyang.accounts.roles import has_role
@@ -178,11 +179,13 @@ def _register_unguarded(user, event_id: int, idempotency_key: str) -> tuple[Regi
 
 
 def _existing(user, event: Event, idempotency_key: str) -> Registration | None:
+    """The registration a repeated tap or a retried request must get back (one query)."""
+    match = Q(status__in=Registration.ACTIVE)
     if idempotency_key:
-        keyed = Registration.objects.filter(event=event, user=user, idempotency_key=idempotency_key).first()
-        if keyed is not None:
-            return keyed
-    return Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE).first()
+        match |= Q(idempotency_key=idempotency_key)
+    found = list(Registration.objects.filter(match, event=event, user=user))
+    keyed = [r for r in found if idempotency_key and r.idempotency_key == idempotency_key]
+    return (keyed or found or [None])[0]
 
 
 def _check_gate(user, event: Event):
@@ -227,19 +230,26 @@ def _create(
         status = Registration.WAITLISTED
     else:
         raise Conflict("名额已满", "The event is full", field="event_id", code="event_full")
+    registration = None
     for _ in range(5):
-        code = _new_code()
-        if not Registration.objects.filter(checkin_code=code).exists():
+        # 32**8 codes: a clash is rare enough to retry on the unique index rather than look first.
+        try:
+            with transaction.atomic():
+                registration = Registration.objects.create(
+                    event=event,
+                    user=user,
+                    company=company,
+                    status=status,
+                    idempotency_key=idempotency_key,
+                    checkin_code=_new_code(),
+                    confirmed_at=now if status == Registration.CONFIRMED else None,
+                )
             break
-    registration = Registration.objects.create(
-        event=event,
-        user=user,
-        company=company,
-        status=status,
-        idempotency_key=idempotency_key,
-        checkin_code=code,
-        confirmed_at=now if status == Registration.CONFIRMED else None,
-    )
+        except IntegrityError:
+            if Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE).exists():
+                raise
+    if registration is None:
+        raise Conflict("签到码生成失败,请重试", "Could not allot a check-in code; try again", code="retry")
     log_action(f"events.registration.{status}", actor=user, obj=registration, event_id=event.pk)
     if status == Registration.CONFIRMED:
         _tell(registration, "events.registration_confirmed")

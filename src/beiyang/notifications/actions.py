@@ -46,23 +46,27 @@ def do_send_message(
     keeps it to the inbox (and the live push)."""
     if template:
         title, body, title_en, body_en = render(template, **(context or {}))
-    if dedupe_key and Message.objects.filter(user_id=user_id, dedupe_key=dedupe_key).exists():
-        return None
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                user_id=user_id,
-                kind=kind,
-                title=title[:200],
-                body=body,
-                title_en=title_en[:200],
-                body_en=body_en,
-                link=link,
-                data=data or {},
-                dedupe_key=dedupe_key,
-            )
-    except IntegrityError:
-        return None
+    fields = {
+        "user_id": user_id,
+        "kind": kind,
+        "title": title[:200],
+        "body": body,
+        "title_en": title_en[:200],
+        "body_en": body_en,
+        "link": link,
+        "data": data or {},
+        "dedupe_key": dedupe_key,
+    }
+    if not dedupe_key:
+        message = Message.objects.create(**fields)
+    else:
+        if Message.objects.filter(user_id=user_id, dedupe_key=dedupe_key).exists():
+            return None
+        try:
+            with transaction.atomic():  # a savepoint only where a duplicate can be refused
+                message = Message.objects.create(**fields)
+        except IntegrityError:
+            return None
     log_action("notifications.message.created", obj=message, actor_label="system", user_id=user_id, kind=kind)
 
     def after_commit() -> None:

@@ -4,7 +4,7 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand, CommandError
 
-BENCHES = {"benefits": "beiyang.bench.benefits"}
+BENCHES = {"benefits": "beiyang.bench.benefits", "events": "beiyang.bench.events"}
 
 
 class Command(BaseCommand):

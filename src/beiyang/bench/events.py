@@ -1,0 +1,306 @@
+"""Registration rush and message latency against real uvicorn servers.
+
+Runs in its own SQLite database under ``var/bench/events-db`` so that it never touches the
+development data. The load generator shares this 2-core machine with the server, for the
+plain-JSON baseline and the rush alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from beiyang.bench.common import bench_dir, free_port, save, table
+
+FOUNDERS = 2000
+SEATS = 300
+STREAMS = 1000
+SAMPLES = 200
+IN_FLIGHT = 100  # concurrent connections of the rush, and of the baseline
+
+
+def _env(db_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        {
+            "BEIYANG_VAR_DIR": str(db_dir),
+            "DEBUG": "0",
+            "HUEY_IMMEDIATE": "0",
+            "LOG_LEVEL": "WARNING",
+            "SMS_BACKEND": "beiyang.accounts.sms.LocmemSmsBackend",
+            "STREAM_HEARTBEAT_SECONDS": "15",
+            "DJANGO_SETTINGS_MODULE": "beiyang.settings",
+            **extra,
+        }
+    )
+    return env
+
+
+def _setup(db_dir: Path, founders: int) -> dict[str, Any]:
+    """Fresh database, founders with tokens, a roadshow with SEATS seats and a big salon."""
+    if db_dir.exists():
+        shutil.rmtree(db_dir)
+    db_dir.mkdir(parents=True)
+    env = _env(db_dir)
+    subprocess.run([sys.executable, "-m", "beiyang.cli", "migrate", "--noinput", "-v0"], env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "beiyang.bench.events_setup", str(founders), str(SEATS)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)
+
+
+class Server:
+    def __init__(self, db_dir: Path, port: int, **env: str) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "beiyang.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--backlog",
+                "4096",
+            ],
+            env=_env(db_dir, **env),
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("bench server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+async def _burst(base: str, requests: list[tuple[str, str, dict]], in_flight: int) -> tuple[float, list]:
+    """Send the requests over ``in_flight`` keep-alive connections, in list order (a lean
+    HTTP/1.1 client: httpx's pool costs more than the server under hundreds of connections)."""
+    host, port = base.removeprefix("http://").split(":")
+    results: list = [None] * len(requests)
+    queue: asyncio.Queue = asyncio.Queue()
+    for item in enumerate(requests):
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            while True:
+                try:
+                    i, (method, path, headers) = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+                writer.write(
+                    f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n{head}\r\n".encode()
+                )
+                await writer.drain()
+                status_line = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                body = await reader.readexactly(length) if length else b""
+                status = int(status_line.split()[1])
+                results[i] = (status, json.loads(body) if body and status < 500 else None)
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(min(in_flight, len(requests)))))
+    return time.perf_counter() - started, results
+
+
+async def _latency(
+    stream_base: str, post_base: str, tokens: list[str], event_id: int, streams: int, samples: int
+) -> dict[str, Any]:
+    """Hold ``streams`` open streams; register ``samples`` of those founders one at a time and
+    time each message from the registration response to its arrival on the founder's stream."""
+    arrivals: dict[int, float] = {}
+    connected = 0
+    stop = asyncio.Event()
+    limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=streams + 10)
+    async with (
+        httpx.AsyncClient(base_url=stream_base, limits=limits, timeout=None) as streamer,
+        httpx.AsyncClient(base_url=post_base, timeout=30) as poster,
+    ):
+
+        async def hold(i: int, token: str) -> None:
+            nonlocal connected
+            async with streamer.stream(
+                "GET", "/api/v1/me/messages/stream", headers={"Authorization": f"Bearer {token}"}
+            ) as resp:
+                async for line in resp.aiter_lines():
+                    if line.startswith(": connected"):
+                        connected += 1
+                    elif line.startswith("data: ") and i not in arrivals:
+                        arrivals[i] = time.perf_counter()
+                    if stop.is_set():
+                        return
+
+        holders = [asyncio.create_task(hold(i, t)) for i, t in enumerate(tokens[:streams])]
+        deadline = time.monotonic() + 60
+        while connected < streams and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        latencies = []
+        for i in range(samples):
+            resp = await poster.post(
+                f"/api/v1/events/{event_id}/registrations", headers={"Authorization": f"Bearer {tokens[i]}"}
+            )
+            answered = time.perf_counter()
+            assert resp.status_code in (200, 201), resp.text
+            wait_until = time.monotonic() + 5
+            while i not in arrivals and time.monotonic() < wait_until:
+                await asyncio.sleep(0.0005)
+            if i in arrivals:
+                latencies.append(max(0.0, arrivals[i] - answered))
+        stop.set()
+        for task in holders:
+            task.cancel()
+        await asyncio.gather(*holders, return_exceptions=True)
+    latencies.sort()
+    return {
+        "streams": connected,
+        "samples": len(latencies),
+        "lost": samples - len(latencies),
+        "p50_ms": statistics.median(latencies) * 1e3 if latencies else None,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1e3 if latencies else None,
+    }
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_timeout=1).ping())
+    except Exception:  # no Redis on this machine: that part is skipped
+        return False
+
+
+def run(quick: bool = False, log=print) -> dict[str, Any]:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    founders = 400 if quick else FOUNDERS
+    streams = 200 if quick else STREAMS
+    samples = 50 if quick else SAMPLES
+    db_dir = bench_dir() / "events-db"
+    data = _setup(db_dir, founders)
+    tokens, roadshow, salon = data["tokens"], data["roadshow"], data["salon"]
+    server = Server(db_dir, free_port())
+    try:
+        plain_s, plain = asyncio.run(_burst(server.base, [("GET", "/healthz", {})] * founders, IN_FLIGHT))
+        rush = [
+            ("POST", f"/api/v1/events/{roadshow}/registrations", {"Authorization": f"Bearer {t}"})
+            for t in tokens
+        ]
+        rush_s, results = asyncio.run(_burst(server.base, rush, IN_FLIGHT))
+        latency = asyncio.run(_latency(server.base, server.base, tokens, salon, streams, samples))
+    finally:
+        server.stop()
+    statuses = [r[1]["status"] for r in results if r and r[0] == 201]
+    errors = sum(1 for r in results if not r or r[0] != 201)
+    positions = [
+        r[1]["waitlist_position"] for r in results if r and r[0] == 201 and r[1]["status"] == "waitlisted"
+    ]
+    redis_latency = None
+    if _redis_up():
+        env = {"REDIS_URL": "redis://127.0.0.1:6379/15"}
+        a, b = Server(db_dir, free_port(), **env), Server(db_dir, free_port(), **env)
+        try:
+            redis_latency = asyncio.run(_latency(b.base, a.base, tokens[samples:], salon, streams, samples))
+        finally:
+            a.stop()
+            b.stop()
+    results_out = {
+        "rush": {
+            "founders": founders,
+            "seats": SEATS,
+            "seconds": rush_s,
+            "per_second": founders / rush_s,
+            "confirmed": statuses.count("confirmed"),
+            "waitlisted": statuses.count("waitlisted"),
+            "errors": errors,
+            "waitlist_positions_distinct": len(set(positions)) == len(positions),
+        },
+        "plain_json": {
+            "requests": founders,
+            "seconds": plain_s,
+            "per_second": founders / plain_s,
+            "errors": sum(1 for r in plain if not r or r[0] != 200),
+        },
+        "latency_one_process": latency,
+        "latency_two_processes_redis": redis_latency,
+    }
+    results_out["rush"]["ratio_to_plain"] = (
+        results_out["rush"]["per_second"] / results_out["plain_json"]["per_second"]
+    )
+    path = save("events", results_out)
+    r, p = results_out["rush"], results_out["plain_json"]
+    rows = [
+        ("measure", "value", "note"),
+        (
+            "plain JSON requests/s (GET /healthz)",
+            f"{p['per_second']:,.0f}",
+            f"{founders} requests, {IN_FLIGHT} connections",
+        ),
+        (
+            f"registrations/s, {founders} founders, {SEATS} seats",
+            f"{r['per_second']:,.0f}",
+            f"{r['ratio_to_plain']:.2f} of plain; goal ≥ 0.5",
+        ),
+        (
+            "confirmed / waitlisted / errors",
+            f"{r['confirmed']} / {r['waitlisted']} / {r['errors']}",
+            f"expected {SEATS} / {founders - SEATS} / 0",
+        ),
+        (
+            f"message latency p50 / p99, {latency['streams']} open streams",
+            f"{latency['p50_ms']:.1f} / {latency['p99_ms']:.1f} ms",
+            f"one process; goal p99 < 50 ms; lost {latency['lost']}",
+        ),
+    ]
+    if redis_latency:
+        rows.append(
+            (
+                "same, two processes via Redis",
+                f"{redis_latency['p50_ms']:.1f} / {redis_latency['p99_ms']:.1f} ms",
+                f"{redis_latency['streams']} streams on the other process; lost {redis_latency['lost']}",
+            )
+        )
+    else:
+        rows.append(("two processes via Redis", "skipped", "no Redis at 127.0.0.1:6379"))
+    log(table("Events: rush and message latency (same run)", rows))
+    log(f"saved {path}")
+    return results_out

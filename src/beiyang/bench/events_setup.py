@@ -1,0 +1,68 @@
+"""Bench data for ``beiyang.bench.events``, run in a subprocess against the bench database:
+founders with tokens (password hashing skipped: nobody logs in with a password here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import django
+
+
+def main(founders: int, seats: int) -> None:
+    django.setup()
+    from django.utils import timezone
+
+    from beiyang.accounts.models import ApiToken, User
+    from beiyang.accounts.tokens import new_secret
+    from beiyang.companies.models import Company, Membership
+    from beiyang.companies.tests.factories import next_credit_code
+    from beiyang.events.models import Event
+
+    users = User.objects.bulk_create(
+        [User(phone=f"139{i:08d}", name=f"创业者{i}", password="!") for i in range(founders)]
+    )
+    companies = Company.objects.bulk_create(
+        [
+            Company(
+                credit_code=next_credit_code(),
+                name=f"智能科技{i}",
+                district="徐汇",
+                stage="seed",
+                sectors=["llm"],
+            )
+            for i in range(founders)
+        ]
+    )
+    Membership.objects.bulk_create(
+        [Membership(user=u, company=c) for u, c in zip(users, companies, strict=True)]
+    )
+    tokens, rows = [], []
+    for user in users:
+        raw, prefix, digest = new_secret("byt")
+        tokens.append(raw)
+        rows.append(ApiToken(user=user, name="bench", prefix=prefix, key_hash=digest))
+    ApiToken.objects.bulk_create(rows)
+    start = timezone.now() + dt.timedelta(days=7)
+    roadshow = Event.objects.create(
+        kind="roadshow",
+        title="模速路演日 · 压测",
+        venue="路演厅",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        capacity=seats,
+    )
+    salon = Event.objects.create(
+        kind="salon",
+        title="沙龙 · 时延测试",
+        venue="创业者之家",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        capacity=founders,
+    )
+    json.dump({"tokens": tokens, "roadshow": roadshow.pk, "salon": salon.pk}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))
