@@ -77,24 +77,28 @@ def _is_hashable(value: Any) -> bool:
 def _column(fact: Fact, raw: list[Any]) -> Vec:
     """Validate and convert one fact's raw values, parsing each distinct value once."""
     n = len(raw)
-    types = set(map(type, raw))
-    # True == 1 in a dict, so booleans among numbers (or numbers among booleans) are caught first.
-    if fact.type in _NUMERIC and bool in types:
-        i = next(i for i, v in enumerate(raw) if type(v) is bool)
-        raise _row_error(i, fact.id, f"{fact.label.zh}应为数字", f"{fact.id} must be a number")
-    if fact.type == "bool" and types - {bool, type(None)}:
-        i = next(i for i, v in enumerate(raw) if v is not None and type(v) is not bool)
-        raise _row_error(i, fact.id, f"{fact.label.zh}应为 true 或 false", f"{fact.id} must be true or false")
-    if types == {type(None)}:
+    if fact.type in _NUMERIC or fact.type == "bool":
+        # True == 1 as a dict key, so booleans among numbers (or numbers among booleans) are caught first.
+        types = set(map(type, raw))
+        if fact.type in _NUMERIC and bool in types:
+            i = next(i for i, v in enumerate(raw) if type(v) is bool)
+            raise _row_error(i, fact.id, f"{fact.label.zh}应为数字", f"{fact.id} must be a number")
+        if fact.type == "bool" and types - {bool, type(None)}:
+            i = next(i for i, v in enumerate(raw) if v is not None and type(v) is not bool)
+            raise _row_error(
+                i, fact.id, f"{fact.label.zh}应为 true 或 false", f"{fact.id} must be true or false"
+            )
+    if raw.count(None) == n:
         # Nobody gave this fact: all unknown, nothing to parse.
         placeholder = (
             SetColumn(np.zeros(n, dtype=np.int64), [frozenset()]) if fact.type == "set" else np.zeros(n)
         )
         return placeholder, np.zeros(n, dtype=bool)
-    if types == {list}:
-        raw = list(map(tuple, raw))
-    elif list in types:
-        raw = [tuple(v) if type(v) is list else v for v in raw]
+    if fact.type == "set":
+        try:
+            raw = list(map(tuple, raw))
+        except TypeError:  # unknown (None) among the lists, or a value that is no list at all
+            raw = [tuple(v) if type(v) is list else v for v in raw]
     try:
         distinct = list(dict.fromkeys(raw))
     except TypeError:
@@ -102,7 +106,7 @@ def _column(fact: Fact, raw: list[Any]) -> Vec:
         raise _row_error(i, fact.id, f"{fact.label.zh}取值类型错误", f"wrong type for {fact.id}") from None
     lookup = {v: i for i, v in enumerate(distinct)}
     codes = np.fromiter(map(lookup.__getitem__, raw), dtype=np.int64, count=n)
-    if fact.type == "date" and types <= {str, type(None)}:
+    if fact.type == "date":
         fast = _iso_dates(distinct)
         if fast is not None:
             return fast[0][codes], fast[1][codes]
@@ -131,10 +135,12 @@ def _column(fact: Fact, raw: list[Any]) -> Vec:
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-def _iso_dates(distinct: list[str | None]) -> tuple[np.ndarray, np.ndarray] | None:
-    """Ordinals of distinct YYYY-MM-DD strings parsed by numpy in C; None when any string
-    is not a plain, valid date, so that the careful parser can name the bad one."""
-    if not all(v is None or (len(v) == 10 and v[4] == "-" and v[7] == "-") for v in distinct):
+def _iso_dates(distinct: list) -> tuple[np.ndarray, np.ndarray] | None:
+    """Ordinals of distinct YYYY-MM-DD strings parsed by numpy in C; None when any value
+    is not a plain, valid date string, so that the careful parser can name the bad one."""
+    if not all(
+        v is None or (type(v) is str and len(v) == 10 and v[4] == "-" and v[7] == "-") for v in distinct
+    ):
         return None
     try:
         days = np.array([v if v is not None else "NaT" for v in distinct], dtype="datetime64[D]")

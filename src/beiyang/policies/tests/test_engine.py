@@ -104,3 +104,36 @@ def test_suggestions_never_propose_changing_age():
         AS_OF,
     ).by_policy()["startup-capital"]
     assert result.status == "ineligible" and result.would_qualify_if == []
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"company": {"headcount": True}}, "[1].company.headcount"),
+        ({"company": {"in_town": 1}}, "[1].company.in_town"),
+        ({"company": {"sectors": "llm"}}, "[1].company.sectors"),
+        ({"company": {"sectors": [{"x": 1}]}}, "[1].company.sectors"),
+        ({"company": {"founded_on": "2025-02-30"}}, "[1].company.founded_on"),
+        ({"founder": {"birth_date": 19900101}}, "[1].founder.birth_date"),
+        ({"founder": "old"}, "[1].founder"),
+        ({"partner": {}}, "partner"),
+    ],
+)
+def test_batch_validation_matches_the_scalar_engine(bad, field):
+    good = {"founder": {"age": 30}, "company": {"sectors": ["llm"], "headcount": 3, "in_town": True}}
+    with pytest.raises(ProfileError) as err:
+        evaluate_batch(PACK, [good, bad], AS_OF)
+    assert err.value.field == field
+
+
+def test_batch_with_unknown_sets_and_dates_mixed_in():
+    rows = [
+        {"company": {"sectors": ["llm"], "founded_on": "2025-01-01"}},
+        {"company": {"sectors": None}},
+        {"company": {}},
+    ]
+    summary = evaluate_batch(PACK, rows, AS_OF).policies
+    expected = [
+        evaluate(PACK, r, AS_OF, policies=["compute-voucher"], suggest=False).results[0].status for r in rows
+    ]
+    assert summary["compute-voucher"]["undetermined"] == expected.count("undetermined")
