@@ -38,11 +38,13 @@ STAFF = [
     ("13900000004", "赵券务", "voucher_officer"),
     ("13900000005", "周管理", "town_admin"),
 ]
+# Demo providers have fixed keys so that the README can show a redemption with curl.
 PROVIDERS = [
-    ("徐汇智算中心", ["compute"]),
-    ("模速大模型开放平台", ["model", "compute"]),
-    ("北杨语料数据服务", ["corpus"]),
+    ("徐汇智算中心", ["compute"], "byp_demo-xuhui-compute-2027"),
+    ("模速大模型开放平台", ["model", "compute"], "byp_demo-mosu-model-2027"),
+    ("北杨语料数据服务", ["corpus"], "byp_demo-beiyang-corpus-2027"),
 ]
+POOL_CNY = 50_000_000  # per kind and source: an assumption for the demo town
 NAME_HEADS = [
     "星河",
     "灵犀",
@@ -120,6 +122,7 @@ class DemoSummary:
     companies: int = 0
     staff: int = 0
     events: int = 0
+    grants: int = 0
     providers: list[tuple[str, str]] | None = None
 
 
@@ -213,10 +216,11 @@ def load_demo(companies: int = 50) -> DemoSummary:
         )
         summary.companies += 1
     summary.events = load_demo_events()
-    for name, kinds in PROVIDERS:
+    for name, kinds, key in PROVIDERS:
         if not Provider.objects.filter(name=name).exists():
-            provider, key = do_create_provider(name=name, kinds=kinds)
+            provider, key = do_create_provider(name=name, kinds=kinds, demo_key=key)
             summary.providers.append((provider.name, key))
+    summary.grants = load_demo_vouchers()
     return summary
 
 
@@ -307,3 +311,37 @@ def load_demo_events() -> int:
     for spec in specs:
         check_create_event(manager, spec)
     return len(specs)
+
+
+def load_demo_vouchers() -> int:
+    """This year's pools and grants for the demo founder's company and a few others."""
+    from django.utils import timezone
+
+    from beiyang.core.errors import DomainError
+    from beiyang.vouchers.actions import do_fund_pool, do_issue_grant
+    from beiyang.vouchers.models import BudgetPool, Grant
+
+    year = timezone.localdate().year
+    if not BudgetPool.objects.filter(year=year).exists():
+        for kind in ("compute", "model", "corpus"):
+            for source in ("city", "district"):
+                do_fund_pool(kind=kind, source=source, year=year, amount_fen=POOL_CNY * 100)
+    if Grant.objects.exists():
+        return 0
+    count = 0
+    plan = [
+        ("13800000001", "compute", 500_000),
+        ("13800000001", "model", 200_000),
+        ("13800000001", "corpus", 100_000),
+    ]
+    plan += [(f"138{i:08d}", "compute", 300_000) for i in range(2, 12)]
+    for phone, kind, cny in plan:
+        user = User.objects.filter(phone=phone).select_related("membership__company").first()
+        if user is None or not hasattr(user, "membership"):
+            continue
+        try:
+            do_issue_grant(company=user.membership.company, kind=kind, amount_fen=cny * 100)
+            count += 1
+        except DomainError:
+            continue  # a demo company outside Xuhui does not qualify: that is the point of the rules
+    return count

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "beiyang.policies",
     "beiyang.notifications",
     "beiyang.events",
+    "beiyang.vouchers",
     "beiyang.web",
 ]
 
@@ -251,6 +252,11 @@ STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"
 EVENTS_SEAT_GUARD = True
 EVENTS_RACE_WINDOW_SECONDS = 0.0
 EVENTS_CHECKIN_OPENS_HOURS = 3
+
+# Off only in the concurrency tests that show the overspend race the guard prevents.
+VOUCHERS_BALANCE_GUARD = True
+VOUCHERS_RACE_WINDOW_SECONDS = 0.0
+VOUCHERS_HOLD_SECONDS = int(os.environ.get("VOUCHERS_HOLD_SECONDS", "900"))
 
 # --- Beiyang --------------------------------------------------------------------------------
 POLICY_PACK_DIR = PACKAGE_DIR / "policies" / "packs" / "beiyang"

@@ -358,6 +358,7 @@ def do_create_provider(
     kinds: list[str] | str,
     credit_code: str = "",
     related_credit_codes: list[str] | None = None,
+    demo_key: str | None = None,
     actor: User | None = None,
 ) -> tuple[Provider, str]:
     from beiyang.core.identifiers import parse_credit_code
@@ -377,15 +378,18 @@ def do_create_provider(
             parse_credit_code(c, "related_credit_codes") for c in (related_credit_codes or [])
         ],
     )
-    raw = _issue_provider_key(provider)
+    raw = _issue_provider_key(provider, demo_key)
     log_action(
         "accounts.provider.created", actor=actor, obj=provider, after=snapshot(provider, ["name", "kinds"])
     )
     return provider, raw
 
 
-def _issue_provider_key(provider: Provider) -> str:
+def _issue_provider_key(provider: Provider, fixed: str | None = None) -> str:
+    """A new key, shown once. ``fixed`` is for the demo town only, so its README can show curl."""
     raw, prefix, key_hash = new_secret("byp")
+    if fixed:
+        raw, prefix, key_hash = fixed, fixed[4:12], digest(fixed)
     ProviderApiKey.objects.create(provider=provider, prefix=prefix, key_hash=key_hash)
     return raw
 

@@ -21,12 +21,14 @@ def _mount() -> None:
     from beiyang.events.api import router as events_router
     from beiyang.notifications.api import router as notifications_router
     from beiyang.policies.api import router as policies_router
+    from beiyang.vouchers.api import router as vouchers_router
 
     api.add_router("", accounts_router)
     api.add_router("", companies_router)
     api.add_router("", events_router)
     api.add_router("", notifications_router)
     api.add_router("", policies_router)
+    api.add_router("", vouchers_router)
 
 
 _mount()

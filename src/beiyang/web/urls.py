@@ -4,6 +4,7 @@ from beiyang.accounts import views as account_views
 from beiyang.companies import views as company_views
 from beiyang.events import views as event_views
 from beiyang.policies import views as policy_views
+from beiyang.vouchers import views as voucher_views
 from beiyang.web import views
 
 app_name = "web"
@@ -26,6 +27,7 @@ urlpatterns = [
     path("events/<int:event_id>/calendar.ics", event_views.event_ics, name="event_ics"),
     path("events/<int:event_id>/register/", event_views.register_view, name="event_register"),
     path("events/<int:event_id>/cancel/", event_views.cancel_view, name="event_cancel"),
+    path("vouchers/", voucher_views.my_vouchers, name="vouchers"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/events/", event_views.staff_events, name="staff_events"),
     path("staff/events/<int:event_id>/checkin/", event_views.checkin_desk, name="checkin"),

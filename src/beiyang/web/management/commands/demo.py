@@ -14,7 +14,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo data: +{summary.founders} founders, +{summary.companies} companies, +{summary.staff} staff, "
-                f"+{summary.events} events"
+                f"+{summary.events} events, +{summary.grants} voucher grants"
             )
         )
         self.stdout.write(f"演示账号 Demo logins (password / 密码: {DEMO_PASSWORD})")

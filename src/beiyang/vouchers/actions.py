@@ -1,0 +1,516 @@
+"""Voucher actions: funding pools, issuing grants, provider redemptions (one-phase or
+hold/capture/void), reversals, expiry.
+
+Lock order, the same everywhere: the grant's account row, then the rest. The balance check
+that matters is the ledger's guarded update; the lock makes the capped subsidy exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from beiyang.accounts.roles import has_role
+from beiyang.companies.models import Company, Membership
+from beiyang.core.audit import log_action
+from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from beiyang.core.identifiers import parse_credit_code
+from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.notifications.actions import do_send_message
+from beiyang.vouchers import ledger
+from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
+
+TREASURY = {"city": "treasury:city", "district": "treasury:district"}
+
+
+def _params(on: dt.date) -> dict[str, Any]:
+    from beiyang.policies.queries import current_pack
+
+    return current_pack().params_at(on)
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise InvalidInput(
+            "券种应为 compute、model 或 corpus",
+            "kind is compute, model or corpus",
+            field="kind",
+            code="invalid_kind",
+        )
+    return kind
+
+
+def _require_officer(actor) -> None:
+    if actor is not None and not has_role(actor, "voucher_officer"):
+        raise AccessDenied("仅券务专员可以操作", "Only voucher officers may do this")
+
+
+@transaction.atomic(durable=True)
+def do_fund_pool(*, kind: str, source: str, year: int, amount_fen: int, actor=None) -> BudgetPool:
+    """Add budget to a programme's pool (from the city or district treasury)."""
+    _require_officer(actor)
+    _check_kind(kind)
+    if source not in TREASURY:
+        raise InvalidInput("资金来源应为 city 或 district", "source is city or district", field="source")
+    if amount_fen <= 0:
+        raise InvalidInput(
+            "金额必须大于0", "The amount must be positive", field="amount_cny", code="invalid_amount"
+        )
+    account = ledger.open_account(f"pool:{year}:{kind}:{source}", Account.POOL)
+    pool, _ = BudgetPool.objects.get_or_create(
+        kind=kind, source=source, year=year, defaults={"account": account}
+    )
+    ledger.transfer(
+        ledger.open_account(TREASURY[source], Account.TREASURY),
+        account,
+        amount_fen,
+        "fund",
+        memo=f"{year} {kind} {source}",
+    )
+    log_action("vouchers.pool.funded", actor=actor, obj=pool, amount_fen=amount_fen)
+    return pool
+
+
+def granted_this_year_fen(company: Company, year: int) -> int:
+    return sum(Grant.objects.filter(company=company, year=year).values_list("amount_fen", flat=True))
+
+
+@transaction.atomic(durable=True)
+def do_issue_grant(
+    *,
+    company: Company,
+    kind: str,
+    amount_fen: int,
+    actor=None,
+    application_id: int | None = None,
+    today: dt.date | None = None,
+) -> Grant:
+    """Grant a company vouchers of one kind, funded from this year's city and district pools
+    in the pack's shares, within the pack's shared ceiling."""
+    _require_officer(actor)
+    _check_kind(kind)
+    today = today or timezone.localdate()
+    if amount_fen <= 0:
+        raise InvalidInput(
+            "金额必须大于0", "The amount must be positive", field="amount_cny", code="invalid_amount"
+        )
+    params = _params(today)
+    ceiling = yuan_to_fen(params["vouchers.ceiling_cny"])
+    company = Company.objects.select_for_update().get(pk=company.pk)  # serialises grants per company
+    used = granted_this_year_fen(company, today.year)
+    if used + amount_fen > ceiling:
+        raise Conflict(
+            f"超出市区两级合计上限:本年度已获{fen_to_yuan(used)}元,上限{fen_to_yuan(ceiling)}元",
+            f"Over the shared ceiling: {fen_to_yuan(used)} already granted of {fen_to_yuan(ceiling)}",
+            field="amount_cny",
+            code="over_ceiling",
+        )
+    _check_eligible(company, kind, today)
+    city = int(
+        (Decimal(amount_fen) * Decimal(params["vouchers.city_share"])).to_integral_value(ROUND_HALF_UP)
+    )
+    parts = {"city": city, "district": amount_fen - city}
+    valid_until = today + dt.timedelta(days=int(params["vouchers.validity_days"]))
+    account = ledger.open_account(f"grant:{company.pk}:{kind}:{time.time_ns()}", Account.GRANT)
+    for source, part in parts.items():
+        if part == 0:
+            continue
+        pool = (
+            BudgetPool.objects.filter(kind=kind, source=source, year=today.year)
+            .select_related("account")
+            .first()
+        )
+        if pool is None:
+            raise Conflict(
+                f"{today.year}年{KINDS[kind][0]}{source}预算池尚未设立",
+                f"No {source} budget pool for {kind}",
+                field="kind",
+                code="no_budget_pool",
+            )
+        try:
+            ledger.transfer(pool.account, account, part, "grant", memo=f"{company.credit_code} {kind}")
+        except ledger.InsufficientFunds:
+            raise Conflict(
+                "预算池余额不足", "The budget pool is exhausted", field="amount_cny", code="budget_exhausted"
+            ) from None
+    grant = Grant.objects.create(
+        company=company,
+        kind=kind,
+        year=today.year,
+        amount_fen=amount_fen,
+        city_fen=parts["city"],
+        district_fen=parts["district"],
+        account=account,
+        valid_from=today,
+        valid_until=valid_until,
+        application_id=application_id,
+    )
+    log_action(
+        "vouchers.grant.issued",
+        actor=actor,
+        obj=grant,
+        company_id=company.pk,
+        kind=kind,
+        amount_fen=amount_fen,
+        city_fen=parts["city"],
+        district_fen=parts["district"],
+    )
+    _tell_company(
+        company,
+        f"您获得{KINDS[kind][0]}{fen_to_yuan(amount_fen):,}元",
+        f"{company.name}获得{KINDS[kind][0]}{fen_to_yuan(amount_fen):,}元(市级{fen_to_yuan(parts['city']):,}元,"
+        f"区级{fen_to_yuan(parts['district']):,}元),有效期至{valid_until:%Y年%m月%d日}。",
+        f"You received a {KINDS[kind][1].lower()} of {fen_to_yuan(amount_fen):,} CNY",
+        f"Valid until {valid_until:%Y-%m-%d}.",
+    )
+    return grant
+
+
+def _check_eligible(company: Company, kind: str, today: dt.date) -> None:
+    from beiyang.policies.queries import evaluate_company
+
+    result = evaluate_company(company, today).by_policy().get(f"{kind}-voucher")
+    if result is not None and result.status == "ineligible":
+        failed = [c.label.zh for c, outcome in result.criteria if c is not None and outcome == "fail"]
+        raise Conflict(
+            f"该企业不符合{KINDS[kind][0]}条件:{'、'.join(failed)}",
+            f"The company does not qualify for the {kind} voucher",
+            field="company",
+            code="not_eligible",
+        )
+
+
+def _tell_company(company: Company, title: str, body: str, title_en: str, body_en: str) -> None:
+    for user_id in Membership.objects.filter(company=company).values_list("user_id", flat=True):
+        do_send_message(
+            user_id,
+            kind="voucher",
+            title=title,
+            body=body,
+            title_en=title_en,
+            body_en=body_en,
+            link="/vouchers/",
+        )
+
+
+def _request_hash(body: dict[str, Any], hold: bool) -> str:
+    return hashlib.sha256(
+        json.dumps({**body, "hold": hold}, sort_keys=True, default=str).encode()
+    ).hexdigest()
+
+
+def _clean_redemption(body: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "company_credit_code": parse_credit_code(body.get("company_credit_code"), "company_credit_code"),
+        "kind": _check_kind(body.get("kind")),
+    }
+    for key in ("invoice_no", "contract_no"):
+        value = (body.get(key) or "").strip() if isinstance(body.get(key), str) else ""
+        if not value or len(value) > 64:
+            raise InvalidInput(
+                f"{key} 必填且不超过64字符", f"{key} is required (at most 64 characters)", field=key
+            )
+        out[key] = value
+    fen = yuan_to_fen(body.get("invoice_amount_cny"), "invoice_amount_cny")
+    if fen <= 0:
+        raise InvalidInput(
+            "发票金额必须大于0",
+            "The invoice amount must be positive",
+            field="invoice_amount_cny",
+            code="invalid_amount",
+        )
+    out["invoice_amount_fen"] = fen
+    return out
+
+
+def check_redeem(
+    provider, body: dict[str, Any], *, idempotency_key: str, hold: bool = False
+) -> tuple[Redemption, bool]:
+    """A provider redeems a company's voucher against an invoice. Returns (redemption, created).
+
+    The same key with the same body returns the first result; with another body it is
+    refused. The subsidy is the invoice times the pack's rate, capped by the grant's balance.
+    """
+    if not idempotency_key or len(idempotency_key) > 80:
+        raise InvalidInput(
+            "请提供 Idempotency-Key 请求头(不超过80字符)",
+            "Send an Idempotency-Key header (≤ 80 chars)",
+            field="Idempotency-Key",
+            code="idempotency_key_required",
+        )
+    data = _clean_redemption(body)
+    digest = _request_hash(data, hold)
+    earlier = Redemption.objects.filter(provider=provider, idempotency_key=idempotency_key).first()
+    if earlier is not None:
+        return _replay(earlier, digest), False
+    try:
+        return _redeem(provider, data, idempotency_key, digest, hold), True
+    except IntegrityError:
+        earlier = Redemption.objects.filter(provider=provider, idempotency_key=idempotency_key).first()
+        if earlier is not None:  # the same request raced itself
+            return _replay(earlier, digest), False
+        raise Conflict(
+            "该发票或合同已核销",
+            "This invoice or contract was already redeemed",
+            field="invoice_no",
+            code="already_redeemed",
+        ) from None
+
+
+def _replay(earlier: Redemption, digest: str) -> Redemption:
+    if earlier.request_hash != digest:
+        raise Conflict(
+            "同一 Idempotency-Key 的请求内容不同",
+            "This Idempotency-Key was used with a different body",
+            field="Idempotency-Key",
+            code="idempotency_conflict",
+        )
+    return earlier
+
+
+def _redeem(provider, data: dict[str, Any], key: str, digest: str, hold: bool) -> Redemption:
+    if data["kind"] not in provider.kinds:
+        raise AccessDenied(
+            f"该服务商未获准受理{KINDS[data['kind']][0]}",
+            f"This provider may not accept {data['kind']}",
+            field="kind",
+            code="kind_not_accepted",
+        )
+    company = Company.objects.filter(credit_code=data["company_credit_code"]).first()
+    if company is None:
+        raise NotFound("未找到该企业", "No such company", field="company_credit_code", code="unknown_company")
+    if (
+        company.credit_code in (provider.related_credit_codes or [])
+        or company.credit_code == provider.credit_code
+    ):
+        raise AccessDenied(
+            "服务商与企业存在关联关系,不能核销",
+            "The provider is a related party of the company",
+            field="company_credit_code",
+            code="related_party",
+        )
+    today = timezone.localdate()
+    rate = Decimal(_params(today)["vouchers.subsidy_rate"])
+    wanted = int((Decimal(data["invoice_amount_fen"]) * rate).to_integral_value(ROUND_HALF_UP))
+    if not settings.VOUCHERS_BALANCE_GUARD:
+        return _redeem_unguarded(provider, company, data, key, digest, hold, wanted, today)
+    with transaction.atomic(durable=True):
+        grant = _grant_for(company, data["kind"], today, lock=True)
+        balance = grant.account.balance_fen
+        return _write_redemption(provider, grant, data, key, digest, hold, min(wanted, balance))
+
+
+def _redeem_unguarded(provider, company, data, key, digest, hold, wanted, today) -> Redemption:
+    """The check-then-write race, kept only for the tests that show what the guard stops."""
+    grant = _grant_for(company, data["kind"], today, lock=False)
+    balance = grant.account.balance_fen
+    time.sleep(settings.VOUCHERS_RACE_WINDOW_SECONDS)
+    try:
+        with transaction.atomic(durable=True):
+            return _write_redemption(provider, grant, data, key, digest, hold, min(wanted, balance))
+    except IntegrityError as exc:
+        if "overdraft" in str(exc) or "CHECK" in str(exc).upper():
+            raise Conflict(
+                "余额校验失败(数据库约束拦截)",
+                "Overdraft blocked by the database constraint",
+                code="overdraft_blocked",
+            ) from None
+        raise
+
+
+def _grant_for(company: Company, kind: str, today: dt.date, *, lock: bool) -> Grant:
+    grants = Grant.objects.filter(company=company, kind=kind, status=Grant.ACTIVE).select_related("account")
+    live = [g for g in grants.order_by("valid_until", "id") if g.valid_until >= today]
+    if not live:
+        expired = grants.exists() or Grant.objects.filter(company=company, kind=kind).exists()
+        raise Conflict(
+            "该企业的券已过期" if expired else "该企业没有可用的此类券",
+            "The company's voucher has expired" if expired else "The company has no voucher of this kind",
+            field="company_credit_code",
+            code="grant_expired" if expired else "no_grant",
+        )
+    with_balance = [g for g in live if g.account.balance_fen > 0] or live
+    grant = with_balance[0]
+    if lock:
+        grant.account = Account.objects.select_for_update().get(pk=grant.account_id)
+    return grant
+
+
+def _write_redemption(provider, grant: Grant, data, key, digest, hold, subsidy: int) -> Redemption:
+    if subsidy <= 0:
+        raise Conflict(
+            "券余额为0",
+            "The voucher balance is zero",
+            field="company_credit_code",
+            code="insufficient_balance",
+        )
+    receivable = ledger.open_account(f"provider:{provider.pk}", Account.PROVIDER)
+    until = timezone.now() + dt.timedelta(seconds=settings.VOUCHERS_HOLD_SECONDS) if hold else None
+    moved = ledger.transfer(
+        grant.account, receivable, subsidy, "redeem", memo=data["invoice_no"], pending_until=until
+    )
+    city = int((Decimal(subsidy) * grant.city_fen / grant.amount_fen).to_integral_value(ROUND_HALF_UP))
+    redemption = Redemption.objects.create(
+        provider=provider,
+        grant=grant,
+        kind=data["kind"],
+        invoice_no=data["invoice_no"],
+        contract_no=data["contract_no"],
+        invoice_amount_fen=data["invoice_amount_fen"],
+        subsidy_fen=subsidy,
+        city_fen=city,
+        district_fen=subsidy - city,
+        status=Redemption.HELD if hold else Redemption.POSTED,
+        idempotency_key=key,
+        request_hash=digest,
+        transfer=moved,
+    )
+    log_action(
+        f"vouchers.redemption.{redemption.status}",
+        actor_label=provider.name,
+        obj=redemption,
+        subsidy_fen=subsidy,
+        grant_id=grant.pk,
+    )
+    if not hold:
+        _tell_redeemed(redemption)
+    return redemption
+
+
+def _tell_redeemed(redemption: Redemption) -> None:
+    grant = redemption.grant
+    balance = Account.objects.get(pk=grant.account_id).balance_fen
+    name = KINDS[grant.kind][0]
+    _tell_company(
+        grant.company,
+        f"{name}抵扣{fen_to_yuan(redemption.subsidy_fen):,}元",
+        f"{redemption.provider.name}核销发票{redemption.invoice_no},{name}抵扣{fen_to_yuan(redemption.subsidy_fen):,}元,"
+        f"余额{fen_to_yuan(balance):,}元。",
+        f"{KINDS[grant.kind][1]}: {fen_to_yuan(redemption.subsidy_fen):,} CNY used",
+        f"Balance {fen_to_yuan(balance):,} CNY.",
+    )
+
+
+def _provider_redemption(provider, redemption_id: int) -> Redemption:
+    redemption = (
+        Redemption.objects.select_for_update()
+        .select_related("transfer", "grant")
+        .filter(pk=redemption_id, provider=provider)
+        .first()
+    )
+    if redemption is None:
+        raise NotFound("核销记录不存在", "No such redemption", field="redemption_id")
+    return redemption
+
+
+@transaction.atomic(durable=True)
+def do_capture(provider, redemption_id: int) -> Redemption:
+    redemption = _provider_redemption(provider, redemption_id)
+    if redemption.status == Redemption.POSTED:
+        return redemption  # capturing twice is harmless
+    if redemption.status != Redemption.HELD:
+        raise Conflict(
+            f"当前状态({redemption.status})不能确认",
+            f"A {redemption.status} redemption cannot be captured",
+            code="not_held",
+        )
+    ledger.post_pending(redemption.transfer)
+    redemption.status = Redemption.POSTED
+    redemption.save(update_fields=["status", "updated_at"])
+    log_action("vouchers.redemption.captured", actor_label=provider.name, obj=redemption)
+    _tell_redeemed(redemption)
+    return redemption
+
+
+@transaction.atomic(durable=True)
+def do_void(provider, redemption_id: int) -> Redemption:
+    redemption = _provider_redemption(provider, redemption_id)
+    if redemption.status == Redemption.VOIDED:
+        return redemption
+    if redemption.status != Redemption.HELD:
+        raise Conflict(
+            f"当前状态({redemption.status})不能撤销冻结",
+            f"A {redemption.status} redemption cannot be voided",
+            code="not_held",
+        )
+    ledger.release_pending(redemption.transfer, Transfer.VOIDED)
+    redemption.status = Redemption.VOIDED
+    redemption.save(update_fields=["status", "updated_at"])
+    log_action("vouchers.redemption.voided", actor_label=provider.name, obj=redemption)
+    return redemption
+
+
+@transaction.atomic(durable=True)
+def do_reverse(provider, redemption_id: int) -> Redemption:
+    """A refund: the subsidy goes back to the grant as a new transfer; nothing is edited."""
+    redemption = _provider_redemption(provider, redemption_id)
+    if redemption.status == Redemption.REVERSED:
+        return redemption
+    if redemption.status != Redemption.POSTED:
+        raise Conflict("只能冲正已确认的核销", "Only a posted redemption can be reversed", code="not_posted")
+    Account.objects.select_for_update().get(pk=redemption.grant.account_id)
+    receivable = ledger.open_account(f"provider:{provider.pk}", Account.PROVIDER)
+    redemption.reversal = ledger.transfer(
+        receivable, redemption.grant.account, redemption.subsidy_fen, "reverse", memo=redemption.invoice_no
+    )
+    redemption.status = Redemption.REVERSED
+    redemption.save(update_fields=["status", "reversal", "updated_at"])
+    log_action("vouchers.redemption.reversed", actor_label=provider.name, obj=redemption)
+    return redemption
+
+
+def do_expire_holds(now: dt.datetime | None = None) -> int:
+    """Release holds past their timeout (a provider that never captured)."""
+    now = now or timezone.now()
+    count = 0
+    for redemption_id in Redemption.objects.filter(
+        status=Redemption.HELD, transfer__timeout_at__lte=now
+    ).values_list("id", flat=True):
+        with transaction.atomic(durable=True):
+            redemption = (
+                Redemption.objects.select_for_update().select_related("transfer").get(pk=redemption_id)
+            )
+            if redemption.status != Redemption.HELD:
+                continue
+            ledger.release_pending(redemption.transfer, Transfer.EXPIRED)
+            redemption.status = Redemption.EXPIRED
+            redemption.save(update_fields=["status", "updated_at"])
+            log_action("vouchers.redemption.expired", actor_label="holds", obj=redemption)
+            count += 1
+    return count
+
+
+def do_expire_grants(today: dt.date | None = None) -> int:
+    """Move what is left on grants past their validity to the expired account."""
+    today = today or timezone.localdate()
+    count = 0
+    for grant_id in Grant.objects.filter(status=Grant.ACTIVE, valid_until__lt=today).values_list(
+        "id", flat=True
+    ):
+        with transaction.atomic(durable=True):
+            grant = Grant.objects.select_for_update().get(pk=grant_id)
+            account = Account.objects.select_for_update().get(pk=grant.account_id)
+            if grant.status != Grant.ACTIVE or account.debits_pending:
+                continue  # a hold is still open: expire once it settles
+            left = account.balance_fen
+            if left > 0:
+                ledger.transfer(
+                    account,
+                    ledger.open_account("expired", Account.EXPIRED),
+                    left,
+                    "expire",
+                    memo=f"grant {grant.pk}",
+                )
+            grant.status = Grant.EXPIRED
+            grant.save(update_fields=["status"])
+            log_action("vouchers.grant.expired", actor_label="expiry", obj=grant, returned_fen=left)
+            count += 1
+    return count

@@ -1,0 +1,74 @@
+"""Many providers redeeming against one grant at once: with the guard off the check-then-write
+race lets more through than the balance (only the table's constraint stops the overdraft);
+with the guard on every request is either accepted once or refused cleanly."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from beiyang.accounts.actions import do_create_provider
+from beiyang.core.errors import Conflict
+from beiyang.vouchers.actions import check_redeem, do_fund_pool, do_issue_grant
+from beiyang.vouchers.models import Account, Redemption
+from beiyang.vouchers.queries import reconcile
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PROVIDERS = 8
+EACH = 3  # requests per provider; each wants 10,000 of a 50,000 grant
+
+
+def _hammer(company, providers):
+    barrier = threading.Barrier(len(providers))
+    outcomes = []
+
+    def work(i, provider):
+        try:
+            barrier.wait(timeout=30)
+            for j in range(EACH):
+                try:
+                    check_redeem(
+                        provider,
+                        {
+                            "company_credit_code": company.credit_code,
+                            "kind": "compute",
+                            "invoice_no": f"P{i}-{j}",
+                            "contract_no": f"C{i}-{j}",
+                            "invoice_amount_cny": "20000",
+                        },
+                        idempotency_key=f"{i}-{j}",
+                    )
+                    outcomes.append("accepted")
+                except Conflict as exc:
+                    outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i, p)) for i, p in enumerate(providers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
+@pytest.mark.parametrize("guard", [False, True], ids=["guard-off", "guard-on"])
+def test_overspend(settings, founder, guard):
+    settings.VOUCHERS_BALANCE_GUARD = guard
+    settings.VOUCHERS_RACE_WINDOW_SECONDS = 0.0 if guard else 0.2
+    _user, company, _api = founder
+    year = timezone.localdate().year
+    for source in ("city", "district"):
+        do_fund_pool(kind="compute", source=source, year=year, amount_fen=1_000_000_00)
+    grant = do_issue_grant(company=company, kind="compute", amount_fen=50_000_00)
+    providers = [do_create_provider(name=f"provider {i}", kinds=["compute"])[0] for i in range(PROVIDERS)]
+    outcomes = _hammer(company, providers)
+    account = Account.objects.get(pk=grant.account_id)
+    assert account.balance_fen >= 0  # never, with or without the application guard
+    if not guard:
+        assert "overdraft_blocked" in outcomes, "the race did not show: the test would prove nothing"
+        return
+    assert outcomes.count("accepted") == 5 and set(outcomes) == {"accepted", "insufficient_balance"}
+    assert Redemption.objects.filter(status="posted").count() == 5 and account.balance_fen == 0
+    assert reconcile()["balanced"]
