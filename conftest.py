@@ -105,3 +105,13 @@ def make_staff(db) -> Callable:
         return user, Api(token_for(user))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pack_choice():
+    """Each test sees the pack its own database publishes, not one remembered from another test."""
+    from beiyang.policies.queries import forget_current_pack
+
+    forget_current_pack()
+    yield
+    forget_current_pack()

@@ -72,6 +72,8 @@ def _publish(version: PackVersion, actor) -> None:
     )
     from beiyang.policies.tasks import match_all_companies_task
 
+    queries.forget_current_pack()
+    transaction.on_commit(queries.forget_current_pack)
     transaction.on_commit(lambda: match_all_companies_task())
 
 

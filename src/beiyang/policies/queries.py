@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,9 @@ from beiyang.policies.models import PackVersion
 
 _packs: dict[str, Pack] = {}
 _lock = threading.Lock()
+_disk_pack: Pack | None = None
+_current: tuple[float, Pack] | None = None
+PACK_RECHECK_SECONDS = 5.0
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
@@ -51,11 +55,13 @@ def _cached(checksum: str, files_loader) -> Pack:
 
 
 def disk_pack() -> Pack:
-    files = read_pack_files(settings.POLICY_PACK_DIR)
-    import hashlib
-
-    key = "disk:" + hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
-    return _cached(key, lambda: files)
+    """The pack shipped in the repository, read once per process."""
+    global _disk_pack
+    if _disk_pack is None:
+        with _lock:
+            if _disk_pack is None:
+                _disk_pack = pack_from_files(read_pack_files(settings.POLICY_PACK_DIR))
+    return _disk_pack
 
 
 def pack_for_version(version: PackVersion) -> Pack:
@@ -72,12 +78,26 @@ def published_version() -> PackVersion | None:
 
 
 def current_pack() -> Pack:
-    """The published pack, or the pack shipped in the repository while none is published."""
+    """The published pack, or the pack shipped in the repository while none is published.
+
+    Which version is published is looked up at most every ``PACK_RECHECK_SECONDS`` per
+    process (publishing clears it at once in the publishing process)."""
+    global _current
+    now = time.monotonic()
+    if _current is not None and now - _current[0] < PACK_RECHECK_SECONDS:
+        return _current[1]
     version = published_version()
     if version is None:
-        return disk_pack()
-    pack = _packs.get(version.checksum)
-    return pack if pack is not None else pack_for_version(PackVersion.objects.get(pk=version.pk))
+        pack = disk_pack()
+    else:
+        pack = _packs.get(version.checksum) or pack_for_version(PackVersion.objects.get(pk=version.pk))
+    _current = (now, pack)
+    return pack
+
+
+def forget_current_pack() -> None:
+    global _current
+    _current = None
 
 
 def check_as_of(as_of: dt.date | None) -> dt.date:

@@ -4,7 +4,11 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand, CommandError
 
-BENCHES = {"benefits": "beiyang.bench.benefits", "events": "beiyang.bench.events"}
+BENCHES = {
+    "benefits": "beiyang.bench.benefits",
+    "events": "beiyang.bench.events",
+    "vouchers": "beiyang.bench.vouchers",
+}
 
 
 class Command(BaseCommand):
