@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
 from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
 
+logger = logging.getLogger(__name__)
 PROFILE_FIELDS = ["name", "email", "birth_date", "resident_id"]
 VOUCHER_KINDS = ("compute", "model", "corpus")
 
@@ -113,13 +115,15 @@ def do_signup(
 
 
 def _login_failed(user: User) -> None:
-    # Runs in autocommit on purpose: the failure count must survive the error we raise next.
-    User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+    # Its own transaction on purpose: the failure count must survive the error we raise next.
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
     user.refresh_from_db(fields=["failed_logins"])
     if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
         until = timezone.now() + dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-        User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
-        log_action("accounts.user.locked", obj=user, actor_label="system", until=until)
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
+            log_action("accounts.user.locked", obj=user, actor_label="system", until=until)
 
 
 def _ensure_not_locked(user: User) -> None:
@@ -214,10 +218,13 @@ def check_sms_login(phone: str, code: str) -> User:
     if sms is None or sms.attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
         raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
     if not secrets.compare_digest(sms.code_hash, code_digest(phone, code)):
-        SmsCode.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1)
+        with transaction.atomic():
+            SmsCode.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1)
         raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
     # Single use even under a double submit: only one UPDATE can flip used_at.
-    if not SmsCode.objects.filter(pk=sms.pk, used_at__isnull=True).update(used_at=now):
+    with transaction.atomic():
+        used = SmsCode.objects.filter(pk=sms.pk, used_at__isnull=True).update(used_at=now)
+    if not used:
         raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
     user = User.objects.filter(phone=phone, is_active=True).first()
     if user is None:
@@ -261,7 +268,14 @@ def authenticate_token(raw: str) -> User | None:
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
         # Coarse on purpose: a write per request would serialise every API call on SQLite.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Inside atomic() so SQLite takes the write lock up front (BEGIN IMMEDIATE) and waits
+        # its turn; a bare autocommit UPDATE can fail at once under write contention. The
+        # timestamp is informational: failing to record it must not fail the request.
+        try:
+            with transaction.atomic():
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        except DatabaseError:
+            logger.warning("could not record token use for %s", token.pk)
     return token.user
 
 
