@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "beiyang.notifications",
     "beiyang.events",
     "beiyang.vouchers",
+    "beiyang.applications",
     "beiyang.web",
 ]
 
@@ -257,6 +258,8 @@ EVENTS_CHECKIN_OPENS_HOURS = 3
 VOUCHERS_BALANCE_GUARD = True
 VOUCHERS_RACE_WINDOW_SECONDS = 0.0
 VOUCHERS_HOLD_SECONDS = int(os.environ.get("VOUCHERS_HOLD_SECONDS", "900"))
+
+APPLICATION_MAX_UPLOAD_BYTES = int(os.environ.get("APPLICATION_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 
 # --- Beiyang --------------------------------------------------------------------------------
 POLICY_PACK_DIR = PACKAGE_DIR / "policies" / "packs" / "beiyang"

@@ -93,8 +93,27 @@ def do_issue_grant(
     application_id: int | None = None,
     today: dt.date | None = None,
 ) -> Grant:
+    return issue_grant(
+        company=company,
+        kind=kind,
+        amount_fen=amount_fen,
+        actor=actor,
+        application_id=application_id,
+        today=today,
+    )
+
+
+def issue_grant(
+    *,
+    company: Company,
+    kind: str,
+    amount_fen: int,
+    actor=None,
+    application_id: int | None = None,
+    today: dt.date | None = None,
+) -> Grant:
     """Grant a company vouchers of one kind, funded from this year's city and district pools
-    in the pack's shares, within the pack's shared ceiling."""
+    in the pack's shares, within the pack's shared ceiling. Caller holds a transaction."""
     _require_officer(actor)
     _check_kind(kind)
     today = today or timezone.localdate()

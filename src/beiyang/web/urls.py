@@ -1,6 +1,7 @@
 from django.urls import path
 
 from beiyang.accounts import views as account_views
+from beiyang.applications import views as application_views
 from beiyang.companies import views as company_views
 from beiyang.events import views as event_views
 from beiyang.policies import views as policy_views
@@ -28,6 +29,9 @@ urlpatterns = [
     path("events/<int:event_id>/register/", event_views.register_view, name="event_register"),
     path("events/<int:event_id>/cancel/", event_views.cancel_view, name="event_cancel"),
     path("vouchers/", voucher_views.my_vouchers, name="vouchers"),
+    path("applications/", application_views.my_applications, name="applications"),
+    path("applications/<int:application_id>/", application_views.application_detail, name="application"),
+    path("staff/applications/", application_views.review_queue, name="review_queue"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/events/", event_views.staff_events, name="staff_events"),
     path("staff/events/<int:event_id>/checkin/", event_views.checkin_desk, name="checkin"),

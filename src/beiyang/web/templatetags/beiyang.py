@@ -36,3 +36,13 @@ def cny(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def fen(value) -> str:
+    """Integer fen as ¥ with thousands separators."""
+    if value is None or value == "":
+        return ""
+    from beiyang.core.money import format_cny
+
+    return format_cny(int(value))

@@ -1,0 +1,740 @@
+"""Application actions: the founder's side (start, upload, submit, respond, withdraw) and the
+review side (assign, request information, approve with four eyes, reject, disburse), each a
+state transition with its audit entry and a message to the people concerned."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from beiyang.accounts.roles import has_role
+from beiyang.applications.models import OPEN, STATUSES, Application, Document
+from beiyang.applications.workdays import add_working_days, working_days_between
+from beiyang.companies.models import Membership
+from beiyang.companies.queries import company_of
+from beiyang.core.audit import log_action
+from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.notifications.actions import do_send_message
+
+DOC_LABELS = {
+    "business_plan": "商业计划书",
+    "founder_id": "创始人身份证明",
+    "team_intro": "团队介绍",
+    "business_licence": "营业执照",
+    "usage_plan": "使用计划",
+    "provider_quote": "服务商报价",
+    "lease_agreement": "租赁合同",
+    "employment_proof": "在职证明",
+    "bank_account": "银行账户信息",
+    "hkust_affiliation_proof": "港科大身份证明",
+    "pitch_deck": "路演材料",
+}
+# The leading bytes each allowed file type must start with: the extension alone proves nothing.
+MAGIC = {
+    "pdf": [b"%PDF"],
+    "png": [b"\x89PNG"],
+    "jpg": [b"\xff\xd8\xff"],
+    "jpeg": [b"\xff\xd8\xff"],
+    "docx": [b"PK\x03\x04"],
+    "xlsx": [b"PK\x03\x04"],
+    "pptx": [b"PK\x03\x04"],
+    "doc": [b"\xd0\xcf\x11\xe0"],
+    "xls": [b"\xd0\xcf\x11\xe0"],
+}
+TRANSITIONS = {
+    "submit": ({"draft"}, "submitted", "提交"),
+    "assign": ({"submitted", "in_review"}, "in_review", "分派"),
+    "request_info": ({"submitted", "in_review"}, "needs_info", "要求补充材料"),
+    "respond": ({"needs_info"}, "in_review", "补充材料"),
+    "approve": ({"submitted", "in_review"}, "approved", "批准"),
+    "reject": ({"submitted", "in_review", "needs_info"}, "rejected", "驳回"),
+    "withdraw": (set(OPEN), "withdrawn", "撤回"),
+    "disburse": ({"approved"}, "disbursed", "拨付"),
+}
+VOUCHER_POLICIES = {"compute-voucher": "compute", "model-voucher": "model", "corpus-voucher": "corpus"}
+WAIVER_MONTHS = {"office-rent-waiver": "office.max_months", "talent-apartment": "apartment.max_months"}
+
+
+def _move(application: Application, action: str) -> str:
+    allowed, target, verb = TRANSITIONS[action]
+    if application.status not in allowed:
+        label = STATUSES[application.status][0]
+        raise Conflict(
+            f"申请当前为“{label}”,不能{verb}",
+            f"A {application.status} application cannot be {action}ed",
+            field="status",
+            code="invalid_transition",
+        )
+    before = application.status
+    application.status = target
+    return before
+
+
+def _evaluate(company, policy_id: str) -> dict[str, Any]:
+    """The engine's answer for one policy, kept on the application as evidence."""
+    from beiyang.policies.queries import current_pack, evaluate_company
+
+    pack = current_pack()
+    if policy_id not in pack.policies:
+        raise NotFound("未知的政策", "No such policy", field="policy", code="unknown_policy")
+    result = evaluate_company(company, pack=pack).by_policy().get(policy_id)
+    if result is None:
+        raise Conflict(
+            "该政策当前不在有效期内", "This policy is not in force now", field="policy", code="not_in_force"
+        )
+    data = result.to_dict()
+    return {
+        "status": data["status"],
+        "amount_fen": data["amount_fen"],
+        "lane": data["lane"],
+        "failed": [c["label"] for c in data["criteria"] if c["result"] == "fail"],
+        "missing": [m["label"] for m in data["missing_facts"]],
+        "pack_version": pack.version,
+        "documents": data["documents"],
+        "method": data["how_to_apply"],
+        "params": {p["parameter"]: p["value"] for p in data["parameters"]},
+    }
+
+
+def _refuse_ineligible(snapshot: dict[str, Any]) -> None:
+    if snapshot["status"] == "ineligible":
+        raise Conflict(
+            f"暂不符合条件:{'、'.join(snapshot['failed'])}",
+            f"Not eligible: {', '.join(snapshot['failed'])}",
+            field="policy",
+            code="not_eligible",
+        )
+
+
+def _sla_days(snapshot: dict[str, Any], lane: str) -> int:
+    from beiyang.policies.queries import current_pack
+
+    params = current_pack().params_at(timezone.localdate())
+    return int(params["review.sla_priority_days" if lane == "priority" else "review.sla_normal_days"])
+
+
+def _amount(amount_cny: Any, max_fen: int | None) -> int | None:
+    if amount_cny is None:
+        return max_fen
+    fen = yuan_to_fen(amount_cny, "amount_cny")
+    if fen < 0:
+        raise InvalidInput(
+            "金额不能为负", "The amount cannot be negative", field="amount_cny", code="invalid_amount"
+        )
+    if max_fen is not None and fen > max_fen:
+        raise InvalidInput(
+            f"申请金额超过可享受的最高额度{fen_to_yuan(max_fen):,}元",
+            f"The amount is above the maximum of {fen_to_yuan(max_fen):,} CNY",
+            field="amount_cny",
+            code="over_maximum",
+        )
+    return fen
+
+
+def _tell(user_id: int, application: Application, title: str, body: str, title_en: str) -> None:
+    do_send_message(
+        user_id,
+        kind="application",
+        title=title,
+        body=body,
+        title_en=title_en,
+        link=f"/applications/{application.pk}/",
+        data={"application_id": application.pk},
+    )
+
+
+def _tell_founders(application: Application, title: str, body: str, title_en: str) -> None:
+    for user_id in Membership.objects.filter(company_id=application.company_id).values_list(
+        "user_id", flat=True
+    ):
+        _tell(user_id, application, title, body, title_en)
+
+
+def _title(application: Application) -> str:
+    from beiyang.policies.queries import current_pack
+
+    policy = current_pack().policies.get(application.policy_id)
+    return policy.title.zh if policy else application.policy_id
+
+
+# --- founder side -------------------------------------------------------------------------------
+
+
+def access_founder_application(user, application_id: int, *, lock: bool = False) -> Application:
+    """The application if it belongs to the user's company; 404 otherwise, so ids do not leak."""
+    qs = Application.objects.select_for_update() if lock else Application.objects.all()
+    application = qs.filter(pk=application_id, company__memberships__user=user).first()
+    if application is None:
+        raise NotFound("申请不存在", "No such application", field="application_id")
+    return application
+
+
+@transaction.atomic(durable=True)
+def do_start_application(
+    user, *, policy_id: str, amount_cny: Any = None, answers: dict | None = None
+) -> Application:
+    company = company_of(user)
+    if company is None:
+        raise NotFound("请先登记企业信息", "Register your company first", field="company", code="no_company")
+    snapshot = _evaluate(company, policy_id)
+    if snapshot["method"] != "application":
+        raise Conflict(
+            "该政策无需申请(自动享受或由推荐产生)",
+            "This benefit is not applied for (automatic or by nomination)",
+            field="policy",
+            code="not_applied_for",
+        )
+    _refuse_ineligible(snapshot)
+    if not isinstance(answers or {}, dict) or len(str(answers or {})) > 20_000:
+        raise InvalidInput("补充信息格式不正确或过长", "answers must be a small object", field="answers")
+    amount = _amount(amount_cny, snapshot["amount_fen"])
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                company=company,
+                applicant=user,
+                policy_id=policy_id,
+                pack_version=snapshot["pack_version"],
+                lane=snapshot["lane"],
+                amount_requested_fen=amount,
+                max_amount_fen=snapshot["amount_fen"],
+                answers=answers or {},
+                eligibility=snapshot,
+                sla_days=_sla_days(snapshot, snapshot["lane"]),
+            )
+    except IntegrityError:
+        raise Conflict(
+            "该政策已有进行中的申请",
+            "There is already an open application for this benefit",
+            field="policy",
+            code="already_open",
+        ) from None
+    log_action(
+        "applications.application.created",
+        actor=user,
+        obj=application,
+        policy=policy_id,
+        lane=application.lane,
+        amount_fen=amount,
+    )
+    return application
+
+
+def _sniff(upload: UploadedFile) -> str:
+    name = upload.name or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in MAGIC:
+        raise InvalidInput(
+            f"不支持的文件类型,可上传:{'、'.join(sorted(MAGIC))}",
+            f"File type not allowed; one of {', '.join(sorted(MAGIC))}",
+            field="file",
+            code="file_type",
+        )
+    if upload.size > settings.APPLICATION_MAX_UPLOAD_BYTES:
+        raise InvalidInput(
+            f"文件过大,上限{settings.APPLICATION_MAX_UPLOAD_BYTES // (1024 * 1024)}MB",
+            "The file is too large",
+            field="file",
+            code="file_too_large",
+        )
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(magic) for magic in MAGIC[ext]):
+        raise InvalidInput(
+            "文件内容与扩展名不符",
+            "The file's content does not match its extension",
+            field="file",
+            code="file_type_mismatch",
+        )
+    return ext
+
+
+@transaction.atomic(durable=True)
+def do_upload_document(user, application_id: int, *, doc_type: str, upload: UploadedFile) -> Document:
+    application = access_founder_application(user, application_id, lock=True)
+    if application.status not in ("draft", "needs_info"):
+        raise Conflict(
+            "当前状态不能上传材料",
+            "Documents can be added to a draft or when information is requested",
+            field="status",
+            code="invalid_transition",
+        )
+    required = application.eligibility.get("documents") or []
+    if doc_type not in required:
+        raise InvalidInput(
+            f"材料类型应为:{'、'.join(required)}",
+            f"doc_type must be one of {', '.join(required)}",
+            field="doc_type",
+            code="invalid_doc_type",
+        )
+    ext = _sniff(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    document = Document(
+        application=application,
+        doc_type=doc_type,
+        original_name=(upload.name or "")[-200:],
+        size=upload.size,
+        content_type=upload.content_type or ext,
+        sha256=digest.hexdigest(),
+        uploaded_by=user,
+    )
+    document.file.save(f"{doc_type}.{ext}", upload, save=False)
+    document.save()
+    log_action(
+        "applications.document.uploaded",
+        actor=user,
+        obj=application,
+        doc_type=doc_type,
+        sha256=document.sha256,
+        size=document.size,
+    )
+    return document
+
+
+@transaction.atomic(durable=True)
+def do_submit(user, application_id: int) -> Application:
+    """Submit for review: documents complete, eligibility re-checked, the SLA clock starts."""
+    application = access_founder_application(user, application_id, lock=True)
+    if application.status != "draft":
+        _move(application, "submit")
+    have = set(application.documents.values_list("doc_type", flat=True))
+    missing = [d for d in application.eligibility.get("documents") or [] if d not in have]
+    if missing:
+        raise InvalidInput(
+            f"请先上传:{'、'.join(DOC_LABELS.get(d, d) for d in missing)}",
+            f"Upload first: {', '.join(missing)}",
+            field="documents",
+            code="missing_documents",
+            extra={"missing": missing},
+        )
+    snapshot = _evaluate(application.company, application.policy_id)
+    _refuse_ineligible(snapshot)
+    previous = application.eligibility
+    application.eligibility_changed = (previous.get("status"), previous.get("amount_fen")) != (
+        snapshot["status"],
+        snapshot["amount_fen"],
+    )
+    application.eligibility, application.max_amount_fen = snapshot, snapshot["amount_fen"]
+    if (
+        application.amount_requested_fen is not None
+        and snapshot["amount_fen"] is not None
+        and application.amount_requested_fen > snapshot["amount_fen"]
+    ):
+        raise Conflict(
+            "申请金额已超过最新的最高额度,请修改后再提交",
+            "The amount is now above the maximum",
+            field="amount_cny",
+            code="over_maximum",
+        )
+    application.lane = snapshot["lane"]
+    application.sla_days = _sla_days(snapshot, application.lane)
+    _move(application, "submit")
+    now = timezone.now()
+    application.submitted_at = now
+    application.due_on, application.due_estimated = add_working_days(
+        timezone.localdate(now), application.sla_days
+    )
+    application.save()
+    log_action(
+        "applications.application.submitted",
+        actor=user,
+        obj=application,
+        lane=application.lane,
+        due_on=application.due_on,
+        eligibility_changed=application.eligibility_changed,
+    )
+    changed = ";资格评估结果与创建时不同,请留意" if application.eligibility_changed else ""
+    _tell(
+        user.pk,
+        application,
+        f"申请已提交:{_title(application)}",
+        f"您的申请已进入{'优先' if application.lane == 'priority' else '普通'}审核通道,"
+        f"预计{application.due_on:%m月%d日}前完成审核{changed}。",
+        f"Application submitted: {application.policy_id}",
+    )
+    return application
+
+
+@transaction.atomic(durable=True)
+def do_respond(user, application_id: int, *, answers: dict | None = None, note: str = "") -> Application:
+    """The founder answers a request for information: back to review, the clock resumes."""
+    application = access_founder_application(user, application_id, lock=True)
+    _move(application, "respond")
+    if answers:
+        application.answers = {**application.answers, **answers}
+    today = timezone.localdate()
+    application.due_on, application.due_estimated = add_working_days(today, application.paused_days_left or 0)
+    application.paused_on, application.paused_days_left = None, None
+    application.save()
+    log_action(
+        "applications.application.responded",
+        actor=user,
+        obj=application,
+        note=note[:500],
+        due_on=application.due_on,
+    )
+    if application.assignee_id:
+        _tell(
+            application.assignee_id,
+            application,
+            f"申请人已补充材料:{_title(application)}",
+            note[:500],
+            f"The applicant responded: {application.policy_id}",
+        )
+    return application
+
+
+@transaction.atomic(durable=True)
+def do_withdraw(user, application_id: int) -> Application:
+    application = access_founder_application(user, application_id, lock=True)
+    before = _move(application, "withdraw")
+    application.save()
+    log_action("applications.application.withdrawn", actor=user, obj=application, was=before)
+    return application
+
+
+# --- review side --------------------------------------------------------------------------------
+
+
+def access_staff_application(staff, application_id: int, *, lock: bool = False) -> Application:
+    if not has_role(staff, "reviewer"):
+        raise AccessDenied("仅审核员可以处理申请", "Only reviewers handle applications")
+    qs = Application.objects.select_for_update() if lock else Application.objects.all()
+    application = qs.select_related("company").filter(pk=application_id).first()
+    if application is None:
+        raise NotFound("申请不存在", "No such application", field="application_id")
+    return application
+
+
+def _reviewers():
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(groups__name__in=["reviewer", "town_admin"]) | Q(is_superuser=True),
+            is_active=True,
+            is_staff=True,
+        )
+        .distinct()
+    )
+
+
+@transaction.atomic(durable=True)
+def check_assign(staff, application_ids: list[int], assignee_id: int) -> list[Application]:
+    if not has_role(staff, "reviewer"):
+        raise AccessDenied("仅审核员可以分派申请", "Only reviewers assign applications")
+    assignee = _reviewers().filter(pk=assignee_id).first()
+    if assignee is None:
+        raise InvalidInput("被分派人须为审核员", "The assignee must be a reviewer", field="assignee_id")
+    if not application_ids or len(application_ids) > 500:
+        raise InvalidInput("请选择1到500个申请", "Choose 1-500 applications", field="application_ids")
+    done = []
+    for application_id in sorted(set(application_ids)):  # a stable lock order
+        application = access_staff_application(staff, application_id, lock=True)
+        _assign(application, assignee, staff)
+        done.append(application)
+    return done
+
+
+def _assign(application: Application, assignee, staff) -> None:
+    if application.status == "submitted":
+        _move(application, "assign")
+    elif application.status not in ("in_review", "needs_info"):
+        raise Conflict(
+            f"申请#{application.pk}当前不能分派",
+            f"Application {application.pk} cannot be assigned",
+            field="application_ids",
+            code="invalid_transition",
+        )
+    application.assignee = assignee
+    application.save()
+    log_action("applications.application.assigned", actor=staff, obj=application, assignee_id=assignee.pk)
+    _tell(
+        assignee.pk,
+        application,
+        f"新的待审申请:{_title(application)}",
+        f"截止{application.due_on:%m月%d日}" if application.due_on else "",
+        f"New application to review #{application.pk}",
+    )
+
+
+@transaction.atomic(durable=True)
+def check_auto_assign(staff) -> int:
+    """Round-robin the unassigned submitted applications, oldest-due first, least-loaded reviewer first."""
+    if not has_role(staff, "reviewer"):
+        raise AccessDenied("仅审核员可以分派申请", "Only reviewers assign applications")
+    reviewers = list(
+        _reviewers()
+        .annotate(
+            load=Count(
+                "assigned_applications",
+                filter=Q(assigned_applications__status__in=["in_review", "needs_info"]),
+            )
+        )
+        .order_by("load", "id")
+    )
+    if not reviewers:
+        return 0
+    waiting = (
+        Application.objects.select_for_update()
+        .filter(status="submitted", assignee__isnull=True)
+        .order_by("due_on", "id")
+    )
+    count = 0
+    for application, reviewer in zip(waiting, itertools.cycle(reviewers)):
+        _assign(application, reviewer, staff)
+        count += 1
+    return count
+
+
+@transaction.atomic(durable=True)
+def check_request_info(staff, application_id: int, *, message: str) -> Application:
+    application = access_staff_application(staff, application_id, lock=True)
+    if not (message or "").strip():
+        raise InvalidInput("请说明需要补充的内容", "Say what is needed", field="message")
+    _move(application, "request_info")
+    today = timezone.localdate()
+    application.paused_on = today
+    application.paused_days_left = (
+        working_days_between(today, application.due_on) if application.due_on else 0
+    )
+    application.assignee = application.assignee or staff
+    application.save()
+    log_action(
+        "applications.application.info_requested", actor=staff, obj=application, message=message[:2000]
+    )
+    _tell_founders(
+        application,
+        f"请补充材料:{_title(application)}",
+        message[:2000],
+        f"More information needed: {application.policy_id}",
+    )
+    return application
+
+
+def _check_conflict_of_interest(staff, application: Application) -> None:
+    if Membership.objects.filter(user=staff, company_id=application.company_id).exists():
+        raise AccessDenied(
+            "审核员不能审核本人所在企业的申请",
+            "A reviewer may not decide on their own company's application",
+            code="conflict_of_interest",
+        )
+
+
+@transaction.atomic(durable=True)
+def check_approve(
+    staff,
+    application_id: int,
+    *,
+    amount_cny: Any = None,
+    reason: str,
+    criteria_checked: list[str] | None = None,
+) -> Application:
+    """Approve. Above the pack's four-eyes threshold the first approval is recorded and a
+    second reviewer must approve too. Never above the engine's maximum."""
+    application = access_staff_application(staff, application_id, lock=True)
+    _check_conflict_of_interest(staff, application)
+    if application.status not in TRANSITIONS["approve"][0]:
+        _move(application, "approve")
+    if not (reason or "").strip():
+        raise InvalidInput("请填写批准理由", "A reason is required", field="reason")
+    snapshot = _evaluate(application.company, application.policy_id)
+    _refuse_ineligible(snapshot)
+    amount = _amount(
+        amount_cny
+        if amount_cny is not None
+        else (
+            fen_to_yuan(application.amount_requested_fen)
+            if application.amount_requested_fen is not None
+            else None
+        ),
+        snapshot["amount_fen"],
+    )
+    from beiyang.policies.queries import current_pack
+
+    policy = current_pack().policies[application.policy_id]
+    checked = list(criteria_checked or [])
+    unknown = [c for c in checked if c not in {c.id for c in policy.criteria}]
+    if unknown:
+        raise InvalidInput(
+            f"未知的审核要点:{'、'.join(unknown)}",
+            f"Unknown criteria: {', '.join(unknown)}",
+            field="criteria_checked",
+        )
+    threshold = yuan_to_fen(current_pack().params_at(timezone.localdate())["review.four_eyes_threshold_cny"])
+    if amount is not None and amount > threshold:
+        if application.first_approved_by_id is None:
+            application.first_approved_by, application.first_approved_fen = staff, amount
+            if application.status == "submitted":
+                application.status = "in_review"
+            application.save()
+            log_action(
+                "applications.application.first_approved",
+                actor=staff,
+                obj=application,
+                amount_fen=amount,
+                reason=reason[:2000],
+            )
+            return application
+        if application.first_approved_by_id == staff.pk:
+            raise Conflict(
+                "金额超过双人复核门槛,需另一位审核员批准",
+                "A second, different reviewer must approve",
+                code="second_approver_needed",
+            )
+        if amount > application.first_approved_fen:
+            raise Conflict(
+                "复核金额不能高于第一位审核员批准的金额",
+                "The second approval cannot raise the amount",
+                field="amount_cny",
+                code="over_first_approval",
+            )
+    before = _move(application, "approve")
+    now = timezone.now()
+    application.granted_fen, application.decided_by, application.decided_at = amount, staff, now
+    application.decision_reason, application.criteria_checked = reason[:2000], checked
+    _carry_out(application, staff)
+    application.save()
+    log_action(
+        "applications.application.approved",
+        actor=staff,
+        obj=application,
+        was=before,
+        granted_fen=amount,
+        reason=reason[:2000],
+        criteria_checked=checked,
+    )
+    amount_text = f",批准金额{fen_to_yuan(amount):,}元" if amount is not None else ""
+    _tell_founders(
+        application,
+        f"申请已批准:{_title(application)}",
+        f"{reason[:500]}{amount_text}",
+        f"Application approved: {application.policy_id}",
+    )
+    return application
+
+
+def _carry_out(application: Application, staff) -> None:
+    """What an approval sets in motion: a voucher grant, or a fee-waiver period."""
+    kind = VOUCHER_POLICIES.get(application.policy_id)
+    if kind and application.granted_fen:
+        from beiyang.vouchers.actions import issue_grant
+
+        grant = issue_grant(
+            company=application.company,
+            kind=kind,
+            amount_fen=application.granted_fen,
+            actor=None,
+            application_id=application.pk,
+        )
+        application.voucher_grant_id = grant.pk
+    months_param = WAIVER_MONTHS.get(application.policy_id)
+    if months_param:
+        from beiyang.policies.queries import current_pack
+
+        months = int(Decimal(current_pack().params_at(timezone.localdate())[months_param]))
+        start = timezone.localdate()
+        year, month = divmod(start.month - 1 + months, 12)
+        try:
+            end = start.replace(year=start.year + year, month=month + 1)
+        except ValueError:
+            end = start.replace(year=start.year + year, month=month + 1, day=28)
+        application.waiver_from, application.waiver_until = start, end - dt.timedelta(days=1)
+
+
+@transaction.atomic(durable=True)
+def check_reject(staff, application_id: int, *, reason: str) -> Application:
+    application = access_staff_application(staff, application_id, lock=True)
+    _check_conflict_of_interest(staff, application)
+    if not (reason or "").strip():
+        raise InvalidInput("请填写驳回理由", "A reason is required", field="reason")
+    before = _move(application, "reject")
+    application.decided_by, application.decided_at, application.decision_reason = (
+        staff,
+        timezone.now(),
+        reason[:2000],
+    )
+    application.save()
+    log_action(
+        "applications.application.rejected", actor=staff, obj=application, was=before, reason=reason[:2000]
+    )
+    _tell_founders(
+        application,
+        f"申请未通过:{_title(application)}",
+        reason[:500],
+        f"Application not approved: {application.policy_id}",
+    )
+    return application
+
+
+@transaction.atomic(durable=True)
+def check_disburse(staff, application_id: int) -> Application:
+    application = access_staff_application(staff, application_id, lock=True)
+    before = _move(application, "disburse")
+    application.save()
+    log_action("applications.application.disbursed", actor=staff, obj=application, was=before)
+    _tell_founders(
+        application, f"资金已拨付:{_title(application)}", "", f"Disbursed: {application.policy_id}"
+    )
+    return application
+
+
+def do_send_sla_reminders(today: dt.date | None = None) -> dict[str, int]:
+    """Remind the assignee one working day before the due date; escalate to town admins once breached."""
+    today = today or timezone.localdate()
+    tomorrow, _ = add_working_days(today, 1)
+    counts = {"reminded": 0, "escalated": 0}
+    admins = list(
+        get_user_model()
+        .objects.filter(groups__name="town_admin", is_active=True)
+        .values_list("id", flat=True)
+    )
+    live = Application.objects.filter(status__in=["submitted", "in_review"], due_on__isnull=False)
+    for application_id in live.filter(
+        due_on__lte=tomorrow, due_on__gte=today, reminded_at__isnull=True
+    ).values_list("id", flat=True):
+        with transaction.atomic(durable=True):
+            application = Application.objects.select_for_update().get(pk=application_id)
+            application.reminded_at = timezone.now()
+            application.save(update_fields=["reminded_at"])
+            log_action("applications.application.reminded", actor_label="sla", obj=application)
+            for user_id in [application.assignee_id] if application.assignee_id else admins:
+                _tell(
+                    user_id,
+                    application,
+                    f"审核即将到期:申请#{application.pk}",
+                    f"截止{application.due_on:%m月%d日}",
+                    f"Review due soon: #{application.pk}",
+                )
+            counts["reminded"] += 1
+    for application_id in live.filter(due_on__lt=today, escalated_at__isnull=True).values_list(
+        "id", flat=True
+    ):
+        with transaction.atomic(durable=True):
+            application = Application.objects.select_for_update().get(pk=application_id)
+            application.escalated_at = timezone.now()
+            application.save(update_fields=["escalated_at"])
+            log_action("applications.application.escalated", actor_label="sla", obj=application)
+            for user_id in admins:
+                _tell(
+                    user_id,
+                    application,
+                    f"审核已超时:申请#{application.pk}",
+                    f"应于{application.due_on:%m月%d日}前完成",
+                    f"Review overdue: #{application.pk}",
+                )
+            counts["escalated"] += 1
+    return counts

@@ -1,0 +1,293 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from beiyang.applications.actions import do_send_sla_reminders
+from beiyang.applications.models import Application
+from beiyang.core.models import AuditEntry
+from beiyang.notifications.models import Message
+from beiyang.vouchers.models import Grant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PDF = b"%PDF-1.4 test document"
+
+
+def upload(client, application_id, doc_type, content=PDF, name="file.pdf"):
+    return client.client.post(
+        f"/api/v1/applications/{application_id}/documents",
+        {"doc_type": doc_type, "file": SimpleUploadedFile(name, content)},
+        headers={"Authorization": f"Bearer {client.token}"},
+    )
+
+
+def ready(client, policy="startup-capital", amount=None):
+    body = {"policy": policy}
+    if amount is not None:
+        body["amount_cny"] = amount
+    resp = client.post("applications", body)
+    assert resp.status_code == 201, resp.json()
+    app = resp.json()
+    for doc in app["documents_required"]:
+        assert upload(client, app["id"], doc).status_code == 201
+    return app
+
+
+@pytest.fixture
+def reviewers(make_staff):
+    return make_staff("reviewer"), make_staff("reviewer")
+
+
+def test_the_whole_path_with_lanes_sla_and_messages(founder, reviewers):
+    user, _company, client = founder
+    (_first, first_api), _ = reviewers
+    app = ready(client)
+    assert app["status"] == "draft" and app["max_amount_cny"] == "90000.00" and app["lane"] == "normal"
+    submitted = client.post(f"applications/{app['id']}/submit").json()
+    assert (
+        submitted["status"] == "submitted"
+        and submitted["due_at"]
+        and submitted["sla"] in ("on_time", "due_soon")
+    )
+    assert Message.objects.filter(user=user, title__startswith="申请已提交").exists()
+    queue = first_api.get("staff/applications?lane=normal").json()
+    assert [a["id"] for a in queue] == [app["id"]]
+    assert first_api.post(f"staff/applications/{app['id']}/assign", {}).json()["status"] == "in_review"
+    paused = first_api.post(
+        f"staff/applications/{app['id']}/request-info", {"message": "请补充团队介绍"}
+    ).json()
+    assert paused["status"] == "needs_info" and paused["sla"] == "paused"
+    assert Message.objects.filter(user=user, title__startswith="请补充材料").exists()
+    assert (
+        client.post(f"applications/{app['id']}/respond", {"note": "已补充"}).json()["status"] == "in_review"
+    )
+    approved = first_api.post(
+        f"staff/applications/{app['id']}/approve",
+        {"amount_cny": "80000", "reason": "材料齐全,符合条件", "criteria_checked": ["young-founder"]},
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert approved.json()["granted_cny"] == "80000.00"
+    assert Message.objects.filter(user=user, title__startswith="申请已批准").exists()
+    types = [t["type"] for t in approved.json()["timeline"]]
+    assert types[:2] == ["applications.application.created", "applications.document.uploaded"]
+    assert "applications.application.approved" in types
+    assert first_api.post(f"staff/applications/{app['id']}/disburse").json()["status"] == "disbursed"
+
+
+def test_young_plan_members_get_the_priority_lane(make_founder):
+    _u, _c, client = make_founder(programmes=["young-plan"])
+    assert client.post("applications", {"policy": "startup-capital"}).json()["lane"] == "priority"
+
+
+@pytest.mark.parametrize(
+    ("action", "state"),
+    [
+        ("submit", "submitted"),
+        ("respond", "submitted"),
+        ("withdraw", "withdrawn"),
+    ],
+)
+def test_refused_founder_transitions(founder, action, state):
+    _user, _company, client = founder
+    app = ready(client)
+    client.post(f"applications/{app['id']}/submit")
+    if state == "withdrawn":
+        client.post(f"applications/{app['id']}/withdraw")
+    resp = client.post(f"applications/{app['id']}/{action}", {} if action == "respond" else None)
+    assert resp.status_code == 409 and resp.json()["code"] == "invalid_transition"
+
+
+def test_refused_staff_transitions(founder, reviewers):
+    _user, _company, client = founder
+    (_r, api), _ = reviewers
+    app = ready(client)
+    draft_approve = api.post(f"staff/applications/{app['id']}/approve", {"reason": "x"})
+    assert draft_approve.status_code == 409 and draft_approve.json()["code"] == "invalid_transition"
+    assert api.post(f"staff/applications/{app['id']}/disburse").json()["code"] == "invalid_transition"
+    client.post(f"applications/{app['id']}/submit")
+    api.post(f"staff/applications/{app['id']}/reject", {"reason": "不符合"})
+    assert api.post(f"staff/applications/{app['id']}/approve", {"reason": "x"}).status_code == 409
+    assert api.post(f"staff/applications/{app['id']}/request-info", {"message": "x"}).status_code == 409
+
+
+def test_bad_input_and_duplicates(founder):
+    _user, _company, client = founder
+    assert client.post("applications", {"policy": "free-money"}).json()["code"] == "unknown_policy"
+    assert (
+        client.post("applications", {"policy": "startup-capital", "amount_cny": "100001"}).json()["code"]
+        == "over_maximum"
+    )
+    assert (
+        client.post("applications", {"policy": "startup-capital", "amount_cny": "-1"}).json()["code"]
+        == "invalid_amount"
+    )
+    assert client.post("applications", {"policy": "young-plan"}).json()["code"] == "not_applied_for"
+    assert client.post("applications", {"policy": "startup-capital"}).status_code == 201
+    again = client.post("applications", {"policy": "startup-capital"})
+    assert again.status_code == 409 and again.json()["code"] == "already_open"
+    assert Application.objects.count() == 1
+
+
+def test_ineligible_founders_cannot_apply(make_founder):
+    _u, _c, client = make_founder(district="长宁")
+    resp = client.post("applications", {"policy": "startup-capital"})
+    assert (
+        resp.status_code == 409 and resp.json()["code"] == "not_eligible" and "徐汇" in resp.json()["message"]
+    )
+
+
+def test_documents(founder):
+    _user, _company, client = founder
+    app = client.post("applications", {"policy": "startup-capital"}).json()
+    assert upload(client, app["id"], "founder_id", name="id.exe").json()["code"] == "file_type"
+    assert (
+        upload(client, app["id"], "founder_id", content=b"MZ\x90\x00", name="id.pdf").json()["code"]
+        == "file_type_mismatch"
+    )
+    assert upload(client, app["id"], "tax_return").json()["code"] == "invalid_doc_type"
+    missing = client.post(f"applications/{app['id']}/submit")
+    assert missing.status_code == 400 and missing.json()["code"] == "missing_documents"
+    png = upload(client, app["id"], "founder_id", content=b"\x89PNG\r\n\x1a\n....", name="id.png")
+    assert png.status_code == 201 and png.json()["size"] == 12
+
+
+def test_file_too_large(founder, settings):
+    settings.APPLICATION_MAX_UPLOAD_BYTES = 10
+    _user, _company, client = founder
+    app = client.post("applications", {"policy": "startup-capital"}).json()
+    assert upload(client, app["id"], "founder_id").json()["code"] == "file_too_large"
+
+
+def test_another_founders_application_is_not_found(founder, make_founder, make_staff):
+    _user, _company, client = founder
+    app = ready(client)
+    _o, _c, other = make_founder()
+    assert other.get(f"applications/{app['id']}").status_code == 404
+    assert other.post(f"applications/{app['id']}/submit").status_code == 404
+    assert upload(other, app["id"], "founder_id").status_code == 404
+    _m, manager = make_staff("event_manager")
+    assert manager.get("staff/applications").status_code == 403
+
+
+def test_four_eyes_above_the_threshold(funded_vouchers, founder, reviewers):
+    _user, _company, client = founder
+    (_first, first_api), (_second, second_api) = reviewers
+    app = ready(client, policy="compute-voucher", amount="500000")
+    client.post(f"applications/{app['id']}/submit")
+    body = {"amount_cny": "500000", "reason": "同意"}
+    once = first_api.post(f"staff/applications/{app['id']}/approve", body).json()
+    assert once["status"] == "in_review" and once["awaiting_second_approval"]
+    same = first_api.post(f"staff/applications/{app['id']}/approve", body)
+    assert same.status_code == 409 and same.json()["code"] == "second_approver_needed"
+    higher = second_api.post(f"staff/applications/{app['id']}/approve", {**body, "amount_cny": "600000"})
+    assert (
+        higher.status_code == 400 and higher.json()["code"] == "over_maximum"
+    ) or higher.status_code == 409
+    done = second_api.post(f"staff/applications/{app['id']}/approve", body).json()
+    assert done["status"] == "approved" and done["voucher_grant_id"]
+    grant = Grant.objects.get(pk=done["voucher_grant_id"])
+    assert grant.amount_fen == 500_000_00 and grant.application_id == app["id"]
+    assert client.get("me/vouchers").json()["grants"][0]["balance_cny"] == "500000.00"
+
+
+def test_reviewers_never_decide_on_their_own_company(founder, make_staff):
+    from beiyang.companies.tests.factories import MembershipFactory
+
+    _user, company, client = founder
+    reviewer, api = make_staff("reviewer")
+    MembershipFactory(user=reviewer, company=company, role="member")
+    app = ready(client)
+    client.post(f"applications/{app['id']}/submit")
+    resp = api.post(f"staff/applications/{app['id']}/approve", {"reason": "自己批"})
+    assert resp.status_code == 403 and resp.json()["code"] == "conflict_of_interest"
+    assert api.post(f"staff/applications/{app['id']}/reject", {"reason": "x"}).status_code == 403
+
+
+def test_fee_waiver_records_its_period(founder, reviewers):
+    _user, _company, client = founder
+    (_r, api), (_r2, api2) = reviewers
+    app = ready(client, policy="office-rent-waiver")
+    client.post(f"applications/{app['id']}/submit")
+    # 360,000 CNY is above the four-eyes threshold: two reviewers approve.
+    assert (
+        api.post(f"staff/applications/{app['id']}/approve", {"reason": "入驻小镇"}).json()["status"]
+        == "in_review"
+    )
+    done = api2.post(f"staff/applications/{app['id']}/approve", {"reason": "复核同意"}).json()
+    start = dt.date.fromisoformat(done["waiver_from"])
+    assert start == timezone.localdate() and dt.date.fromisoformat(
+        done["waiver_until"]
+    ) > start + dt.timedelta(days=360)
+
+
+def test_bulk_and_round_robin_assignment(make_founder, reviewers):
+    (r1, api), (r2, _api2) = reviewers
+    ids = []
+    for _ in range(4):
+        _u, _c, client = make_founder()
+        app = ready(client)
+        client.post(f"applications/{app['id']}/submit")
+        ids.append(app["id"])
+    assert (
+        len(api.post("staff/applications/assign", {"application_ids": ids[:2], "assignee_id": r2.pk}).json())
+        == 2
+    )
+    assert api.post("staff/applications/auto-assign").json()["assigned"] == 2
+    loads = dict(Application.objects.values_list("id", "assignee_id"))
+    assert {loads[i] for i in ids[2:]} <= {r1.pk, r2.pk} and loads[ids[2]] == r1.pk
+    bad = api.post("staff/applications/assign", {"application_ids": ids, "assignee_id": 999999})
+    assert bad.status_code == 400 and bad.json()["field"] == "assignee_id"
+
+
+def test_reminders_and_escalation(founder, reviewers, make_staff):
+    _user, _company, client = founder
+    (reviewer, api), _ = reviewers
+    admin, _ = make_staff("town_admin")
+    app = ready(client)
+    client.post(f"applications/{app['id']}/submit")
+    api.post(f"staff/applications/{app['id']}/assign", {})
+    due = Application.objects.get(pk=app["id"]).due_on
+    assert do_send_sla_reminders(today=due) == {"reminded": 1, "escalated": 0}
+    assert do_send_sla_reminders(today=due + dt.timedelta(days=1)) == {"reminded": 0, "escalated": 1}
+    assert do_send_sla_reminders(today=due + dt.timedelta(days=2)) == {"reminded": 0, "escalated": 0}
+    assert Message.objects.filter(user=reviewer, title__startswith="审核即将到期").exists()
+    assert Message.objects.filter(user=admin, title__startswith="审核已超时").exists()
+
+
+def test_exports_counts_and_the_queue_page(founder, reviewers):
+    import openpyxl
+
+    _user, _company, client = founder
+    (reviewer, api), _ = reviewers
+    app = ready(client)
+    client.post(f"applications/{app['id']}/submit")
+    book = openpyxl.load_workbook(io.BytesIO(api.get("staff/applications-export?format=xlsx").content))
+    assert book.active.max_row == 2
+    assert api.get("staff/applications-counts").json()["by_status"] == {"submitted": 1}
+    page = Client()
+    page.force_login(reviewer)
+    html = page.get("/staff/applications/?lane=normal").content.decode()
+    assert f'id="application-{app["id"]}"' in html and "普通通道" in html
+    page.post("/staff/applications/", {"application_id": app["id"], "step": "assign_me"})
+    assert Application.objects.get(pk=app["id"]).assignee_id == reviewer.pk
+    assert AuditEntry.objects.filter(action_type="applications.application.assigned").exists()
+
+
+def test_founder_pages(founder):
+    user, _company, _client = founder
+    page = Client()
+    page.force_login(user)
+    resp = page.post("/applications/", {"policy": "startup-capital"})
+    assert resp.status_code == 302
+    app_id = Application.objects.get().pk
+    html = page.get(f"/applications/{app_id}/").content.decode()
+    assert "营业执照" in html and "¥90,000.00" in html
+    page.post(
+        f"/applications/{app_id}/",
+        {"step": "upload", "doc_type": "business_licence", "file": SimpleUploadedFile("l.pdf", PDF)},
+    )
+    assert Application.objects.get().documents.count() == 1
+    assert "startup-capital" in page.get("/applications/").content.decode()
