@@ -123,6 +123,7 @@ class DemoSummary:
     staff: int = 0
     events: int = 0
     grants: int = 0
+    profiles: int = 0
     providers: list[tuple[str, str]] | None = None
 
 
@@ -221,6 +222,8 @@ def load_demo(companies: int = 50) -> DemoSummary:
             provider, key = do_create_provider(name=name, kinds=kinds, demo_key=key)
             summary.providers.append((provider.name, key))
     summary.grants = load_demo_vouchers()
+    summary.profiles = load_demo_matching(rng)
+    load_demo_kpis()
     return summary
 
 
@@ -345,3 +348,151 @@ def load_demo_vouchers() -> int:
         except DomainError:
             continue  # a demo company outside Xuhui does not qualify: that is the point of the rules
     return count
+
+
+MENTOR_TOPICS = [
+    ("医疗AI与数字健康", ["medical", "cv"]),
+    ("大模型训练与推理", ["llm", "infra"]),
+    ("智能体产品设计", ["agent", "llm"]),
+    ("AI芯片与体系结构", ["chips", "infra"]),
+    ("具身智能与机器人", ["robotics", "cv"]),
+    ("金融科技与风控", ["finance", "data"]),
+    ("语音交互", ["speech", "agent"]),
+    ("自动驾驶感知", ["autonomous-driving", "cv"]),
+    ("教育AI", ["education", "aigc"]),
+    ("数据合规与语料建设", ["data", "security"]),
+]
+INVESTORS = [
+    ("徐汇科创投", [0, 1, 2], 1_000_000, 10_000_000),
+    ("红杉中国种子基金", [1, 2], 2_000_000, 20_000_000),
+    ("模速天使", [0, 1, 2], 500_000, 5_000_000),
+    ("北杨成长基金", [3, 4], 10_000_000, 80_000_000),
+    ("港科大校友基金", [1, 2, 3], 2_000_000, 15_000_000),
+    ("浦江产业资本", [4, 5], 50_000_000, 300_000_000),
+]
+INCUBATORS = [
+    (
+        "港科大北杨孵化器",
+        ["llm", "robotics", "chips"],
+        20,
+        6000,
+        2000,
+        "港科大教授全程参与孵化,2000平方米实验室",
+    ),
+    (
+        "红杉中国创新加速器",
+        ["llm", "agent", "medical"],
+        15,
+        1500,
+        0,
+        "体系化创业课程、核心研发人才一站式招募",
+    ),
+    ("模速空间", ["llm", "agent", "aigc"], 30, 3000, 0, "大模型创新生态社区"),
+    ("上海创智学院创业工场", ["data", "education", "security"], 12, 1200, 300, "高校科研成果商业化"),
+]
+SKILLS = [
+    ["PyTorch", "大模型预训练"],
+    ["CUDA", "推理优化"],
+    ["产品经理", "智能体"],
+    ["前端", "React"],
+    ["算法", "计算机视觉"],
+    ["数据标注", "语料"],
+    ["嵌入式", "机器人"],
+    ["芯片验证", "Verilog"],
+]
+
+
+def load_demo_matching(rng: random.Random) -> int:
+    from beiyang.matching.models import MatchProfile
+
+    if MatchProfile.objects.exists():
+        return 0
+    stages = ["idea", "seed", "angel", "pre-a", "a", "b+"]
+    rows = []
+    for i in range(30):
+        topic, sectors = MENTOR_TOPICS[i % len(MENTOR_TOPICS)]
+        rows.append(
+            MatchProfile(
+                kind="mentor",
+                name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}",
+                organisation=rng.choice(
+                    ["上海创智学院", "港科大", "红杉中国", "复旦大学", "上海交通大学", "连续创业者"]
+                ),
+                summary=f"专长:{topic}",
+                sectors=sectors,
+                stages=stages[: rng.randint(2, 5)],
+                languages=["zh", "en"] if i % 3 == 0 else ["zh"],
+                monthly_capacity=rng.randint(1, 4),
+            )
+        )
+    for name, stage_idx, lo, hi in INVESTORS:
+        rows.append(
+            MatchProfile(
+                kind="investor",
+                name=name,
+                organisation=name,
+                summary=f"关注{'、'.join(stages[j] for j in stage_idx)}阶段AI项目",
+                sectors=rng.sample(SECTORS, 4),
+                stages=[stages[j] for j in stage_idx],
+                languages=["zh"],
+                ticket_min_cny=lo,
+                ticket_max_cny=hi,
+                monthly_capacity=6,
+            )
+        )
+    for name, sectors, seats, space, lab, summary in INCUBATORS:
+        rows.append(
+            MatchProfile(
+                kind="incubator",
+                name=name,
+                organisation=name,
+                summary=summary,
+                sectors=sectors,
+                stages=["idea", "seed", "angel"],
+                free_seats=seats,
+                space_m2=space,
+                lab_m2=lab or None,
+            )
+        )
+    for i in range(20):
+        skills = SKILLS[i % len(SKILLS)]
+        rows.append(
+            MatchProfile(
+                kind="talent",
+                name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}",
+                summary="、".join(skills),
+                skills=skills,
+                seniority=rng.choice(["实习", "初级", "资深"]),
+                sectors=rng.sample(SECTORS, 2),
+            )
+        )
+    MatchProfile.objects.bulk_create(rows)
+    return len(rows)
+
+
+def load_demo_kpis() -> None:
+    """Figures the platform does not hold, entered with their source (demo values, marked as such)."""
+    from django.utils import timezone
+
+    from beiyang.dashboard.actions import do_snapshot_kpis
+    from beiyang.dashboard.models import KpiValue
+
+    if KpiValue.objects.exists():
+        return
+    today = timezone.localdate()
+    demo = {
+        "town_unicorns": [2, 3],
+        "town_scenarios": [12, 18],
+        "district_core_industry_cny": [1.2e11, 1.35e11],
+    }
+    for kpi, values in demo.items():
+        for months_ago, value in zip((3, 0), values, strict=True):
+            KpiValue.objects.create(
+                kpi=kpi,
+                value=value,
+                as_of=today - dt.timedelta(days=30 * months_ago),
+                source="演示数据 demo figure (replace with the statistics bureau's)",
+            )
+    for days_ago in (60, 30):
+        do_snapshot_kpis(today - dt.timedelta(days=days_ago))
+    do_snapshot_kpis(today)

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "beiyang.events",
     "beiyang.vouchers",
     "beiyang.applications",
+    "beiyang.matching",
+    "beiyang.dashboard",
     "beiyang.web",
 ]
 

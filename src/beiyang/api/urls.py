@@ -19,7 +19,9 @@ def _mount() -> None:
     from beiyang.accounts.api import router as accounts_router
     from beiyang.applications.api import router as applications_router
     from beiyang.companies.api import router as companies_router
+    from beiyang.dashboard.api import router as dashboard_router
     from beiyang.events.api import router as events_router
+    from beiyang.matching.api import router as matching_router
     from beiyang.notifications.api import router as notifications_router
     from beiyang.policies.api import router as policies_router
     from beiyang.vouchers.api import router as vouchers_router
@@ -27,6 +29,8 @@ def _mount() -> None:
     api.add_router("", accounts_router)
     api.add_router("", applications_router)
     api.add_router("", companies_router)
+    api.add_router("", dashboard_router)
+    api.add_router("", matching_router)
     api.add_router("", events_router)
     api.add_router("", notifications_router)
     api.add_router("", policies_router)

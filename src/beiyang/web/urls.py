@@ -3,7 +3,9 @@ from django.urls import path
 from beiyang.accounts import views as account_views
 from beiyang.applications import views as application_views
 from beiyang.companies import views as company_views
+from beiyang.dashboard import views as dashboard_views
 from beiyang.events import views as event_views
+from beiyang.matching import views as matching_views
 from beiyang.policies import views as policy_views
 from beiyang.vouchers import views as voucher_views
 from beiyang.web import views
@@ -29,6 +31,9 @@ urlpatterns = [
     path("events/<int:event_id>/register/", event_views.register_view, name="event_register"),
     path("events/<int:event_id>/cancel/", event_views.cancel_view, name="event_cancel"),
     path("vouchers/", voucher_views.my_vouchers, name="vouchers"),
+    path("matches/", matching_views.matches, name="matches"),
+    path("dashboard/", dashboard_views.public_dashboard, name="dashboard"),
+    path("staff/dashboard/", dashboard_views.staff_dashboard, name="staff_dashboard"),
     path("applications/", application_views.my_applications, name="applications"),
     path("applications/<int:application_id>/", application_views.application_detail, name="application"),
     path("staff/applications/", application_views.review_queue, name="review_queue"),

@@ -21,6 +21,8 @@ PUBLIC = {
     ("post", "/api/v1/auth/sms-token"),
     ("post", "/api/v1/benefits/evaluate"),
     ("get", "/api/v1/events"),
+    ("get", "/api/v1/dashboard/kpis"),
+    ("get", "/api/v1/dashboard/kpis/export"),
     ("get", "/api/v1/events/1"),
     ("get", "/api/v1/events/1/calendar.ics"),
     ("get", "/api/v1/benefits/policies"),

@@ -8,6 +8,7 @@ BENCHES = {
     "benefits": "beiyang.bench.benefits",
     "events": "beiyang.bench.events",
     "vouchers": "beiyang.bench.vouchers",
+    "matching": "beiyang.bench.matching",
 }
 
 

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+from beiyang.core.schemas import StrictSchema
+
+
+class KpiOut(Schema):
+    kpi: str
+    label: str
+    label_en: str
+    value: Decimal | None
+    target: Decimal
+    unit: str
+    scope: str
+    as_of: dt.date | None
+    source: str
+    progress: float | None
+
+
+class KpiIn(StrictSchema):
+    kpi: str = Field(max_length=40)
+    value: Decimal | int | str
+    as_of: dt.date | None = None
+    source: str = Field(max_length=300)
