@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "beiyang.applications",
     "beiyang.matching",
     "beiyang.dashboard",
+    "beiyang.agent",
     "beiyang.web",
 ]
 

@@ -17,6 +17,7 @@ install_error_handlers(api)
 
 def _mount() -> None:
     from beiyang.accounts.api import router as accounts_router
+    from beiyang.agent.api import router as agent_router
     from beiyang.applications.api import router as applications_router
     from beiyang.companies.api import router as companies_router
     from beiyang.dashboard.api import router as dashboard_router
@@ -27,6 +28,7 @@ def _mount() -> None:
     from beiyang.vouchers.api import router as vouchers_router
 
     api.add_router("", accounts_router)
+    api.add_router("", agent_router)
     api.add_router("", applications_router)
     api.add_router("", companies_router)
     api.add_router("", dashboard_router)

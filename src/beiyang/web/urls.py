@@ -1,6 +1,7 @@
 from django.urls import path
 
 from beiyang.accounts import views as account_views
+from beiyang.agent import views as agent_views
 from beiyang.applications import views as application_views
 from beiyang.companies import views as company_views
 from beiyang.dashboard import views as dashboard_views
@@ -32,6 +33,8 @@ urlpatterns = [
     path("events/<int:event_id>/cancel/", event_views.cancel_view, name="event_cancel"),
     path("vouchers/", voucher_views.my_vouchers, name="vouchers"),
     path("matches/", matching_views.matches, name="matches"),
+    path("agent/", agent_views.chat, name="agent"),
+    path("staff/agent/", agent_views.staff_tickets, name="staff_tickets"),
     path("dashboard/", dashboard_views.public_dashboard, name="dashboard"),
     path("staff/dashboard/", dashboard_views.staff_dashboard, name="staff_dashboard"),
     path("applications/", application_views.my_applications, name="applications"),

@@ -22,6 +22,7 @@ PUBLIC = {
     ("post", "/api/v1/benefits/evaluate"),
     ("get", "/api/v1/events"),
     ("get", "/api/v1/dashboard/kpis"),
+    ("post", "/api/v1/agent/messages"),
     ("get", "/api/v1/dashboard/kpis/export"),
     ("get", "/api/v1/events/1"),
     ("get", "/api/v1/events/1/calendar.ics"),
