@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from beiyang.agent import handlers
+from beiyang.agent.llm import understand_with_llm
 from beiyang.agent.models import Conversation, HandoverTicket, Turn
 from beiyang.agent.nlu import understand
 from beiyang.core.audit import log_action
@@ -121,7 +122,7 @@ def _respond(user, conversation: Conversation, state: dict, text: str):
             {},
         )
     state.pop("pending", None)
-    u = understand(text)
+    u = understand_with_llm(text) or understand(text)
     intent, slots = u.intent, dict(u.slots)
     remembered = state.get("slots", {})
     last = state.get("last_intent")

@@ -9,6 +9,7 @@ BENCHES = {
     "events": "beiyang.bench.events",
     "vouchers": "beiyang.bench.vouchers",
     "matching": "beiyang.bench.matching",
+    "agent": "beiyang.bench.agent",
 }
 
 

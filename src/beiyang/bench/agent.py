@@ -1,0 +1,74 @@
+"""The service agent on the public dev set and our own phrasings: accuracy, and per-turn
+latency of the whole turn (understanding, the answer, the conversation written) after warm-up."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from beiyang.bench.common import save, table
+
+OWN = Path(__file__).resolve().parents[1] / "agent" / "tests" / "phrasings.jsonl"
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run(quick: bool = False, log=print) -> dict[str, Any]:
+    from django.core.cache import cache
+
+    from beiyang.agent import actions
+    from beiyang.agent.nlu import understand
+
+    actions.RATE_PER_MINUTE = 10**9  # the benchmark is one very fast user
+    dev = settings.BASE_DIR.parent / "shared" / "agent" / "dev-set.jsonl"
+    sets = {"dev-set": dev, "own phrasings": OWN}
+    results: dict[str, Any] = {}
+    rows_out = [("measure", "value", "note")]
+    for name, path in sets.items():
+        if not path.exists():
+            rows_out.append((name, "skipped", f"{path} not found"))
+            continue
+        rows = _rows(path)
+        intents = sum(understand(r["text"]).intent == r["intent"] for r in rows) / len(rows)
+        slots = sum(understand(r["text"]).slots == r["slots"] for r in rows) / len(rows)
+        for r in rows[:5]:
+            actions.do_agent_turn(None, r["text"], rate_key="bench")  # warm-up
+        latencies = []
+        for _ in range(1 if quick else 3):
+            for r in rows:
+                started = time.perf_counter()
+                actions.do_agent_turn(None, r["text"], rate_key="bench")
+                latencies.append((time.perf_counter() - started) * 1000)
+        latencies.sort()
+        p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
+        results[name] = {
+            "examples": len(rows),
+            "intent_accuracy": intents,
+            "slot_accuracy": slots,
+            "turn_p50_ms": statistics.median(latencies),
+            "turn_p95_ms": p95,
+        }
+        rows_out += [
+            (
+                f"{name}: intent / slot accuracy",
+                f"{intents:.1%} / {slots:.1%}",
+                f"{len(rows)} messages; goal ≥ 95% / 90%",
+            ),
+            (
+                f"{name}: whole turn p50 / p95",
+                f"{statistics.median(latencies):.1f} / {p95:.1f} ms",
+                "answer + conversation written; goal p95 ≤ 20 ms",
+            ),
+        ]
+    cache.clear()
+    path = save("agent", results)
+    log(table("Service agent (embedded, offline)", rows_out))
+    log(f"saved {path}")
+    return results
