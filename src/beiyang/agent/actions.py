@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from beiyang.agent import handlers
+from beiyang.agent import faq, handlers
 from beiyang.agent.llm import understand_with_llm
 from beiyang.agent.models import Conversation, HandoverTicket, Turn
 from beiyang.agent.nlu import understand
@@ -144,7 +144,12 @@ def _respond(user, conversation: Conversation, state: dict, text: str):
         slots = {**{k: v for k, v in remembered.items() if k in ("age", "district")}, **slots}
         if "policy" not in slots and continuing and remembered.get("policy"):
             slots["policy"] = remembered["policy"]
-    reply = handlers.handle(intent, user, text, slots, state)
+    if intent in ("out_of_scope", "policy_question") and not slots.get("policy") and (hit := faq.best(text)):
+        # A question about the town rather than one benefit: answer from the FAQ, citing the article.
+        intent = "policy_question"
+        reply = handlers.Reply(hit["zh"], hit["en"], citations=[faq.citation(hit)])
+    else:
+        reply = handlers.handle(intent, user, text, slots, state)
     if u.confidence < 0.5 and intent == "out_of_scope":
         state["unclear"] = state.get("unclear", 0) + 1
     if state.get("unclear", 0) >= 2 and intent == "out_of_scope":

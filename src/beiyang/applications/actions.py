@@ -54,7 +54,8 @@ MAGIC = {
 }
 TRANSITIONS = {
     "submit": ({"draft"}, "submitted", "提交"),
-    "assign": ({"submitted", "in_review"}, "in_review", "分派"),
+    # Assigning starts the review of a submitted application; re-assigning keeps the state.
+    "assign": ({"submitted", "in_review", "needs_info"}, "in_review", "分派"),
     "request_info": ({"submitted", "in_review"}, "needs_info", "要求补充材料"),
     "respond": ({"needs_info"}, "in_review", "补充材料"),
     "approve": ({"submitted", "in_review"}, "approved", "批准"),
@@ -117,11 +118,18 @@ def _refuse_ineligible(snapshot: dict[str, Any]) -> None:
         )
 
 
-def _sla_days(snapshot: dict[str, Any], lane: str) -> int:
+def _sla_days(application_policy: str, lane: str) -> int:
+    """Working days to decide: the priority lane's limit, else the policy's own, else the normal lane's."""
     from beiyang.policies.queries import current_pack
 
-    params = current_pack().params_at(timezone.localdate())
-    return int(params["review.sla_priority_days" if lane == "priority" else "review.sla_normal_days"])
+    pack = current_pack()
+    params = pack.params_at(timezone.localdate())
+    policy = pack.policies.get(application_policy)
+    if lane == "priority":
+        return int(params["review.sla_priority_days"])
+    if policy is not None and policy.sla_param:
+        return int(params[policy.sla_param])
+    return int(params["review.sla_normal_days"])
 
 
 def _amount(amount_cny: Any, max_fen: int | None) -> int | None:
@@ -211,7 +219,7 @@ def do_start_application(
                 max_amount_fen=snapshot["amount_fen"],
                 answers=answers or {},
                 eligibility=snapshot,
-                sla_days=_sla_days(snapshot, snapshot["lane"]),
+                sla_days=_sla_days(policy_id, snapshot["lane"]),
             )
     except IntegrityError:
         raise Conflict(
@@ -341,7 +349,7 @@ def do_submit(user, application_id: int) -> Application:
             code="over_maximum",
         )
     application.lane = snapshot["lane"]
-    application.sla_days = _sla_days(snapshot, application.lane)
+    application.sla_days = _sla_days(application.policy_id, application.lane)
     _move(application, "submit")
     now = timezone.now()
     application.submitted_at = now
@@ -450,15 +458,15 @@ def check_assign(staff, application_ids: list[int], assignee_id: int) -> list[Ap
 
 
 def _assign(application: Application, assignee, staff) -> None:
-    if application.status == "submitted":
-        _move(application, "assign")
-    elif application.status not in ("in_review", "needs_info"):
+    if application.status not in TRANSITIONS["assign"][0]:
         raise Conflict(
             f"申请#{application.pk}当前不能分派",
             f"Application {application.pk} cannot be assigned",
             field="application_ids",
             code="invalid_transition",
         )
+    if application.status == "submitted":
+        _move(application, "assign")
     application.assignee = assignee
     application.save()
     log_action("applications.application.assigned", actor=staff, obj=application, assignee_id=assignee.pk)
@@ -738,3 +746,15 @@ def do_send_sla_reminders(today: dt.date | None = None) -> dict[str, int]:
                 )
             counts["escalated"] += 1
     return counts
+
+
+def access_document(user, application_id: int, document_id: int) -> Document:
+    """A document is served to the applicant's company and to reviewers only (404 otherwise)."""
+    if has_role(user, "reviewer"):
+        application = access_staff_application(user, application_id)
+    else:
+        application = access_founder_application(user, application_id)
+    document = application.documents.filter(pk=document_id).first()
+    if document is None:
+        raise NotFound("材料不存在", "No such document", field="document_id")
+    return document

@@ -96,6 +96,26 @@ def upload(request, application_id: int, doc_type: Form[str], file: File[Uploade
     )
 
 
+@router.get(
+    "/applications/{application_id}/documents/{document_id}",
+    response={200: None, 404: ErrorOut},
+    auth=founder_auth,
+)
+def download(request, application_id: int, document_id: int):
+    """The file itself, to the applicant's company and reviewers only; never a public URL."""
+    from django.http import FileResponse
+
+    document = actions.access_document(request.auth, application_id, document_id)
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=True,
+        filename=document.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @router.post(
     "/applications/{application_id}/submit", response={200: ApplicationOut, **ERRORS}, auth=founder_auth
 )

@@ -184,3 +184,21 @@ def test_chat_page(founder):
     html = page.post("/agent/", {"text": "算力券最多补多少"}, headers={"HX-Request": "true"}).content.decode()
     assert "100万元" in html and "<blockquote>" in html
     assert timezone.now()
+
+
+def test_town_questions_are_answered_from_the_faq_with_citations(api):
+    out = say(api, "北杨小镇在哪里?")
+    assert out["intent"] == "policy_question" and "长华路" in out["reply"]
+    assert out["citations"][0]["quote"].startswith("东至长华路")
+    assert say(api, "推荐一部好看的电影")["intent"] == "out_of_scope"
+
+
+def test_faq_quotes_are_verbatim():
+    from beiyang.agent.faq import entries
+
+    seed = Path(__file__).resolve().parents[5] / "shared" / "seed"
+    if not seed.exists():
+        pytest.skip("the seed article is not beside this checkout")
+    article = "".join(next(seed.glob("*.txt")).read_text(encoding="utf-8").split())
+    for entry in entries():
+        assert "".join(entry["quote"].split()) in article, entry["id"]

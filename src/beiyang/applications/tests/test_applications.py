@@ -291,3 +291,60 @@ def test_founder_pages(founder):
     )
     assert Application.objects.get().documents.count() == 1
     assert "startup-capital" in page.get("/applications/").content.decode()
+
+
+def test_documents_are_served_only_to_the_company_and_reviewers(founder, make_founder, make_staff):
+    _user, _company, client = founder
+    app = client.post("applications", {"policy": "startup-capital"}).json()
+    doc = upload(client, app["id"], "founder_id").json()
+    url = f"applications/{app['id']}/documents/{doc['id']}"
+    own = client.get(url)
+    assert own.status_code == 200 and b"".join(own.streaming_content) == PDF
+    _o, _c, other = make_founder()
+    assert other.get(url).status_code == 404
+    _r, reviewer = make_staff("reviewer")
+    assert reviewer.get(url).status_code == 200
+    _m, manager = make_staff("event_manager")
+    assert manager.get(url).status_code == 404
+    assert Client().get(f"/api/v1/{url}").status_code == 401
+
+
+ACTIONS = {
+    "submit": lambda c, s, a: c.post(f"applications/{a}/submit"),
+    "withdraw": lambda c, s, a: c.post(f"applications/{a}/withdraw"),
+    "respond": lambda c, s, a: c.post(f"applications/{a}/respond", {"note": "x"}),
+    "assign": lambda c, s, a: s.post(f"staff/applications/{a}/assign", {}),
+    "request_info": lambda c, s, a: s.post(f"staff/applications/{a}/request-info", {"message": "x"}),
+    "approve": lambda c, s, a: s.post(
+        f"staff/applications/{a}/approve", {"reason": "x", "amount_cny": "1000"}
+    ),
+    "reject": lambda c, s, a: s.post(f"staff/applications/{a}/reject", {"reason": "x"}),
+    "disburse": lambda c, s, a: s.post(f"staff/applications/{a}/disburse"),
+}
+STATES = ["draft", "submitted", "in_review", "needs_info", "approved", "rejected", "withdrawn", "disbursed"]
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_every_transition_is_allowed_or_refused_with_409(founder, make_staff, state, action):
+    from beiyang.applications.actions import TRANSITIONS
+
+    _user, _company, client = founder
+    _r, reviewer = make_staff("reviewer")
+    app = ready(client)
+    Application.objects.filter(pk=app["id"]).update(
+        status=state, due_on=timezone.localdate() + dt.timedelta(days=5)
+    )
+    resp = ACTIONS[action](client, reviewer, app["id"])
+    allowed = state in TRANSITIONS[action][0]
+    if allowed:
+        assert resp.status_code == 200, (state, action, resp.json())
+        expected = state if action == "assign" and state != "submitted" else TRANSITIONS[action][1]
+        assert Application.objects.get(pk=app["id"]).status == expected
+    else:
+        assert resp.status_code == 409 and resp.json()["code"] == "invalid_transition", (
+            state,
+            action,
+            resp.json(),
+        )
+        assert Application.objects.get(pk=app["id"]).status == state
