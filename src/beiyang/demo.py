@@ -11,6 +11,7 @@ from django.conf import settings
 
 from beiyang.accounts.models import Provider, User
 from beiyang.companies.models import Company
+from beiyang.companies.vocab import SECTORS as VOCAB_SECTORS
 from beiyang.core.identifiers import CREDIT_CODE_CHARSET, credit_code_check_char, resident_id_check_char
 
 DEMO_PASSWORD = "Beiyang@2027"
@@ -96,23 +97,7 @@ GIVEN = [
     "睿",
     "航",
 ]
-SECTORS = [
-    "llm",
-    "agent",
-    "aigc",
-    "cv",
-    "speech",
-    "robotics",
-    "chips",
-    "infra",
-    "data",
-    "medical",
-    "finance",
-    "education",
-    "industry",
-    "autonomous-driving",
-    "security",
-]
+SECTORS = list(VOCAB_SECTORS)
 STAGES = ["idea", "seed", "seed", "angel", "angel", "pre-a", "a", "b+"]
 
 

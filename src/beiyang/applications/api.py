@@ -1,12 +1,7 @@
 from __future__ import annotations
 
-import csv
-import io
-
-from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from openpyxl import Workbook
 
 from beiyang.accounts.roles import has_role
 from beiyang.api.auth import founder_auth
@@ -24,6 +19,7 @@ from beiyang.applications.schemas import (
     RespondIn,
 )
 from beiyang.core.errors import AccessDenied
+from beiyang.core.exports import table_response
 from beiyang.core.money import fen_to_yuan
 from beiyang.core.schemas import ErrorOut
 
@@ -266,26 +262,7 @@ def export(request, format: str = "csv"):
         .select_related("company", "assignee")
         .order_by("id")
     ]
-    if format == "xlsx":
-        book = Workbook()
-        book.active.append(head)
-        for row in rows:
-            book.active.append([float(c) if hasattr(c, "as_tuple") else c for c in row])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        csv.writer(buffer).writerows([head, *rows])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="applications.{"xlsx" if format == "xlsx" else "csv"}"'
-    )
-    return response
+    return table_response("applications", head, rows, format)
 
 
 @router.get("/staff/applications-counts", response={200: dict, 403: ErrorOut}, auth=founder_auth)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from beiyang.companies.vocab import SECTORS as VOCAB_SECTORS
+
 DISTRICTS = ["徐汇"] * 9 + [
     "徐汇区",
     "长宁",
@@ -19,23 +21,7 @@ DISTRICTS = ["徐汇"] * 9 + [
     "嘉定",
 ]
 STAGES = ["idea", "seed", "seed", "angel", "angel", "pre-a", "a", "b+"]
-SECTORS = [
-    "llm",
-    "agent",
-    "aigc",
-    "cv",
-    "speech",
-    "robotics",
-    "chips",
-    "infra",
-    "data",
-    "medical",
-    "finance",
-    "education",
-    "industry",
-    "autonomous-driving",
-    "security",
-]
+SECTORS = list(VOCAB_SECTORS)
 PROGRAMMES = [
     "young-plan",
     "youth-fund-portfolio",

@@ -5,6 +5,7 @@ from ninja import Router, Status
 from beiyang.accounts.roles import has_role
 from beiyang.api.auth import founder_auth
 from beiyang.core.errors import AccessDenied
+from beiyang.core.exports import table_response
 from beiyang.core.schemas import ErrorOut
 from beiyang.dashboard import actions, exports, queries
 from beiyang.dashboard.schemas import KpiIn, KpiOut
@@ -21,7 +22,7 @@ def kpis(request):
 @router.get("/dashboard/kpis/export", response={200: None}, auth=None)
 def kpis_export(request, format: str = "csv"):
     head, rows = exports.kpi_rows(queries.kpis())
-    return exports.table_response("kpis", head, rows, "xlsx" if format == "xlsx" else "csv")
+    return table_response("kpis", head, rows, "xlsx" if format == "xlsx" else "csv")
 
 
 @router.post("/staff/dashboard/kpis", response={201: KpiOut, 400: ErrorOut, 403: ErrorOut}, auth=founder_auth)

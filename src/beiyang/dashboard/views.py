@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from beiyang.accounts.roles import has_role
+from beiyang.core.exports import table_response
 from beiyang.dashboard import charts, exports, queries
 from beiyang.dashboard.models import KPIS
 
@@ -45,14 +46,14 @@ def staff_dashboard(request):
     if fmt:
         table = request.GET.get("table", "kpis")
         if table == "benefits":
-            return exports.table_response(
+            return table_response(
                 "benefits",
                 ["政策 policy", "件数 count", "金额 amount"],
                 [[r["policy"], r["count"], r["amount_cny"]] for r in service["benefits_granted"]],
                 fmt,
             )
         if table == "vouchers":
-            return exports.table_response(
+            return table_response(
                 "voucher-pools",
                 [
                     "券种 kind",
@@ -78,7 +79,7 @@ def staff_dashboard(request):
                 fmt,
             )
         head, rows = exports.kpi_rows(queries.kpis())
-        return exports.table_response("kpis", head, rows, fmt)
+        return table_response("kpis", head, rows, fmt)
     events = service["events"]
     funnel = mark_safe(
         charts.funnel(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
 
+from beiyang.core.exports import table_response
 from beiyang.events.models import Event, Registration
 from beiyang.events.queries import event_registrations
 
@@ -52,25 +49,4 @@ def _cells(r: Registration) -> list:
 
 def export_response(event: Event, fmt: str) -> HttpResponse:
     rows = [_cells(r) for r in event_registrations(event)]
-    if fmt == "xlsx":
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "attendees"
-        sheet.append(HEADERS)
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
-        writer = csv.writer(buffer)
-        writer.writerow(HEADERS)
-        writer.writerows(rows)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-attendees.{fmt}"'
-    return response
+    return table_response(f"event-{event.pk}-attendees", HEADERS, rows, "xlsx" if fmt == "xlsx" else "csv")

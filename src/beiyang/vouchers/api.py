@@ -1,17 +1,13 @@
 from __future__ import annotations
 
-import csv
-import io
-
-from django.http import HttpResponse
 from ninja import Header, Router, Status
-from openpyxl import Workbook
 
 from beiyang.accounts.roles import has_role
 from beiyang.api.auth import founder_auth, provider_auth
 from beiyang.companies.models import Company
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
+from beiyang.core.exports import table_response
 from beiyang.core.identifiers import parse_credit_code
 from beiyang.core.money import fen_to_yuan, yuan_to_fen
 from beiyang.core.schemas import ErrorOut
@@ -103,26 +99,7 @@ def provider_statement(request, period: str, format: str = "csv"):
         "区级 district",
         "状态 status",
     ]
-    if format == "xlsx":
-        book = Workbook()
-        book.active.append(head)
-        for row in rows:
-            book.active.append([float(c) if hasattr(c, "as_tuple") else c for c in row])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        csv.writer(buffer).writerows([head, *rows])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="statement-{period}.{"xlsx" if format == "xlsx" else "csv"}"'
-    )
-    return response
+    return table_response(f"statement-{period}", head, rows, format)
 
 
 @router.get("/me/vouchers", response={200: MyVouchersOut, 404: ErrorOut}, auth=founder_auth)
