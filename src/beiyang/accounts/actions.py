@@ -141,10 +141,7 @@ _BAD_LOGIN = ("手机号或密码不正确", "Wrong phone number or password")
 
 
 def check_password_login(phone: str, password: str) -> User:
-    try:
-        phone = parse_phone(phone)
-    except InvalidInput:
-        raise
+    phone = parse_phone(phone)
     user = User.objects.filter(phone=phone).first()
     if user is None or not user.is_active:
         # Hash anyway so that timing does not reveal which numbers are registered.

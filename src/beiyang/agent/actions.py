@@ -148,7 +148,7 @@ def _respond(user, conversation: Conversation, state: dict, text: str):
         # A question about the town rather than one benefit: answer from the FAQ, citing the article.
         intent = "policy_question"
         reply = handlers.Reply(hit["zh"], hit["en"], citations=[faq.citation(hit)])
-    else:
+    elif intent != "human_handoff":
         reply = handlers.handle(intent, user, text, slots, state)
     if u.confidence < 0.5 and intent == "out_of_scope":
         state["unclear"] = state.get("unclear", 0) + 1

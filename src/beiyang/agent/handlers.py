@@ -359,10 +359,6 @@ def on_out_of_scope(user, text, slots, state) -> Reply:
     )
 
 
-def on_human_handoff(user, text, slots, state) -> Reply:  # replaced by ``handover`` in the turn
-    return Reply("")
-
-
 def handover(user, conversation, reason: str) -> Reply:
     from beiyang.agent.models import HandoverTicket
     from beiyang.core.audit import log_action

@@ -239,7 +239,9 @@ def do_start_application(
     return application
 
 
-def _sniff(upload: UploadedFile) -> str:
+def _sniff(upload: UploadedFile | None) -> str:
+    if upload is None:
+        raise InvalidInput("请选择要上传的文件", "Choose a file to upload", field="file", code="file_missing")
     name = upload.name or ""
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in MAGIC:
@@ -269,7 +271,7 @@ def _sniff(upload: UploadedFile) -> str:
 
 
 @transaction.atomic(durable=True)
-def do_upload_document(user, application_id: int, *, doc_type: str, upload: UploadedFile) -> Document:
+def do_upload_document(user, application_id: int, *, doc_type: str, upload: UploadedFile | None) -> Document:
     application = access_founder_application(user, application_id, lock=True)
     if application.status not in ("draft", "needs_info"):
         raise Conflict(

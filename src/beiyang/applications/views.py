@@ -56,8 +56,6 @@ def application_detail(request, application_id: int):
                 actions.do_withdraw(request.user, application.pk)
         except DomainError as exc:
             messages.error(request, exc.localized())
-        except AttributeError:
-            messages.error(request, "请选择要上传的文件 Choose a file to upload")
         return redirect("web:application", application.pk)
     have = set(application.documents.values_list("doc_type", flat=True))
     required = [(d, DOC_LABELS.get(d, d), d in have) for d in application.eligibility.get("documents") or []]

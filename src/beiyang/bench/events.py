@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from beiyang.bench.common import bench_dir, free_port, save, table
+from beiyang.bench.common import UvicornServer, bench_dir, free_port, save, table
 
 FOUNDERS = 2000
 SEATS = 300
@@ -63,44 +63,8 @@ def _setup(db_dir: Path, founders: int) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
-class Server:
-    def __init__(self, db_dir: Path, port: int, **env: str) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "beiyang.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--lifespan",
-                "off",
-                "--log-level",
-                "warning",
-                "--no-access-log",
-                "--backlog",
-                "4096",
-            ],
-            env=_env(db_dir, **env),
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("bench server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+def bench_server(db_dir: Path, port: int, **env: str) -> UvicornServer:
+    return UvicornServer(_env(db_dir, **env), port, ("--no-access-log", "--backlog", "4096"))
 
 
 async def _burst(base: str, requests: list[tuple[str, str, dict]], in_flight: int) -> tuple[float, list]:
@@ -218,7 +182,7 @@ def run(quick: bool = False, log=print) -> dict[str, Any]:
     db_dir = bench_dir() / "events-db"
     data = _setup(db_dir, founders)
     tokens, roadshow, salon = data["tokens"], data["roadshow"], data["salon"]
-    server = Server(db_dir, free_port())
+    server = bench_server(db_dir, free_port())
     try:
         plain_s, plain = asyncio.run(_burst(server.base, [("GET", "/healthz", {})] * founders, IN_FLIGHT))
         rush = [
@@ -237,7 +201,7 @@ def run(quick: bool = False, log=print) -> dict[str, Any]:
     redis_latency = None
     if _redis_up():
         env = {"REDIS_URL": "redis://127.0.0.1:6379/15"}
-        a, b = Server(db_dir, free_port(), **env), Server(db_dir, free_port(), **env)
+        a, b = bench_server(db_dir, free_port(), **env), bench_server(db_dir, free_port(), **env)
         try:
             redis_latency = asyncio.run(_latency(b.base, a.base, tokens[samples:], salon, streams, samples))
         finally:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse
 from ninja import Header, Query, Router, Schema, Status
 
 from beiyang.accounts.roles import has_role
@@ -10,7 +9,7 @@ from beiyang.api.auth import founder_auth
 from beiyang.core.errors import AccessDenied
 from beiyang.core.schemas import ErrorOut
 from beiyang.events import actions, exports, queries
-from beiyang.events.calendar import calendar
+from beiyang.events.calendar import ics_response
 from beiyang.events.models import Event, Registration
 from beiyang.events.schemas import (
     AttendeeOut,
@@ -82,9 +81,7 @@ def get_event(request, event_id: int):
 @router.get("/events/{event_id}/calendar.ics", auth=None, response={200: None, 404: ErrorOut})
 def event_ics(request, event_id: int):
     event = queries.event_or_404(event_id)
-    response = HttpResponse(calendar([event], event.title), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
-    return response
+    return ics_response([event], event.title, f"event-{event.pk}.ics")
 
 
 @router.post(

@@ -57,6 +57,16 @@ def vevent(event: Event) -> list[str]:
     ]
 
 
+def ics_response(events: Iterable[Event], name: str, filename: str | None = None):
+    """An iCalendar HTTP response; with ``filename`` it downloads instead of subscribing."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(calendar(events, name), content_type="text/calendar; charset=utf-8")
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def calendar(events: Iterable[Event], name: str) -> str:
     lines = [
         "BEGIN:VCALENDAR",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import segno
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
@@ -11,7 +11,7 @@ from beiyang.accounts.models import User
 from beiyang.accounts.roles import has_role
 from beiyang.core.errors import DomainError
 from beiyang.events import actions, queries
-from beiyang.events.calendar import calendar
+from beiyang.events.calendar import ics_response
 from beiyang.events.models import KINDS, Registration
 
 FEED_SALT = "beiyang.events.feed"
@@ -110,9 +110,7 @@ def personal_feed(request, token: str):
     if user is None:
         raise Http404
     events = [r.event for r in queries.my_registrations(user, active_only=True)]
-    return HttpResponse(
-        calendar(events, "北杨小镇活动 Beiyang events"), content_type="text/calendar; charset=utf-8"
-    )
+    return ics_response(events, "北杨小镇活动 Beiyang events")
 
 
 def event_ics(request, event_id: int):
@@ -120,9 +118,7 @@ def event_ics(request, event_id: int):
         event = queries.event_or_404(event_id)
     except DomainError:
         raise Http404 from None
-    response = HttpResponse(calendar([event], event.title), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
-    return response
+    return ics_response([event], event.title, f"event-{event.pk}.ics")
 
 
 @login_required

@@ -6,6 +6,7 @@ from beiyang.notifications.models import Message
 
 
 def unread_count(user) -> int:
+    """For a user or a user id."""
     return Message.objects.filter(user=user, read_at__isnull=True).count()
 
 

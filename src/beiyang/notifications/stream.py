@@ -18,6 +18,7 @@ from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from beiyang.accounts.actions import authenticate_token
 from beiyang.core.realtime import hub
 from beiyang.notifications.models import Message
+from beiyang.notifications.queries import unread_count
 
 MAX_REPLAY = 200
 
@@ -38,9 +39,9 @@ async def _user(request: HttpRequest):
     return user if user.is_authenticated and user.is_active else None
 
 
-def _after(user_id: int, last_id: int) -> tuple[list[dict], int]:
+def _after(user_id: int, last_id: int) -> list[dict]:
     messages = list(Message.objects.filter(user_id=user_id, pk__gt=last_id).order_by("id")[:MAX_REPLAY])
-    unread = unread_count_for(user_id) if messages else 0
+    unread = unread_count(user_id) if messages else 0
     return [
         {
             "id": m.pk,
@@ -54,11 +55,7 @@ def _after(user_id: int, last_id: int) -> tuple[list[dict], int]:
             "unread": unread,
         }
         for m in messages
-    ], unread
-
-
-def unread_count_for(user_id: int) -> int:
-    return Message.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    ]
 
 
 def _latest_id(user_id: int) -> int:
@@ -99,13 +96,13 @@ async def message_stream(request: HttpRequest):
         sub = hub.subscribe(user_id)
         try:
             yield f"retry: 3000\n: connected as {user_id}\n\n"
-            items, _ = await sync_to_async(_after)(user_id, last_id)
+            items = await sync_to_async(_after)(user_id, last_id)
             for item in items:
                 last_id = item["id"]
                 yield _frame(item)
             while True:
                 woken = await sub.wait(heartbeat)
-                items, _ = await sync_to_async(_after)(user_id, last_id)
+                items = await sync_to_async(_after)(user_id, last_id)
                 for item in items:
                     last_id = item["id"]
                     yield _frame(item)

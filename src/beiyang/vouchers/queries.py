@@ -139,7 +139,8 @@ def reconcile() -> dict[str, Any]:
             sums[row["credit"]][f"credits_{suffix}"] = row["s"]
     mismatches, overdrawn = [], []
     fields = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
-    for account in Account.objects.all().order_by("id"):
+    accounts = list(Account.objects.all().order_by("id"))
+    for account in accounts:
         for field in fields:
             if getattr(account, field) != sums[account.pk][field]:
                 mismatches.append(
@@ -152,7 +153,7 @@ def reconcile() -> dict[str, Any]:
                 )
         if account.debits_must_not_exceed_credits and account.balance_fen < 0:
             overdrawn.append(account.code)
-    totals = {f: sum(getattr(a, f) for a in Account.objects.all()) for f in fields}
+    totals = {f: sum(getattr(a, f) for a in accounts) for f in fields}
     by_type = {
         t: fen_to_yuan(
             Account.objects.filter(type=t).aggregate(s=Sum("credits_posted") - Sum("debits_posted"))["s"] or 0

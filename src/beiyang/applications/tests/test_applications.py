@@ -348,3 +348,18 @@ def test_every_transition_is_allowed_or_refused_with_409(founder, make_staff, st
             resp.json(),
         )
         assert Application.objects.get(pk=app["id"]).status == state
+
+
+def test_a_missing_file_is_refused_by_the_action_and_the_page_says_so(founder):
+    from beiyang.applications.actions import do_upload_document
+    from beiyang.core.errors import InvalidInput
+
+    user, _company, client = founder
+    app = client.post("applications", {"policy": "startup-capital"}).json()
+    with pytest.raises(InvalidInput) as err:
+        do_upload_document(user, app["id"], doc_type="founder_id", upload=None)
+    assert err.value.field == "file" and err.value.code == "file_missing"
+    page = Client()
+    page.force_login(user)
+    html = page.post(f"/applications/{app['id']}/", {"step": "upload", "doc_type": "founder_id"}, follow=True)
+    assert "请选择要上传的文件" in html.content.decode()

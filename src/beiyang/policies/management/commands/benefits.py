@@ -49,7 +49,7 @@ class Command(BaseCommand):
 
     def _one(self, path: str, as_of, as_json: bool) -> None:
         try:
-            data = _loads(self._read(path))
+            data = json.loads(self._read(path))
             if as_of is None and isinstance(data, dict) and data.get("as_of"):
                 as_of = dt.date.fromisoformat(str(data["as_of"]))
             evaluation = queries.evaluate_profile(data, as_of)
@@ -80,7 +80,7 @@ class Command(BaseCommand):
         for n, line in enumerate(self._read(path).splitlines(), 1):
             if line.strip():
                 try:
-                    profiles.append(_loads(line))
+                    profiles.append(json.loads(line))
                 except ValueError as exc:
                     raise CommandError(f"line {n}: not JSON: {exc}") from None
         try:
@@ -103,10 +103,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{pid:<22}{counts['eligible']:>10}{counts['undetermined']:>14}{counts['ineligible']:>12}"
             )
-
-
-def _loads(text: str):
-    return json.loads(text)
 
 
 def _dumps(data) -> str:
