@@ -117,7 +117,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "beiyang.core.sqlite",
             "NAME": VAR_DIR / "beiyang.sqlite3",
             "CONN_MAX_AGE": CONN_MAX_AGE,
             "CONN_HEALTH_CHECKS": True,
@@ -131,7 +131,7 @@ else:
             "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
-IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+IS_SQLITE = "sqlite" in DATABASES["default"]["ENGINE"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, jobs ---------------------------------------------------------------------

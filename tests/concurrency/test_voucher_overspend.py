@@ -54,7 +54,7 @@ def _hammer(company, providers):
 
 
 @pytest.mark.parametrize("guard", [False, True], ids=["guard-off", "guard-on"])
-def test_overspend(settings, founder, guard):
+def test_overspend(settings, founder, guard, caplog):
     settings.VOUCHERS_BALANCE_GUARD = guard
     settings.VOUCHERS_RACE_WINDOW_SECONDS = 0.0 if guard else 0.2
     _user, company, _api = founder
@@ -72,3 +72,4 @@ def test_overspend(settings, founder, guard):
     assert outcomes.count("accepted") == 5 and set(outcomes) == {"accepted", "insufficient_balance"}
     assert Redemption.objects.filter(status="posted").count() == 5 and account.balance_fen == 0
     assert reconcile()["balanced"]
+    assert "one by one" not in caplog.text  # the batches settled as batches

@@ -18,8 +18,10 @@ def main(providers: int, each: int) -> None:
     from django.utils import timezone
 
     from beiyang.accounts.actions import do_create_provider
-    from beiyang.companies.models import Company
+    from beiyang.accounts.models import User
+    from beiyang.companies.models import Company, Membership
     from beiyang.companies.tests.factories import next_credit_code
+    from beiyang.notifications.models import Message
     from beiyang.vouchers.actions import check_redeem, do_fund_pool, do_issue_grant
     from beiyang.vouchers.models import Account, Redemption
     from beiyang.vouchers.queries import reconcile
@@ -31,6 +33,9 @@ def main(providers: int, each: int) -> None:
     company = Company.objects.create(
         credit_code=next_credit_code(), name="压测企业", district="徐汇", stage="seed", sectors=["llm"]
     )
+    # A founder of the company, so that every redemption also writes the founder's message.
+    founder = User.objects.create(phone="13900000000", name="压测创业者", password="!")
+    Membership.objects.create(user=founder, company=company)
     grant = do_issue_grant(company=company, kind="compute", amount_fen=1_000_000_00)
     makers = [do_create_provider(name=f"bench provider {i}", kinds=["compute"])[0] for i in range(providers)]
     scratch = Account.objects.create(
@@ -102,6 +107,7 @@ def main(providers: int, each: int) -> None:
             "spent_fen": account.debits_posted,
             "expected_spent_fen": accepted * 100,
             "books_balanced": books["balanced"],
+            "messages": Message.objects.filter(user=founder, kind="voucher").count(),
             "vendor": connection.vendor,
         },
         sys.stdout,

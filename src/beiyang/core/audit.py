@@ -30,7 +30,7 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
     return {name: _jsonable(getattr(instance, name)) for name in fields}
 
 
-def log_action(
+def audit_entry(
     action_type: str,
     *,
     actor: Any = None,
@@ -40,8 +40,9 @@ def log_action(
     actor_label: str = "",
     **data: Any,
 ) -> AuditEntry:
+    """An unsaved entry: ``log_action`` saves one, ``log_actions`` a batch in one statement."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         actor_label=actor_label or (str(getattr(user, "phone", "")) if user else "system"),
         action_type=action_type,
@@ -51,3 +52,13 @@ def log_action(
         after=_jsonable(after) if after is not None else None,
         data=_jsonable(data),
     )
+
+
+def log_action(action_type: str, **fields: Any) -> AuditEntry:
+    entry = audit_entry(action_type, **fields)
+    entry.save(force_insert=True)
+    return entry
+
+
+def log_actions(entries: list[AuditEntry]) -> list[AuditEntry]:
+    return AuditEntry.objects.bulk_create(entries)

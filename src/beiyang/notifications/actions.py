@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from beiyang.core.audit import log_action
+from beiyang.core.audit import audit_entry, log_action, log_actions
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.core.realtime import hub
 from beiyang.notifications.models import ChannelPreference, Delivery, Message
@@ -26,6 +26,30 @@ RETRY_BASE_SECONDS = 30
 
 
 def do_send_message(
+    user_id: int, *, dedupe_key: str = "", channels: bool = True, **content: Any
+) -> Message | None:
+    """Write a message to a person's inbox; None when ``dedupe_key`` was already used.
+
+    ``content`` is what ``new_message`` takes: the kind and the texts, or a ``template`` of
+    ``notifications.templates`` and its ``context``. ``channels=False`` keeps it to the inbox
+    (and the live push)."""
+    message = new_message(user_id, dedupe_key=dedupe_key, **content)
+    if not dedupe_key:
+        message.save(force_insert=True)
+    else:
+        if Message.objects.filter(user_id=user_id, dedupe_key=dedupe_key).exists():
+            return None
+        try:
+            with transaction.atomic():  # a savepoint only where a duplicate can be refused
+                message.save(force_insert=True)
+        except IntegrityError:
+            return None
+    log_action("notifications.message.created", **_audit_fields(message))
+    transaction.on_commit(lambda: _announce([message], channels))
+    return message
+
+
+def new_message(
     user_id: int,
     *,
     kind: str,
@@ -38,50 +62,53 @@ def do_send_message(
     dedupe_key: str = "",
     template: str | None = None,
     context: dict[str, Any] | None = None,
-    channels: bool = True,
-) -> Message | None:
-    """Write a message to a person's inbox; None when ``dedupe_key`` was already used.
-
-    With ``template`` the texts come from ``notifications.templates``. ``channels=False``
-    keeps it to the inbox (and the live push)."""
+) -> Message:
+    """An unsaved message, for ``do_send_messages``."""
     if template:
         title, body, title_en, body_en = render(template, **(context or {}))
-    fields = {
-        "user_id": user_id,
-        "kind": kind,
-        "title": title[:200],
-        "body": body,
-        "title_en": title_en[:200],
-        "body_en": body_en,
-        "link": link,
-        "data": data or {},
-        "dedupe_key": dedupe_key,
-    }
-    if not dedupe_key:
-        message = Message.objects.create(**fields)
-    else:
-        if Message.objects.filter(user_id=user_id, dedupe_key=dedupe_key).exists():
-            return None
+    return Message(
+        user_id=user_id,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        title_en=title_en[:200],
+        body_en=body_en,
+        link=link,
+        data=data or {},
+        dedupe_key=dedupe_key,
+    )
+
+
+def do_send_messages(messages: list[Message], *, channels: bool = True) -> list[Message]:
+    """Write many messages (made by ``new_message``, without dedupe keys) in one statement,
+    for the actions that settle a batch; the same audit and after-commit wake-up as one."""
+    if any(m.dedupe_key for m in messages):
+        raise ValueError("messages with a dedupe key are sent one at a time")
+    if not messages:
+        return []
+    Message.objects.bulk_create(messages)
+    log_actions([audit_entry("notifications.message.created", **_audit_fields(m)) for m in messages])
+
+    transaction.on_commit(lambda: _announce(messages, channels))
+    return messages
+
+
+def _audit_fields(message: Message) -> dict[str, Any]:
+    return {"obj": message, "actor_label": "system", "user_id": message.user_id, "kind": message.kind}
+
+
+def _announce(messages: list[Message], channels: bool) -> None:
+    """After commit: wake the people's open pages, then queue the other channels."""
+    for message in messages:
+        hub.publish(message.user_id, message.pk)
+        message_created.send(sender=Message, message_id=message.pk, user_id=message.user_id)
+    if channels:
+        from beiyang.notifications.tasks import deliver_messages_task
+
         try:
-            with transaction.atomic():  # a savepoint only where a duplicate can be refused
-                message = Message.objects.create(**fields)
-        except IntegrityError:
-            return None
-    log_action("notifications.message.created", obj=message, actor_label="system", user_id=user_id, kind=kind)
-
-    def after_commit() -> None:
-        hub.publish(user_id, message.pk)
-        message_created.send(sender=Message, message_id=message.pk, user_id=user_id)
-        if channels:
-            from beiyang.notifications.tasks import deliver_message_task
-
-            try:
-                deliver_message_task(message.pk)
-            except Exception:  # the queue is down: the inbox copy stands; log for the operators
-                logger.exception("could not queue deliveries for message %s", message.pk)
-
-    transaction.on_commit(after_commit)
-    return message
+            deliver_messages_task([message.pk for message in messages])
+        except Exception:  # the queue is down: the inbox copies stand; log for the operators
+            logger.exception("could not queue deliveries for messages %s", [m.pk for m in messages])
 
 
 @transaction.atomic(durable=True)

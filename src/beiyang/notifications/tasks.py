@@ -5,11 +5,13 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 
 @db_task()
-def deliver_message_task(message_id: int) -> None:
+def deliver_messages_task(message_ids: list[int]) -> None:
+    """One job for the messages one transaction made (a batch makes many)."""
     from beiyang.notifications.actions import do_prepare_deliveries
 
-    for delivery_id in do_prepare_deliveries(message_id):
-        attempt_delivery_task(delivery_id)
+    for message_id in message_ids:
+        for delivery_id in do_prepare_deliveries(message_id):
+            attempt_delivery_task(delivery_id)
 
 
 @db_task()

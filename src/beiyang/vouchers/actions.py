@@ -11,20 +11,26 @@ import datetime as dt
 import hashlib
 import json
 import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from beiyang.accounts.models import Provider
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
-from beiyang.core.audit import log_action
-from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from beiyang.core.audit import audit_entry, log_action, log_actions
+from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
+from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import parse_credit_code
 from beiyang.core.money import fen_to_yuan, yuan_to_fen
-from beiyang.notifications.actions import do_send_message
+from beiyang.notifications.actions import do_send_message, do_send_messages, new_message
 from beiyang.vouchers import ledger
 from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
 
@@ -250,6 +256,25 @@ def _clean_redemption(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class _Request:
+    """A provider's redemption, checked and hashed, waiting for its batch."""
+
+    provider: Provider
+    data: dict[str, Any]
+    key: str
+    digest: str
+    hold: bool
+
+
+@dataclass(frozen=True)
+class _Plan:
+    request: _Request
+    grant: Grant
+    subsidy: int
+    balance_after: int
+
+
 def check_redeem(
     provider, body: dict[str, Any], *, idempotency_key: str, hold: bool = False
 ) -> tuple[Redemption, bool]:
@@ -257,6 +282,7 @@ def check_redeem(
 
     The same key with the same body returns the first result; with another body it is
     refused. The subsidy is the invoice times the pack's rate, capped by the grant's balance.
+    Redemptions arriving together are written in one transaction (see ``_redeem_batch``).
     """
     if not idempotency_key or len(idempotency_key) > 80:
         raise InvalidInput(
@@ -266,22 +292,61 @@ def check_redeem(
             code="idempotency_key_required",
         )
     data = _clean_redemption(body)
-    digest = _request_hash(data, hold)
-    earlier = Redemption.objects.filter(provider=provider, idempotency_key=idempotency_key).first()
-    if earlier is not None:
-        return _replay(earlier, digest), False
-    try:
-        return _redeem(provider, data, idempotency_key, digest, hold), True
-    except IntegrityError:
-        earlier = Redemption.objects.filter(provider=provider, idempotency_key=idempotency_key).first()
-        if earlier is not None:  # the same request raced itself
-            return _replay(earlier, digest), False
-        raise Conflict(
-            "该发票或合同已核销",
-            "This invoice or contract was already redeemed",
-            field="invoice_no",
-            code="already_redeemed",
-        ) from None
+    request = _Request(provider, data, idempotency_key, _request_hash(data, hold), hold)
+    if not settings.VOUCHERS_BALANCE_GUARD:
+        return _redeem_unguarded(request)
+    return _redemptions.submit("redeem", request)
+
+
+def _redeem_batch(requests: Sequence[_Request]) -> list[Any]:
+    """Settle redemptions in one transaction: one lock on the grants concerned, each request
+    checked in arrival order against the balance the ones before it left, then the ledger
+    moves, rows, audit entries and founders' messages written in one statement each.
+
+    Each request gets ``(redemption, created)`` or the error it would have had alone."""
+    outcomes: list[Any] = [None] * len(requests)
+    repeated: list[int] = []
+    with transaction.atomic(durable=True):
+        books = _Books(requests, lock=True)
+        earlier = _earlier(requests)
+        seen: set[tuple[int, str]] = set()
+        plans: list[tuple[int, _Plan]] = []
+        for i, request in enumerate(requests):
+            ident = (request.provider.pk, request.key)
+            if ident in seen:  # the same request twice in one batch: answered after commit
+                repeated.append(i)
+                continue
+            seen.add(ident)
+            try:
+                if ident in earlier:
+                    outcomes[i] = (_replay(earlier[ident], request.digest), False)
+                else:
+                    plans.append((i, books.plan(request)))
+            except DomainError as exc:
+                outcomes[i] = exc
+        written = _write_redemptions([plan for _, plan in plans])
+        for (i, _), redemption in zip(plans, written, strict=True):
+            outcomes[i] = (redemption, True)
+    for i in repeated:
+        try:
+            outcomes[i] = _redeem_batch([requests[i]])[0]
+        except Exception as exc:  # the batch is committed: only this caller hears of it
+            outcomes[i] = exc
+    return outcomes
+
+
+_redemptions = GroupCommit(_redeem_batch)
+
+
+def _earlier(requests: Sequence[_Request]) -> dict[tuple[int, str], Redemption]:
+    """Redemptions already made under these idempotency keys."""
+    wanted = {(r.provider.pk, r.key) for r in requests}
+    found = Redemption.objects.filter(
+        provider_id__in={p for p, _ in wanted}, idempotency_key__in={k for _, k in wanted}
+    )
+    return {
+        (r.provider_id, r.idempotency_key): r for r in found if (r.provider_id, r.idempotency_key) in wanted
+    }
 
 
 def _replay(earlier: Redemption, digest: str) -> Redemption:
@@ -295,46 +360,117 @@ def _replay(earlier: Redemption, digest: str) -> Redemption:
     return earlier
 
 
-def _redeem(provider, data: dict[str, Any], key: str, digest: str, hold: bool) -> Redemption:
-    if data["kind"] not in provider.kinds:
-        raise AccessDenied(
-            f"该服务商未获准受理{KINDS[data['kind']][0]}",
-            f"This provider may not accept {data['kind']}",
-            field="kind",
-            code="kind_not_accepted",
+class _Books:
+    """What a batch of redemptions needs to know, read in a few queries: the companies, their
+    live grants (locked, when ``lock``) and balances, the invoices and contracts already
+    redeemed. ``plan`` checks one request against it and takes its subsidy off the balance."""
+
+    def __init__(self, requests: Sequence[_Request], *, lock: bool) -> None:
+        self.today = timezone.localdate()
+        self.rate = Decimal(_params(self.today)["vouchers.subsidy_rate"])
+        codes = {r.data["company_credit_code"] for r in requests}
+        self.companies = {c.credit_code: c for c in Company.objects.filter(credit_code__in=codes)}
+        grants = (
+            Grant.objects.filter(
+                company__in=self.companies.values(),
+                kind__in={r.data["kind"] for r in requests},
+                status=Grant.ACTIVE,
+                valid_until__gte=self.today,
+            )
+            .select_related("account")
+            .order_by("valid_until", "id")
         )
-    company = Company.objects.filter(credit_code=data["company_credit_code"]).first()
-    if company is None:
-        raise NotFound("未找到该企业", "No such company", field="company_credit_code", code="unknown_company")
-    if (
-        company.credit_code in (provider.related_credit_codes or [])
-        or company.credit_code == provider.credit_code
-    ):
-        raise AccessDenied(
-            "服务商与企业存在关联关系,不能核销",
-            "The provider is a related party of the company",
-            field="company_credit_code",
-            code="related_party",
+        if lock:  # the grants' account rows, in one order for every batch
+            grants = grants.select_for_update(of=("account",))
+        self.grants: dict[tuple[int, str], list[Grant]] = defaultdict(list)
+        self.balances: dict[int, int] = {}
+        for grant in grants:
+            self.grants[(grant.company_id, grant.kind)].append(grant)
+            self.balances[grant.account_id] = grant.account.balance_fen
+        self.taken: set[tuple[str, int, str]] = set()
+        redeemed = Redemption.objects.filter(status__in=Redemption.LIVE).filter(
+            Q(
+                provider_id__in={r.provider.pk for r in requests},
+                invoice_no__in={r.data["invoice_no"] for r in requests},
+            )
+            | Q(
+                grant_id__in={g.pk for g in grants}, contract_no__in={r.data["contract_no"] for r in requests}
+            )
         )
-    today = timezone.localdate()
-    rate = Decimal(_params(today)["vouchers.subsidy_rate"])
-    wanted = int((Decimal(data["invoice_amount_fen"]) * rate).to_integral_value(ROUND_HALF_UP))
-    if not settings.VOUCHERS_BALANCE_GUARD:
-        return _redeem_unguarded(provider, company, data, key, digest, hold, wanted, today)
-    with transaction.atomic(durable=True):
-        grant = _grant_for(company, data["kind"], today, lock=True)
-        balance = grant.account.balance_fen
-        return _write_redemption(provider, grant, data, key, digest, hold, min(wanted, balance))
+        for provider_id, invoice_no, grant_id, contract_no in redeemed.values_list(
+            "provider_id", "invoice_no", "grant_id", "contract_no"
+        ):
+            self.taken |= {("invoice", provider_id, invoice_no), ("contract", grant_id, contract_no)}
+
+    def plan(self, request: _Request) -> _Plan:
+        provider, data = request.provider, request.data
+        if data["kind"] not in provider.kinds:
+            raise AccessDenied(
+                f"该服务商未获准受理{KINDS[data['kind']][0]}",
+                f"This provider may not accept {data['kind']}",
+                field="kind",
+                code="kind_not_accepted",
+            )
+        company = self.companies.get(data["company_credit_code"])
+        if company is None:
+            raise NotFound(
+                "未找到该企业", "No such company", field="company_credit_code", code="unknown_company"
+            )
+        if (
+            company.credit_code in (provider.related_credit_codes or [])
+            or company.credit_code == provider.credit_code
+        ):
+            raise AccessDenied(
+                "服务商与企业存在关联关系,不能核销",
+                "The provider is a related party of the company",
+                field="company_credit_code",
+                code="related_party",
+            )
+        live = self.grants.get((company.pk, data["kind"]))
+        if not live:
+            raise _no_grant(company, data["kind"])
+        grant = next((g for g in live if self.balances[g.account_id] > 0), live[0])
+        invoice = ("invoice", provider.pk, data["invoice_no"])
+        contract = ("contract", grant.pk, data["contract_no"])
+        if invoice in self.taken or contract in self.taken:
+            raise Conflict(
+                "该发票或合同已核销",
+                "This invoice or contract was already redeemed",
+                field="invoice_no",
+                code="already_redeemed",
+            )
+        wanted = int((Decimal(data["invoice_amount_fen"]) * self.rate).to_integral_value(ROUND_HALF_UP))
+        subsidy = min(wanted, self.balances[grant.account_id])
+        if subsidy <= 0:
+            raise Conflict(
+                "券余额为0",
+                "The voucher balance is zero",
+                field="company_credit_code",
+                code="insufficient_balance",
+            )
+        self.balances[grant.account_id] -= subsidy
+        self.taken |= {invoice, contract}
+        return _Plan(request, grant, subsidy, self.balances[grant.account_id])
 
 
-def _redeem_unguarded(provider, company, data, key, digest, hold, wanted, today) -> Redemption:
-    """The check-then-write race, kept only for the tests that show what the guard stops."""
-    grant = _grant_for(company, data["kind"], today, lock=False)
-    balance = grant.account.balance_fen
+def _no_grant(company: Company, kind: str) -> Conflict:
+    expired = Grant.objects.filter(company=company, kind=kind).exists()
+    return Conflict(
+        "该企业的券已过期" if expired else "该企业没有可用的此类券",
+        "The company's voucher has expired" if expired else "The company has no voucher of this kind",
+        field="company_credit_code",
+        code="grant_expired" if expired else "no_grant",
+    )
+
+
+def _redeem_unguarded(request: _Request) -> tuple[Redemption, bool]:
+    """The check-then-write race, kept only for the tests that show what the guard stops:
+    the balance is read outside the write transaction."""
+    plan = _Books([request], lock=False).plan(request)
     time.sleep(settings.VOUCHERS_RACE_WINDOW_SECONDS)
     try:
         with transaction.atomic(durable=True):
-            return _write_redemption(provider, grant, data, key, digest, hold, min(wanted, balance))
+            return _write_redemptions([plan])[0], True
     except IntegrityError as exc:
         if "overdraft" in str(exc) or "CHECK" in str(exc).upper():
             raise Conflict(
@@ -345,40 +481,50 @@ def _redeem_unguarded(provider, company, data, key, digest, hold, wanted, today)
         raise
 
 
-def _grant_for(company: Company, kind: str, today: dt.date, *, lock: bool) -> Grant:
-    grants = Grant.objects.filter(company=company, kind=kind, status=Grant.ACTIVE).select_related("account")
-    live = [g for g in grants.order_by("valid_until", "id") if g.valid_until >= today]
-    if not live:
-        expired = grants.exists() or Grant.objects.filter(company=company, kind=kind).exists()
-        raise Conflict(
-            "该企业的券已过期" if expired else "该企业没有可用的此类券",
-            "The company's voucher has expired" if expired else "The company has no voucher of this kind",
-            field="company_credit_code",
-            code="grant_expired" if expired else "no_grant",
-        )
-    with_balance = [g for g in live if g.account.balance_fen > 0] or live
-    grant = with_balance[0]
-    if lock:
-        grant.account = Account.objects.select_for_update().get(pk=grant.account_id)
-    return grant
-
-
-def _write_redemption(provider, grant: Grant, data, key, digest, hold, subsidy: int) -> Redemption:
-    if subsidy <= 0:
-        raise Conflict(
-            "券余额为0",
-            "The voucher balance is zero",
-            field="company_credit_code",
-            code="insufficient_balance",
-        )
-    receivable = ledger.open_account(f"provider:{provider.pk}", Account.PROVIDER)
-    until = timezone.now() + dt.timedelta(seconds=settings.VOUCHERS_HOLD_SECONDS) if hold else None
-    moved = ledger.transfer(
-        grant.account, receivable, subsidy, "redeem", memo=data["invoice_no"], pending_until=until
+def _write_redemptions(plans: list[_Plan]) -> list[Redemption]:
+    if not plans:
+        return []
+    until = timezone.now() + dt.timedelta(seconds=settings.VOUCHERS_HOLD_SECONDS)
+    receivables = _receivables({plan.request.provider for plan in plans})
+    transfers = ledger.transfer_many(
+        [
+            ledger.Move(
+                plan.grant.account,
+                receivables[plan.request.provider.pk],
+                plan.subsidy,
+                "redeem",
+                memo=plan.request.data["invoice_no"],
+                pending_until=until if plan.request.hold else None,
+            )
+            for plan in plans
+        ]
     )
+    redemptions = Redemption.objects.bulk_create(
+        [_redemption(plan, moved) for plan, moved in zip(plans, transfers, strict=True)]
+    )
+    log_actions(
+        [
+            audit_entry(
+                f"vouchers.redemption.{r.status}",
+                actor_label=r.provider.name,
+                obj=r,
+                subsidy_fen=r.subsidy_fen,
+                grant_id=r.grant_id,
+            )
+            for r in redemptions
+        ]
+    )
+    _tell_redeemed(
+        [(r, plan.balance_after) for r, plan in zip(redemptions, plans, strict=True) if not plan.request.hold]
+    )
+    return redemptions
+
+
+def _redemption(plan: _Plan, moved: Transfer) -> Redemption:
+    grant, data, subsidy = plan.grant, plan.request.data, plan.subsidy
     city = int((Decimal(subsidy) * grant.city_fen / grant.amount_fen).to_integral_value(ROUND_HALF_UP))
-    redemption = Redemption.objects.create(
-        provider=provider,
+    return Redemption(
+        provider=plan.request.provider,
         grant=grant,
         kind=data["kind"],
         invoice_no=data["invoice_no"],
@@ -387,35 +533,49 @@ def _write_redemption(provider, grant: Grant, data, key, digest, hold, subsidy: 
         subsidy_fen=subsidy,
         city_fen=city,
         district_fen=subsidy - city,
-        status=Redemption.HELD if hold else Redemption.POSTED,
-        idempotency_key=key,
-        request_hash=digest,
+        status=Redemption.HELD if plan.request.hold else Redemption.POSTED,
+        idempotency_key=plan.request.key,
+        request_hash=plan.request.digest,
         transfer=moved,
     )
-    log_action(
-        f"vouchers.redemption.{redemption.status}",
-        actor_label=provider.name,
-        obj=redemption,
-        subsidy_fen=subsidy,
-        grant_id=grant.pk,
-    )
-    if not hold:
-        _tell_redeemed(redemption)
-    return redemption
 
 
-def _tell_redeemed(redemption: Redemption) -> None:
-    grant = redemption.grant
-    balance = Account.objects.get(pk=grant.account_id).balance_fen
-    name = KINDS[grant.kind][0]
-    _tell_company(
-        grant.company,
-        f"{name}抵扣{fen_to_yuan(redemption.subsidy_fen):,}元",
-        f"{redemption.provider.name}核销发票{redemption.invoice_no},{name}抵扣{fen_to_yuan(redemption.subsidy_fen):,}元,"
-        f"余额{fen_to_yuan(balance):,}元。",
-        f"{KINDS[grant.kind][1]}: {fen_to_yuan(redemption.subsidy_fen):,} CNY used",
-        f"Balance {fen_to_yuan(balance):,} CNY.",
-    )
+def _receivables(providers: set[Provider]) -> dict[int, Account]:
+    codes = {f"provider:{p.pk}": p.pk for p in providers}
+    found = {codes[a.code]: a for a in Account.objects.filter(code__in=codes)}
+    for code, provider_id in codes.items():
+        if provider_id not in found:
+            found[provider_id] = ledger.open_account(code, Account.PROVIDER)
+    return found
+
+
+def _tell_redeemed(redeemed: list[tuple[Redemption, int]]) -> None:
+    """Tell every member of each company what was redeemed and what is left."""
+    if not redeemed:
+        return
+    members: dict[int, list[int]] = defaultdict(list)
+    for company_id, user_id in Membership.objects.filter(
+        company_id__in={r.grant.company_id for r, _ in redeemed}
+    ).values_list("company_id", "user_id"):
+        members[company_id].append(user_id)
+    messages = []
+    for redemption, balance in redeemed:
+        kind, subsidy = redemption.grant.kind, fen_to_yuan(redemption.subsidy_fen)
+        name = KINDS[kind][0]
+        for user_id in members[redemption.grant.company_id]:
+            messages.append(
+                new_message(
+                    user_id,
+                    kind="voucher",
+                    title=f"{name}抵扣{subsidy:,}元",
+                    body=f"{redemption.provider.name}核销发票{redemption.invoice_no},{name}抵扣{subsidy:,}元,"
+                    f"余额{fen_to_yuan(balance):,}元。",
+                    title_en=f"{KINDS[kind][1]}: {subsidy:,} CNY used",
+                    body_en=f"Balance {fen_to_yuan(balance):,} CNY.",
+                    link="/vouchers/",
+                )
+            )
+    do_send_messages(messages)
 
 
 def _provider_redemption(provider, redemption_id: int) -> Redemption:
@@ -445,7 +605,7 @@ def do_capture(provider, redemption_id: int) -> Redemption:
     redemption.status = Redemption.POSTED
     redemption.save(update_fields=["status", "updated_at"])
     log_action("vouchers.redemption.captured", actor_label=provider.name, obj=redemption)
-    _tell_redeemed(redemption)
+    _tell_redeemed([(redemption, Account.objects.get(pk=redemption.grant.account_id).balance_fen)])
     return redemption
 
 

@@ -224,3 +224,44 @@ def test_commands(funded, founder, capsys):
     Account.objects.filter(code__startswith="grant:").update(credits_posted=1)
     with pytest.raises(SystemExit):
         call_command("reconcile")
+
+
+def test_a_batch_answers_each_request_as_if_alone(granted, provider):
+    """Requests settled together (group commit) get the answers they would get one by one:
+    a repeated key replays, a bad company or a reused invoice is refused, the balance caps
+    the later ones; the books balance and each accepted one tells the founder."""
+    from beiyang.companies.tests.factories import next_credit_code
+    from beiyang.core.errors import NotFound
+    from beiyang.core.models import AuditEntry
+    from beiyang.vouchers import actions
+
+    user, company, _client, grant = granted
+    provider_, _api = provider
+
+    def request(key, **extra):
+        data = actions._clean_redemption(body(company, **extra))
+        return actions._Request(provider_, data, key, actions._request_hash(data, False), False)
+
+    outcomes = actions._redeem_batch(
+        [
+            request("a"),
+            request("a"),  # the same request twice
+            request("b", company_credit_code=next_credit_code(), invoice_no="INV-9"),  # nobody's
+            request("c", contract_no="C-9"),  # INV-1 again
+            request("d", invoice_no="INV-2", contract_no="C-2", invoice_amount_cny="500000"),
+            request("e", invoice_no="INV-3", contract_no="C-3"),
+        ]
+    )
+    first, created = outcomes[0]
+    assert created and first.subsidy_fen == 6_000_00
+    assert outcomes[1] == (first, False)
+    assert isinstance(outcomes[2], NotFound) and outcomes[2].code == "unknown_company"
+    assert isinstance(outcomes[3], Conflict) and outcomes[3].code == "already_redeemed"
+    capped, created = outcomes[4]
+    assert created and capped.subsidy_fen == 94_000_00
+    assert isinstance(outcomes[5], Conflict) and outcomes[5].code == "insufficient_balance"
+    assert Account.objects.get(pk=grant.account_id).balance_fen == 0
+    assert Redemption.objects.count() == 2 and reconcile()["balanced"]
+    assert AuditEntry.objects.filter(action_type="vouchers.redemption.posted").count() == 2
+    told = Message.objects.filter(user=user, title__contains="抵扣").order_by("id")
+    assert [m.body.rsplit("余额", 1)[1] for m in told] == ["94,000.00元。", "0.00元。"]

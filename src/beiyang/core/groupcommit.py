@@ -1,0 +1,140 @@
+"""Group commit: callers that write at the same moment share one transaction.
+
+A write made by many request threads at once (a registration rush, providers redeeming
+against one grant) costs a transaction, a lock and a handful of statements every time. Done
+for a batch, the same statements carry many writes, the way databases commit their logs and
+TigerBeetle applies transfers. The first caller to arrive leads: it takes what has queued,
+runs the batch on its own connection, hands every caller its own result or error, and passes
+the lead to the next caller still waiting, so nobody waits longer than the batch ahead of it
+and its own.
+
+A batch that fails as a whole (say a unique index refused one row that another process wrote
+first) is run again one item at a time, so every caller gets the answer it would have had
+alone. A caller already inside a transaction is not batched: its write has to be part of
+that transaction, so it runs alone, at once, on its own connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+# What a batch function returns for each item: the caller's result, or the exception to
+# raise in the caller's thread.
+BatchFunction = Callable[[Sequence[Any]], list[Any]]
+
+
+@dataclass(eq=False)
+class _Slot:
+    item: Any
+    ready: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    def __init__(
+        self, run_batch: BatchFunction, *, max_batch: int = 64, linger_seconds: float = 0.002
+    ) -> None:
+        self.run_batch = run_batch
+        self.max_batch = max_batch
+        self.linger_seconds = linger_seconds
+        self._mutex = threading.Lock()
+        self._arrived = threading.Condition(self._mutex)
+        self._last_size: dict[Hashable, int] = {}
+        self._queues: dict[Hashable, deque[_Slot]] = {}
+        self._led: set[Hashable] = set()
+
+    def submit(self, key: Hashable, item: Any) -> Any:
+        """Run ``item`` in a batch with others of the same ``key``; return its result or raise
+        its error, as if it had run alone."""
+        if connection.in_atomic_block:
+            return _unwrap(self._alone(item))
+        slot = _Slot(item)
+        with self._mutex:
+            queue = self._queues.setdefault(key, deque())
+            queue.append(slot)
+            leads = key not in self._led
+            self._led.add(key)
+            self._arrived.notify()
+        if not leads:
+            slot.ready.wait()  # set when the slot is settled, or when it is handed the lead
+        if not slot.done:
+            self._lead(key, slot)
+        if slot.error is not None:
+            raise slot.error
+        return slot.result
+
+    def _lead(self, key: Hashable, own: _Slot) -> None:
+        queue = self._queues[key]
+        try:
+            while not own.done:
+                with self._mutex:
+                    self._linger(key, queue)
+                    batch = [queue.popleft() for _ in range(min(self.max_batch, len(queue)))]
+                    self._last_size[key] = len(batch)
+                if not batch:
+                    raise RuntimeError("group commit: the leader's own item is not queued")
+                self._settle(batch)
+        finally:
+            with self._mutex:
+                if queue:
+                    queue[0].ready.set()  # not done: it leads next
+                else:
+                    self._led.discard(key)
+
+    def _linger(self, key: Hashable, queue: deque[_Slot]) -> None:
+        """Under a rush the callers of the last batch come back one after the other; wait a
+        moment (at most ``linger_seconds``) for as many as last time, rather than run a batch of
+        one and make the rest wait for it. A lone caller never waits: its last batch was one."""
+        wanted = min(self._last_size.get(key, 1), self.max_batch)
+        deadline = time.monotonic() + self.linger_seconds
+        while len(queue) < wanted and (left := deadline - time.monotonic()) > 0:
+            self._arrived.wait(left)
+
+    def _settle(self, batch: list[_Slot]) -> None:
+        items = [slot.item for slot in batch]
+        try:
+            try:
+                outcomes = self.run_batch(items)
+            except Exception as exc:
+                if len(items) == 1:
+                    outcomes = [exc]
+                else:
+                    logger.warning(
+                        "a batch of %d failed; settling its items one by one", len(items), exc_info=True
+                    )
+                    outcomes = [self._alone(item) for item in items]
+        except BaseException as exc:  # interpreter shutdown and the like: nobody may wait forever
+            outcomes = [exc] * len(items)
+            raise
+        finally:
+            for slot, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    slot.error = outcome
+                else:
+                    slot.result = outcome
+                slot.done = True
+                slot.ready.set()
+
+    def _alone(self, item: Any) -> Any:
+        try:
+            return self.run_batch([item])[0]
+        except Exception as exc:
+            return exc
+
+
+def _unwrap(outcome: Any) -> Any:
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
