@@ -106,9 +106,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-# Reuse connections across requests (checked before reuse): opening one per request costs
-# more than the request itself on SQLite with its PRAGMAs.
-CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
+# PostgreSQL: reuse connections across requests (checked before reuse). SQLite: our backend
+# pools connections itself (beiyang.core.sqlite), so each request hands its own back (0).
+CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60" if DATABASE_URL else "0"))
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)

@@ -27,6 +27,8 @@ from typing import Any
 from django.db import connection
 
 logger = logging.getLogger(__name__)
+BUSY_WINDOW_SECONDS = 0.05  # a batch ended this recently: more callers are likely on their way
+ARRIVAL_GAP_SECONDS = 0.001
 
 # What a batch function returns for each item: the caller's result, or the exception to
 # raise in the caller's thread.
@@ -44,13 +46,14 @@ class _Slot:
 
 class GroupCommit:
     def __init__(
-        self, run_batch: BatchFunction, *, max_batch: int = 64, linger_seconds: float = 0.002
+        self, run_batch: BatchFunction, *, max_batch: int = 64, linger_seconds: float = 0.003
     ) -> None:
         self.run_batch = run_batch
         self.max_batch = max_batch
         self.linger_seconds = linger_seconds
         self._mutex = threading.Lock()
         self._arrived = threading.Condition(self._mutex)
+        self._last_end: dict[Hashable, float] = {}
         self._last_size: dict[Hashable, int] = {}
         self._queues: dict[Hashable, deque[_Slot]] = {}
         self._led: set[Hashable] = set()
@@ -66,7 +69,7 @@ class GroupCommit:
             queue.append(slot)
             leads = key not in self._led
             self._led.add(key)
-            self._arrived.notify()
+            self._arrived.notify_all()  # the leaders of every key share the condition
         if not leads:
             slot.ready.wait()  # set when the slot is settled, or when it is handed the lead
         if not slot.done:
@@ -82,10 +85,11 @@ class GroupCommit:
                 with self._mutex:
                     self._linger(key, queue)
                     batch = [queue.popleft() for _ in range(min(self.max_batch, len(queue)))]
-                    self._last_size[key] = len(batch)
                 if not batch:
                     raise RuntimeError("group commit: the leader's own item is not queued")
+                self._last_size[key] = len(batch)
                 self._settle(batch)
+                self._last_end[key] = time.monotonic()
         finally:
             with self._mutex:
                 if queue:
@@ -94,13 +98,23 @@ class GroupCommit:
                     self._led.discard(key)
 
     def _linger(self, key: Hashable, queue: deque[_Slot]) -> None:
-        """Under a rush the callers of the last batch come back one after the other; wait a
-        moment (at most ``linger_seconds``) for as many as last time, rather than run a batch of
-        one and make the rest wait for it. A lone caller never waits: its last batch was one."""
+        """Under a rush the callers of the last batch come back one after the other: wait for
+        as many as last time while they keep arriving (each within ``ARRIVAL_GAP_SECONDS``),
+        at most ``linger_seconds``, rather than run a small batch and make the rest queue
+        behind it. Only while busy (a batch of this key ended moments ago), so a lone caller
+        never waits."""
+        if time.monotonic() - self._last_end.get(key, -1e9) > BUSY_WINDOW_SECONDS:
+            return
         wanted = min(self._last_size.get(key, 1), self.max_batch)
         deadline = time.monotonic() + self.linger_seconds
-        while len(queue) < wanted and (left := deadline - time.monotonic()) > 0:
-            self._arrived.wait(left)
+        while len(queue) < wanted:
+            seen = len(queue)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._arrived.wait(min(left, ARRIVAL_GAP_SECONDS))
+            if len(queue) == seen:
+                return  # nobody came within the gap: the rush has ebbed
 
     def _settle(self, batch: list[_Slot]) -> None:
         items = [slot.item for slot in batch]

@@ -11,21 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from beiyang.accounts.roles import has_role
-from beiyang.companies.queries import company_of
-from beiyang.core.audit import log_action, snapshot
-from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from beiyang.companies.queries import companies_of, company_of
+from beiyang.core.audit import audit_entry, log_action, log_actions, snapshot
+from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
+from beiyang.core.groupcommit import GroupCommit
 from beiyang.events.eligibility import check_condition, evaluate_gate
 from beiyang.events.models import KINDS, Event, Registration
-from beiyang.notifications.actions import do_send_message
+from beiyang.notifications.actions import do_send_messages, new_message
+from beiyang.notifications.models import Message
 from beiyang.policies.engine.expr import UNKNOWN
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
@@ -84,8 +88,8 @@ def _context(registration: Registration, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _tell(registration: Registration, template: str, **extra: Any) -> None:
-    do_send_message(
+def _message(registration: Registration, template: str, **extra: Any) -> Message:
+    return new_message(
         registration.user_id,
         kind="event",
         template=template,
@@ -93,6 +97,10 @@ def _tell(registration: Registration, template: str, **extra: Any) -> None:
         link=f"/events/{registration.event_id}/",
         data={"event_id": registration.event_id, "registration_id": registration.pk},
     )
+
+
+def _tell(registration: Registration, template: str, **extra: Any) -> None:
+    do_send_messages([_message(registration, template, **extra)])
 
 
 def _lock_event(event_id: int) -> Event:
@@ -127,69 +135,129 @@ def _check_open(event: Event, now: dt.datetime) -> None:
 def waitlist_position(registration: Registration) -> int | None:
     if registration.status != Registration.WAITLISTED:
         return None
+    if registration.known_waitlist_position is not None:
+        return registration.known_waitlist_position
     return Registration.objects.filter(
         event_id=registration.event_id, status=Registration.WAITLISTED, pk__lte=registration.pk
     ).count()
+
+
+@dataclass(frozen=True)
+class _Tap:
+    """One founder's tap on 报名, waiting for its batch."""
+
+    user: Any
+    event_id: int
+    key: str
 
 
 def do_register(user, event_id: int, *, idempotency_key: str = "") -> tuple[Registration, bool]:
     """Register the signed-in founder: confirmed while seats remain, else waitlisted.
 
     Returns (registration, created). Idempotent: a second tap, or a retry with the same
-    ``Idempotency-Key``, returns the registration the first one made.
+    ``Idempotency-Key``, returns the registration the first one made. Taps on one event that
+    arrive together are settled in one transaction, in arrival order (see ``_register_batch``).
     """
     if len(idempotency_key) > 80:
         raise InvalidInput("Idempotency-Key 过长", "Idempotency-Key is too long", field="Idempotency-Key")
+    tap = _Tap(user, event_id, idempotency_key)
     if not settings.EVENTS_SEAT_GUARD:
-        return _register_unguarded(user, event_id, idempotency_key)
+        return _register_unguarded(tap)
+    return _registrations.submit(event_id, tap)
+
+
+def _register_batch(taps: Sequence[_Tap]) -> list[Any]:
     try:
-        return _register(user, event_id, idempotency_key)
+        return _settle_taps(taps)
     except IntegrityError:
-        # A concurrent double tap won: hand back what it made.
+        # A double tap that another server process settled first: hand back what it made.
         existing = Registration.objects.filter(
-            event_id=event_id, user=user, status__in=Registration.ACTIVE
+            event_id=taps[0].event_id, user=taps[0].user, status__in=Registration.ACTIVE
         ).first()
-        if existing is None:
-            raise
-        return existing, False
+        if len(taps) > 1 or existing is None:
+            raise  # a batch is settled again one by one
+        return [(existing, False)]
 
 
-@transaction.atomic(durable=True)
-def _register(user, event_id: int, idempotency_key: str) -> tuple[Registration, bool]:
+_registrations = GroupCommit(_register_batch)
+
+
+def _settle_taps(taps: Sequence[_Tap]) -> list[Any]:
+    """Settle taps on one event in one transaction: the event locked once, the seats counted
+    once and handed out in arrival order, then the registrations, audit entries and messages
+    written in one statement each. Each tap gets ``(registration, created)`` or the error it
+    would have had alone."""
     now = timezone.now()
-    event = _lock_event(event_id)
-    existing = _existing(user, event, idempotency_key)
-    if existing is not None:
-        return existing, False
-    _check_open(event, now)
-    company = _check_gate(user, event)
-    confirmed = Registration.objects.filter(event=event, status=Registration.CONFIRMED).count()
-    return _create(user, event, company, confirmed, idempotency_key, now), True
+    outcomes: list[Any] = [None] * len(taps)
+    repeated: list[int] = []
+    with transaction.atomic(durable=True):
+        event = _lock_event(taps[0].event_id)
+        existing = _existing(event, taps)
+        companies = companies_of({tap.user.pk for tap in taps})
+        seats = _Seats(event)
+        seen: set[int] = set()
+        fresh: list[tuple[int, Registration]] = []
+        for i, tap in enumerate(taps):
+            if tap.user.pk in seen:  # the same founder twice in one batch: answered after commit
+                repeated.append(i)
+                continue
+            seen.add(tap.user.pk)
+            if i in existing:
+                outcomes[i] = (existing[i], False)
+                continue
+            try:
+                _check_open(event, now)
+                company = _check_gate(event, companies.get(tap.user.pk))
+                fresh.append((i, seats.take(tap, company, now)))
+            except DomainError as exc:
+                outcomes[i] = exc
+        _write_registrations(event, [registration for _, registration in fresh])
+        for i, registration in fresh:
+            outcomes[i] = (registration, True)
+    for i in repeated:
+        try:
+            outcomes[i] = _settle_taps([taps[i]])[0]
+        except Exception as exc:  # the batch is committed: only this caller hears of it
+            outcomes[i] = exc
+    return outcomes
 
 
-def _register_unguarded(user, event_id: int, idempotency_key: str) -> tuple[Registration, bool]:
+def _register_unguarded(tap: _Tap) -> tuple[Registration, bool]:
     """The same steps with the count read outside the write transaction: the overbooking
     race, kept only so that the concurrency tests can show the guard is what stops it."""
     now = timezone.now()
-    event = Event.objects.get(pk=event_id)
-    confirmed = Registration.objects.filter(event=event, status=Registration.CONFIRMED).count()
+    event = Event.objects.get(pk=tap.event_id)
+    seats = _Seats(event)  # the seats are counted here, before the race window
     time.sleep(settings.EVENTS_RACE_WINDOW_SECONDS)
     with transaction.atomic(durable=True):
-        return _create(user, event, company_of(user), confirmed, idempotency_key, now), True
+        registration = seats.take(tap, company_of(tap.user), now)
+        _write_registrations(event, [registration])
+        return registration, True
 
 
-def _existing(user, event: Event, idempotency_key: str) -> Registration | None:
-    """The registration a repeated tap or a retried request must get back (one query)."""
+def _existing(event: Event, taps: Sequence[_Tap]) -> dict[int, Registration]:
+    """The registrations repeated taps or retried requests must get back (one query):
+    tap index → the one made under its key, else the founder's live one."""
+    keys = {tap.key for tap in taps if tap.key}
     match = Q(status__in=Registration.ACTIVE)
-    if idempotency_key:
-        match |= Q(idempotency_key=idempotency_key)
-    found = list(Registration.objects.filter(match, event=event, user=user))
-    keyed = [r for r in found if idempotency_key and r.idempotency_key == idempotency_key]
-    return (keyed or found or [None])[0]
+    if keys:
+        match |= Q(idempotency_key__in=keys)
+    found: dict[int, list[Registration]] = {}
+    for registration in Registration.objects.filter(
+        match, event=event, user_id__in={t.user.pk for t in taps}
+    ):
+        found.setdefault(registration.user_id, []).append(registration)
+    answers = {}
+    for i, tap in enumerate(taps):
+        mine = found.get(tap.user.pk, [])
+        keyed = [r for r in mine if tap.key and r.idempotency_key == tap.key]
+        live = [r for r in mine if r.status in Registration.ACTIVE]
+        if keyed or live:
+            answers[i] = (keyed or live)[0]
+    return answers
 
 
-def _check_gate(user, event: Event):
-    company = company_of(user)
+def _check_gate(event: Event, company):
     if event.eligibility:
         verdict, missing = evaluate_gate(event.eligibility, company)
         label = event.eligibility_label or event.eligibility
@@ -207,55 +275,99 @@ def _check_gate(user, event: Event):
                 field="company",
                 code="not_eligible",
             )
-    if event.per_company_limit and company is not None:
-        taken = Registration.objects.filter(
-            event=event, company=company, status__in=Registration.ACTIVE
-        ).count()
-        if taken >= event.per_company_limit:
-            raise Conflict(
-                f"每家企业最多报名{event.per_company_limit}人,贵公司名额已满",
-                f"At most {event.per_company_limit} people per company may register",
-                field="company",
-                code="company_limit_reached",
-            )
     return company
 
 
-def _create(
-    user, event: Event, company, confirmed: int, idempotency_key: str, now: dt.datetime
-) -> Registration:
-    if confirmed < event.capacity:
-        status = Registration.CONFIRMED
-    elif event.waitlist_enabled:
-        status = Registration.WAITLISTED
-    else:
-        raise Conflict("名额已满", "The event is full", field="event_id", code="event_full")
-    registration = None
+class _Seats:
+    """Seats, waiting list and per-company places of one event, each counted once and handed
+    out in order. The caller holds the event's lock (except in the race demonstration)."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.confirmed = Registration.objects.filter(event=event, status=Registration.CONFIRMED).count()
+        self._per_company: dict[int, int] | None = None
+        self._waitlisted: int | None = None
+
+    def take(self, tap: _Tap, company, now: dt.datetime) -> Registration:
+        """An unsaved registration for the tap, or the error that refuses it."""
+        event = self.event
+        if event.per_company_limit and company is not None:
+            if self._per_company is None:
+                self._per_company = dict(
+                    Registration.objects.filter(
+                        event=event, status__in=Registration.ACTIVE, company__isnull=False
+                    )
+                    .values("company")
+                    .annotate(n=Count("id"))
+                    .values_list("company", "n")
+                )
+            if self._per_company.get(company.pk, 0) >= event.per_company_limit:
+                raise Conflict(
+                    f"每家企业最多报名{event.per_company_limit}人,贵公司名额已满",
+                    f"At most {event.per_company_limit} people per company may register",
+                    field="company",
+                    code="company_limit_reached",
+                )
+        if self.confirmed < event.capacity:
+            status = Registration.CONFIRMED
+            self.confirmed += 1
+        elif event.waitlist_enabled:
+            status = Registration.WAITLISTED
+        else:
+            raise Conflict("名额已满", "The event is full", field="event_id", code="event_full")
+        if company is not None and self._per_company is not None:
+            self._per_company[company.pk] = self._per_company.get(company.pk, 0) + 1
+        registration = Registration(
+            event=event,
+            user=tap.user,
+            company=company,
+            status=status,
+            idempotency_key=tap.key,
+            confirmed_at=now if status == Registration.CONFIRMED else None,
+        )
+        if status == Registration.WAITLISTED:
+            # New rows come after every waiting one (the event is locked): count once, then add.
+            if self._waitlisted is None:
+                self._waitlisted = Registration.objects.filter(
+                    event=event, status=Registration.WAITLISTED
+                ).count()
+            self._waitlisted += 1
+            registration.known_waitlist_position = self._waitlisted
+        return registration
+
+
+def _write_registrations(event: Event, registrations: list[Registration]) -> None:
+    if not registrations:
+        return
     for _ in range(5):
+        for registration in registrations:
+            registration.checkin_code = _new_code()
         # 32**8 codes: a clash is rare enough to retry on the unique index rather than look first.
         try:
             with transaction.atomic():
-                registration = Registration.objects.create(
-                    event=event,
-                    user=user,
-                    company=company,
-                    status=status,
-                    idempotency_key=idempotency_key,
-                    checkin_code=_new_code(),
-                    confirmed_at=now if status == Registration.CONFIRMED else None,
-                )
+                Registration.objects.bulk_create(registrations)
             break
         except IntegrityError:
-            if Registration.objects.filter(event=event, user=user, status__in=Registration.ACTIVE).exists():
+            if Registration.objects.filter(
+                event=event, user_id__in={r.user_id for r in registrations}, status__in=Registration.ACTIVE
+            ).exists():
                 raise
-    if registration is None:
-        raise Conflict("签到码生成失败,请重试", "Could not allot a check-in code; try again", code="retry")
-    log_action(f"events.registration.{status}", actor=user, obj=registration, event_id=event.pk)
-    if status == Registration.CONFIRMED:
-        _tell(registration, "events.registration_confirmed")
     else:
-        _tell(registration, "events.registration_waitlisted", position=waitlist_position(registration))
-    return registration
+        raise Conflict("签到码生成失败,请重试", "Could not allot a check-in code; try again", code="retry")
+    log_actions(
+        [
+            audit_entry(f"events.registration.{r.status}", actor=r.user, obj=r, event_id=event.pk)
+            for r in registrations
+        ]
+    )
+    do_send_messages(
+        [
+            _message(r, "events.registration_confirmed")
+            if r.status == Registration.CONFIRMED
+            else _message(r, "events.registration_waitlisted", position=r.known_waitlist_position)
+            for r in registrations
+        ]
+    )
 
 
 def _promote(event: Event, now: dt.datetime, actor=None) -> list[Registration]:

@@ -97,5 +97,9 @@ class Registration(models.Model):
         ]
         indexes = [models.Index(fields=["event", "status"])]
 
+    # Set by the action that wrote a waiting registration, which counted the list anyway;
+    # ``waitlist_position`` counts again for any other instance.
+    known_waitlist_position: int | None = None
+
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.event_id}: {self.status}"

@@ -1,36 +1,87 @@
-"""SQLite with writers queued in the process instead of polling the database lock.
+"""SQLite as a server needs it: writers queued in the process, and connections pooled.
 
-With ``BEGIN IMMEDIATE`` SQLite admits one writer; the others wait in its busy handler, which
-sleeps 1, 2, 5, 10 … 100 ms between tries. Under a rush (a hundred registrations at once) the
-lock is free most of the time while everybody sleeps, and throughput collapses. Here the
-threads of one process queue on a lock of their own before ``BEGIN`` and are let in the moment
-the previous writer commits. Other processes still meet SQLite's busy handler, as before; a
-thread that cannot get the lock within the busy timeout goes on to ``BEGIN`` and lets SQLite
-decide, so a stuck writer can never hang the process.
+Writers. With ``BEGIN IMMEDIATE`` SQLite admits one writer; the others wait in its busy
+handler, which sleeps 1, 2, 5, 10 … 100 ms between tries, so under a rush the lock sits free
+while everybody sleeps. Here the threads of one process queue on a lock of their own before
+``BEGIN`` and go in the moment the previous writer commits. Other processes still meet
+SQLite's busy handler; a thread that cannot get the lock within the busy timeout goes on to
+``BEGIN`` and lets SQLite decide, so a stuck writer can never hang the process.
+
+Connections. Under ASGI Django runs every request's synchronous part in a thread of its own,
+and connections belong to threads, so ``CONN_MAX_AGE`` keeps nothing: each request opened a
+connection, registered Django's SQL functions and ran the PRAGMAs again, which cost more than
+a small request itself. Closed connections go back to a pool for the next thread instead
+(settings keep ``CONN_MAX_AGE`` at 0 so that each request gives its connection back). A
+connection goes back only outside any transaction, and never to a database file that has been
+replaced since it was opened (the test runner recreates its database).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 
 from django.db.backends.sqlite3 import base
 
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
+POOL_SIZE = 64  # idle connections kept per database file; more are closed
+
+_guard = threading.Lock()
+_writer_locks: dict[str, threading.Lock] = {}
+_idle: dict[str, list[tuple[object, int]]] = {}
 
 
 def _writer_lock(name: str) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(name, threading.Lock())
+    with _guard:
+        return _writer_locks.setdefault(name, threading.Lock())
+
+
+def _file_id(name: str) -> int:
+    try:
+        return os.stat(name).st_ino
+    except OSError:
+        return -1
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _holds_writer_lock = False
+    _file_id = -1
 
+    @property
+    def _name(self) -> str:
+        return str(self.settings_dict["NAME"])
+
+    # --- the pool ---
+    def get_new_connection(self, conn_params):
+        if not self.is_in_memory_db():
+            current = _file_id(self._name)
+            with _guard:
+                idle = _idle.get(self._name, [])
+                while idle:
+                    raw, file_id = idle.pop()
+                    if file_id == current:
+                        self._file_id = file_id
+                        return raw
+                    raw.close()
+        raw = super().get_new_connection(conn_params)
+        self._file_id = _file_id(self._name)
+        return raw
+
+    def _close(self):
+        self._release_writer_lock()
+        raw = self.connection
+        if raw is None or self.is_in_memory_db() or raw.in_transaction:
+            return super()._close()
+        with _guard:
+            idle = _idle.setdefault(self._name, [])
+            if len(idle) < POOL_SIZE:
+                idle.append((raw, self._file_id))
+                return None
+        return super()._close()
+
+    # --- the writer queue ---
     def _start_transaction_under_autocommit(self):
-        lock = _writer_lock(str(self.settings_dict["NAME"]))
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
-        self._holds_writer_lock = lock.acquire(timeout=timeout)
+        self._holds_writer_lock = _writer_lock(self._name).acquire(timeout=timeout)
         try:
             super()._start_transaction_under_autocommit()
         except BaseException:
@@ -40,7 +91,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _release_writer_lock(self):
         if self._holds_writer_lock:
             self._holds_writer_lock = False
-            _writer_lock(str(self.settings_dict["NAME"])).release()
+            _writer_lock(self._name).release()
 
     def _commit(self):
         try:
@@ -51,11 +102,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _rollback(self):
         try:
             return super()._rollback()
-        finally:
-            self._release_writer_lock()
-
-    def _close(self):
-        try:
-            return super()._close()
         finally:
             self._release_writer_lock()
