@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from beiyang.accounts.models import ApiToken, Provider, ProviderApiKey, SmsCode, User
+from beiyang.accounts.queries import user_for_token
 from beiyang.accounts.roles import ROLE_NAMES
 from beiyang.accounts.sms import send_sms
 from beiyang.accounts.tokens import code_digest, digest, new_secret
@@ -25,6 +26,7 @@ from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
 
 logger = logging.getLogger(__name__)
+TOKEN_TOUCH_SECONDS = 300  # how stale a token's last-use stamp may get
 PROFILE_FIELDS = ["name", "email", "birth_date", "resident_id"]
 VOUCHER_KINDS = ("compute", "model", "corpus")
 
@@ -270,16 +272,11 @@ _token_touches = GroupCommit(_touch_tokens)
 
 
 def authenticate_token(raw: str) -> User | None:
-    # One row, the user with its token's id and last use: every API call runs this, and the
-    # user alone costs half of fetching both models.
-    found = User.objects.filter(
-        api_tokens__key_hash=digest(raw), api_tokens__revoked_at__isnull=True, is_active=True
-    ).annotate(token_id=F("api_tokens__id"), token_last_used_at=F("api_tokens__last_used_at"))
-    user = next(iter(found[:1]), None)  # the hash is unique: no ORDER BY needed
+    now = timezone.now()
+    user = user_for_token(digest(raw), now - dt.timedelta(seconds=TOKEN_TOUCH_SECONDS))
     if user is None:
         return None
-    now = timezone.now()
-    if user.token_last_used_at is None or (now - user.token_last_used_at).total_seconds() > 300:
+    if user.token_stale:
         # Coarse on purpose, and batched: under a rush of first requests every one of them
         # would otherwise take the write lock for a timestamp. The timestamp is informational:
         # failing to record it must not fail the request.

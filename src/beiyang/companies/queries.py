@@ -13,13 +13,14 @@ def company_of(user: User) -> Company | None:
     return membership.company if membership else None
 
 
-def companies_of(user_ids) -> dict[int, Company]:
-    """``company_of`` for many people in one query: user id → company, for those who have one."""
-    found: dict[int, Company] = {}
-    for membership in (
-        Membership.objects.select_related("company").filter(user_id__in=user_ids).order_by("id")
+def company_ids_of(user_ids) -> dict[int, int]:
+    """The company of each of many people, in one query: user id → company id, for those who
+    have one (their first membership, as ``company_of``)."""
+    found: dict[int, int] = {}
+    for user_id, company_id in (
+        Membership.objects.filter(user_id__in=user_ids).order_by("id").values_list("user_id", "company_id")
     ):
-        found.setdefault(membership.user_id, membership.company)
+        found.setdefault(user_id, company_id)
     return found
 
 

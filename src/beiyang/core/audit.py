@@ -61,4 +61,4 @@ def log_action(action_type: str, **fields: Any) -> AuditEntry:
 
 
 def log_actions(entries: list[AuditEntry]) -> list[AuditEntry]:
-    return AuditEntry.objects.bulk_create(entries)
+    return AuditEntry.objects.bulk_create(entries) if entries else []

@@ -22,8 +22,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from beiyang.accounts.roles import has_role
-from beiyang.companies.queries import companies_of, company_of
-from beiyang.core.audit import audit_entry, log_action, log_actions, snapshot
+from beiyang.companies.models import Company
+from beiyang.companies.queries import company_ids_of
+from beiyang.core.audit import audit_entry, log_action, snapshot
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.events.eligibility import check_condition, evaluate_gate
@@ -193,7 +194,8 @@ def _settle_taps(taps: Sequence[_Tap]) -> list[Any]:
     with transaction.atomic(durable=True):
         event = _lock_event(taps[0].event_id)
         existing = _existing(event, taps)
-        companies = companies_of({tap.user.pk for tap in taps})
+        company_ids = company_ids_of({tap.user.pk for tap in taps})
+        companies = Company.objects.in_bulk(set(company_ids.values())) if event.eligibility else {}
         seats = _Seats(event)
         seen: set[int] = set()
         fresh: list[tuple[int, Registration]] = []
@@ -207,8 +209,10 @@ def _settle_taps(taps: Sequence[_Tap]) -> list[Any]:
                 continue
             try:
                 _check_open(event, now)
-                company = _check_gate(event, companies.get(tap.user.pk))
-                fresh.append((i, seats.take(tap, company, now)))
+                company_id = company_ids.get(tap.user.pk)
+                if event.eligibility:
+                    _check_gate(event, companies.get(company_id))
+                fresh.append((i, seats.take(tap, company_id, now)))
             except DomainError as exc:
                 outcomes[i] = exc
         _write_registrations(event, [registration for _, registration in fresh])
@@ -230,7 +234,7 @@ def _register_unguarded(tap: _Tap) -> tuple[Registration, bool]:
     seats = _Seats(event)  # the seats are counted here, before the race window
     time.sleep(settings.EVENTS_RACE_WINDOW_SECONDS)
     with transaction.atomic(durable=True):
-        registration = seats.take(tap, company_of(tap.user), now)
+        registration = seats.take(tap, company_ids_of([tap.user.pk]).get(tap.user.pk), now)
         _write_registrations(event, [registration])
         return registration, True
 
@@ -257,25 +261,23 @@ def _existing(event: Event, taps: Sequence[_Tap]) -> dict[int, Registration]:
     return answers
 
 
-def _check_gate(event: Event, company):
-    if event.eligibility:
-        verdict, missing = evaluate_gate(event.eligibility, company)
-        label = event.eligibility_label or event.eligibility
-        if verdict is UNKNOWN:
-            raise AccessDenied(
-                f"报名条件为“{label}”,请先完善:{'、'.join(missing) or '企业信息'}",
-                f"This event is for: {label}. Complete your profile first",
-                field="company",
-                code="profile_incomplete",
-            )
-        if verdict is not True:
-            raise AccessDenied(
-                f"本活动仅限:{label}",
-                f"This event is only for: {label}",
-                field="company",
-                code="not_eligible",
-            )
-    return company
+def _check_gate(event: Event, company) -> None:
+    verdict, missing = evaluate_gate(event.eligibility, company)
+    label = event.eligibility_label or event.eligibility
+    if verdict is UNKNOWN:
+        raise AccessDenied(
+            f"报名条件为“{label}”,请先完善:{'、'.join(missing) or '企业信息'}",
+            f"This event is for: {label}. Complete your profile first",
+            field="company",
+            code="profile_incomplete",
+        )
+    if verdict is not True:
+        raise AccessDenied(
+            f"本活动仅限:{label}",
+            f"This event is only for: {label}",
+            field="company",
+            code="not_eligible",
+        )
 
 
 class _Seats:
@@ -284,14 +286,20 @@ class _Seats:
 
     def __init__(self, event: Event) -> None:
         self.event = event
-        self.confirmed = Registration.objects.filter(event=event, status=Registration.CONFIRMED).count()
+        counts = dict(
+            Registration.objects.filter(event=event, status__in=Registration.ACTIVE)
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("id"))
+        )
+        self.confirmed = counts.get(Registration.CONFIRMED, 0)
+        self.waitlisted = counts.get(Registration.WAITLISTED, 0)
         self._per_company: dict[int, int] | None = None
-        self._waitlisted: int | None = None
 
-    def take(self, tap: _Tap, company, now: dt.datetime) -> Registration:
+    def take(self, tap: _Tap, company_id: int | None, now: dt.datetime) -> Registration:
         """An unsaved registration for the tap, or the error that refuses it."""
         event = self.event
-        if event.per_company_limit and company is not None:
+        if event.per_company_limit and company_id is not None:
             if self._per_company is None:
                 self._per_company = dict(
                     Registration.objects.filter(
@@ -301,7 +309,7 @@ class _Seats:
                     .annotate(n=Count("id"))
                     .values_list("company", "n")
                 )
-            if self._per_company.get(company.pk, 0) >= event.per_company_limit:
+            if self._per_company.get(company_id, 0) >= event.per_company_limit:
                 raise Conflict(
                     f"每家企业最多报名{event.per_company_limit}人,贵公司名额已满",
                     f"At most {event.per_company_limit} people per company may register",
@@ -315,24 +323,20 @@ class _Seats:
             status = Registration.WAITLISTED
         else:
             raise Conflict("名额已满", "The event is full", field="event_id", code="event_full")
-        if company is not None and self._per_company is not None:
-            self._per_company[company.pk] = self._per_company.get(company.pk, 0) + 1
+        if company_id is not None and self._per_company is not None:
+            self._per_company[company_id] = self._per_company.get(company_id, 0) + 1
         registration = Registration(
             event=event,
             user=tap.user,
-            company=company,
+            company_id=company_id,
             status=status,
             idempotency_key=tap.key,
             confirmed_at=now if status == Registration.CONFIRMED else None,
         )
         if status == Registration.WAITLISTED:
-            # New rows come after every waiting one (the event is locked): count once, then add.
-            if self._waitlisted is None:
-                self._waitlisted = Registration.objects.filter(
-                    event=event, status=Registration.WAITLISTED
-                ).count()
-            self._waitlisted += 1
-            registration.known_waitlist_position = self._waitlisted
+            # New rows come after every waiting one (the event is locked).
+            self.waitlisted += 1
+            registration.known_waitlist_position = self.waitlisted
         return registration
 
 
@@ -354,19 +358,17 @@ def _write_registrations(event: Event, registrations: list[Registration]) -> Non
                 raise
     else:
         raise Conflict("签到码生成失败,请重试", "Could not allot a check-in code; try again", code="retry")
-    log_actions(
-        [
-            audit_entry(f"events.registration.{r.status}", actor=r.user, obj=r, event_id=event.pk)
-            for r in registrations
-        ]
-    )
     do_send_messages(
         [
             _message(r, "events.registration_confirmed")
             if r.status == Registration.CONFIRMED
             else _message(r, "events.registration_waitlisted", position=r.known_waitlist_position)
             for r in registrations
-        ]
+        ],
+        audit=[
+            audit_entry(f"events.registration.{r.status}", actor=r.user, obj=r, event_id=event.pk)
+            for r in registrations
+        ],
     )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from beiyang.core.audit import audit_entry, log_action, log_actions
 from beiyang.core.errors import InvalidInput, NotFound
+from beiyang.core.models import AuditEntry
 from beiyang.core.realtime import hub
 from beiyang.notifications.models import ChannelPreference, Delivery, Message
 from beiyang.notifications.signals import message_created
@@ -79,15 +80,20 @@ def new_message(
     )
 
 
-def do_send_messages(messages: list[Message], *, channels: bool = True) -> list[Message]:
+def do_send_messages(
+    messages: list[Message], *, channels: bool = True, audit: list[AuditEntry] = ()
+) -> list[Message]:
     """Write many messages (made by ``new_message``, without dedupe keys) in one statement,
-    for the actions that settle a batch; the same audit and after-commit wake-up as one."""
+    for the actions that settle a batch; the same audit and after-commit wake-up as one.
+    ``audit``: the caller's own entries, written in the same statement as the messages'."""
     if any(m.dedupe_key for m in messages):
         raise ValueError("messages with a dedupe key are sent one at a time")
+    Message.objects.bulk_create(messages)
+    log_actions(
+        [*audit, *(audit_entry("notifications.message.created", **_audit_fields(m)) for m in messages)]
+    )
     if not messages:
         return []
-    Message.objects.bulk_create(messages)
-    log_actions([audit_entry("notifications.message.created", **_audit_fields(m)) for m in messages])
 
     transaction.on_commit(lambda: _announce(messages, channels))
     return messages

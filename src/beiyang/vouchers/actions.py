@@ -25,7 +25,7 @@ from django.utils import timezone
 from beiyang.accounts.models import Provider
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
-from beiyang.core.audit import audit_entry, log_action, log_actions
+from beiyang.core.audit import audit_entry, log_action
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import parse_credit_code
@@ -502,8 +502,13 @@ def _write_redemptions(plans: list[_Plan]) -> list[Redemption]:
     redemptions = Redemption.objects.bulk_create(
         [_redemption(plan, moved) for plan, moved in zip(plans, transfers, strict=True)]
     )
-    log_actions(
+    _tell_redeemed(
         [
+            (r, plan.balance_after)
+            for r, plan in zip(redemptions, plans, strict=True)
+            if not plan.request.hold
+        ],
+        audit=[
             audit_entry(
                 f"vouchers.redemption.{r.status}",
                 actor_label=r.provider.name,
@@ -512,10 +517,7 @@ def _write_redemptions(plans: list[_Plan]) -> list[Redemption]:
                 grant_id=r.grant_id,
             )
             for r in redemptions
-        ]
-    )
-    _tell_redeemed(
-        [(r, plan.balance_after) for r, plan in zip(redemptions, plans, strict=True) if not plan.request.hold]
+        ],
     )
     return redemptions
 
@@ -549,10 +551,9 @@ def _receivables(providers: set[Provider]) -> dict[int, Account]:
     return found
 
 
-def _tell_redeemed(redeemed: list[tuple[Redemption, int]]) -> None:
-    """Tell every member of each company what was redeemed and what is left."""
-    if not redeemed:
-        return
+def _tell_redeemed(redeemed: list[tuple[Redemption, int]], audit=()) -> None:
+    """Tell every member of each company what was redeemed and what is left (``audit``: the
+    caller's entries, written with the messages')."""
     members: dict[int, list[int]] = defaultdict(list)
     for company_id, user_id in Membership.objects.filter(
         company_id__in={r.grant.company_id for r, _ in redeemed}
@@ -575,7 +576,7 @@ def _tell_redeemed(redeemed: list[tuple[Redemption, int]]) -> None:
                     link="/vouchers/",
                 )
             )
-    do_send_messages(messages)
+    do_send_messages(messages, audit=list(audit))
 
 
 def _provider_redemption(provider, redemption_id: int) -> Redemption:

@@ -163,6 +163,24 @@ def test_revoked_tokens_stop_working(api):
     assert api.get("me").status_code == 401
 
 
+def test_token_use_is_stamped_coarsely_and_inactive_users_are_refused(api):
+    api.token = api.post("auth/signup", SIGNUP).json()["token"]
+    token = ApiToken.objects.get()
+    assert api.get("me").status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    assert api.get("me").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == first  # within five minutes: no write per request
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - dt.timedelta(minutes=6))
+    assert api.get("me").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at > first - dt.timedelta(minutes=6)
+    User.objects.filter(pk=token.user_id).update(is_active=False)
+    assert api.get("me").status_code == 401
+
+
 def test_profile_update_and_audit(founder):
     _user, _company, client = founder
     resp = client.put("me", {"name": "新名字", "email": "a@b.cn"})
