@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import secrets
+import threading
+import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,7 +25,6 @@ from beiyang.accounts.sms import send_sms
 from beiyang.accounts.tokens import code_digest, digest, new_secret
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
-from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
 
 logger = logging.getLogger(__name__)
@@ -259,16 +261,55 @@ def do_revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def _touch_tokens(touches) -> list[None]:
-    """Record when tokens were last used: one statement for a batch (see ``GroupCommit``)."""
-    with transaction.atomic():
-        ApiToken.objects.filter(pk__in={pk for pk, _ in touches}).update(
-            last_used_at=max(at for _, at in touches)
-        )
-    return [None] * len(touches)
+class _TokenUse:
+    """Tokens' last-use stamps, written behind the requests: the first request of each founder
+    in a rush would otherwise wait for a write of its own. Stamps gather here and a background
+    thread writes them once a second in one statement (at once under tests, so that they can
+    look). The stamp is informational and coarse (``TOKEN_TOUCH_SECONDS``); a crash loses at
+    most the last second of them."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, dt.datetime] = {}
+        self._lock = threading.Lock()
+        self._writer: threading.Thread | None = None
+
+    def note(self, token_id: int, at: dt.datetime) -> None:
+        with self._lock:
+            self._pending[token_id] = at
+            idle = self._writer is None or not self._writer.is_alive()
+            if idle and not settings.TESTING:
+                self._writer = threading.Thread(target=self._write_forever, name="token-use", daemon=True)
+                self._writer.start()
+        if settings.TESTING:
+            self.write()
+
+    def write(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if pending:
+            with transaction.atomic():
+                ApiToken.objects.filter(pk__in=pending).update(last_used_at=max(pending.values()))
+
+    def _write_forever(self) -> None:
+        while True:
+            time.sleep(1)
+            try:
+                self.write()
+            except DatabaseError:
+                logger.warning("could not record token use", exc_info=True)
+            finally:
+                connection.close()
 
 
-_token_touches = GroupCommit(_touch_tokens)
+_token_use = _TokenUse()
+
+
+@atexit.register
+def _write_token_use_at_exit() -> None:
+    try:
+        _token_use.write()
+    except Exception:  # the interpreter is going away: the stamps are informational
+        logger.warning("could not record token use at exit", exc_info=True)
 
 
 def authenticate_token(raw: str) -> User | None:
@@ -277,13 +318,7 @@ def authenticate_token(raw: str) -> User | None:
     if user is None:
         return None
     if user.token_stale:
-        # Coarse on purpose, and batched: under a rush of first requests every one of them
-        # would otherwise take the write lock for a timestamp. The timestamp is informational:
-        # failing to record it must not fail the request.
-        try:
-            _token_touches.submit("touch", (user.token_id, now))
-        except DatabaseError:
-            logger.warning("could not record token use for %s", user.token_id)
+        _token_use.note(user.token_id, now)
     return user
 
 

@@ -28,7 +28,6 @@ from django.db import connection
 
 logger = logging.getLogger(__name__)
 BUSY_WINDOW_SECONDS = 0.05  # a batch ended this recently: more callers are likely on their way
-ARRIVAL_GAP_SECONDS = 0.001
 
 # What a batch function returns for each item: the caller's result, or the exception to
 # raise in the caller's thread.
@@ -55,6 +54,7 @@ class GroupCommit:
         self._arrived = threading.Condition(self._mutex)
         self._last_end: dict[Hashable, float] = {}
         self._last_size: dict[Hashable, int] = {}
+        self._wanted: dict[Hashable, int] = {}  # a leader is lingering for this many
         self._queues: dict[Hashable, deque[_Slot]] = {}
         self._led: set[Hashable] = set()
 
@@ -69,7 +69,8 @@ class GroupCommit:
             queue.append(slot)
             leads = key not in self._led
             self._led.add(key)
-            self._arrived.notify_all()  # the leaders of every key share the condition
+            if len(queue) == self._wanted.get(key):
+                self._arrived.notify_all()  # the leaders of every key share the condition
         if not leads:
             slot.ready.wait()  # set when the slot is settled, or when it is handed the lead
         if not slot.done:
@@ -98,23 +99,21 @@ class GroupCommit:
                     self._led.discard(key)
 
     def _linger(self, key: Hashable, queue: deque[_Slot]) -> None:
-        """Under a rush the callers of the last batch come back one after the other: wait for
-        as many as last time while they keep arriving (each within ``ARRIVAL_GAP_SECONDS``),
-        at most ``linger_seconds``, rather than run a small batch and make the rest queue
-        behind it. Only while busy (a batch of this key ended moments ago), so a lone caller
-        never waits."""
+        """Under a rush the callers of the last batch come back one after the other: wait (at
+        most ``linger_seconds``) until as many as last time have queued, rather than run a small
+        batch and make the rest queue behind it. Only while busy (a batch of this key ended
+        moments ago), so a lone caller never waits. The arrival that completes the batch wakes
+        the leader; the others do not, to keep thread switches down."""
         if time.monotonic() - self._last_end.get(key, -1e9) > BUSY_WINDOW_SECONDS:
             return
         wanted = min(self._last_size.get(key, 1), self.max_batch)
-        deadline = time.monotonic() + self.linger_seconds
-        while len(queue) < wanted:
-            seen = len(queue)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            self._arrived.wait(min(left, ARRIVAL_GAP_SECONDS))
-            if len(queue) == seen:
-                return  # nobody came within the gap: the rush has ebbed
+        if len(queue) >= wanted:
+            return
+        self._wanted[key] = wanted
+        try:
+            self._arrived.wait_for(lambda: len(queue) >= wanted, self.linger_seconds)
+        finally:
+            del self._wanted[key]
 
     def _settle(self, batch: list[_Slot]) -> None:
         items = [slot.item for slot in batch]

@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import time
 
 import pytest
 from django.test import override_settings
@@ -227,3 +228,21 @@ def test_http_sms_gateway_backend(settings):
             backend.send("13800000000", "fail")
     finally:
         server.shutdown()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_token_use_is_written_behind_the_request(api, settings):
+    """Outside tests the stamp is written by a background thread, not by the request."""
+    from beiyang.accounts.actions import _token_use
+
+    api.token = api.post("auth/signup", SIGNUP).json()["token"]
+    token = ApiToken.objects.get()
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=None)
+    settings.TESTING = False
+    assert api.get("me").status_code == 200
+    assert ApiToken.objects.get().last_used_at is None  # not by the request itself
+    deadline = time.monotonic() + 10
+    while ApiToken.objects.get().last_used_at is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ApiToken.objects.get().last_used_at is not None
+    assert _token_use._writer is not None and _token_use._writer.is_alive()

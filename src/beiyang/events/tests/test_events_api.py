@@ -284,3 +284,44 @@ def test_event_list_and_detail(api, founder):
     assert listed[event.pk]["confirmed_count"] == 1 and listed[event.pk]["registration_open"] is True
     assert api.get(f"events/{event.pk}").json()["waitlist_count"] == 0
     assert api.get("events/424242").status_code == 404
+
+
+def test_a_batch_of_taps_answers_each_as_if_alone(founder, make_founder):
+    """Taps settled together (group commit) get what they would get one by one: seats go in
+    arrival order and then the waiting list, a founder tapping twice gets one registration, a
+    founder already registered gets theirs back, a second colleague meets the company limit."""
+    from beiyang.accounts.tests.factories import UserFactory
+    from beiyang.companies.tests.factories import MembershipFactory
+    from beiyang.core.errors import Conflict
+    from beiyang.events import actions
+
+    event = EventFactory(capacity=2, per_company_limit=1)
+    earlier_user, company, earlier_client = founder
+    earlier = _register(earlier_client, event).json()
+    colleague = UserFactory()
+    MembershipFactory(user=colleague, company=company, role="member")
+    others = [make_founder()[0] for _ in range(3)]
+    taps = [
+        actions._Tap(others[0], event.pk, ""),
+        actions._Tap(earlier_user, event.pk, ""),  # already confirmed
+        actions._Tap(others[1], event.pk, "k"),
+        actions._Tap(others[1], event.pk, "k"),  # a double tap inside the batch
+        actions._Tap(colleague, event.pk, ""),  # the company's one place is taken
+        actions._Tap(others[2], event.pk, ""),
+    ]
+    outcomes = actions._register_batch(taps)
+    first, created = outcomes[0]
+    assert created and first.status == "confirmed"
+    assert outcomes[1][0].pk == earlier["registration_id"] and outcomes[1][1] is False
+    waiting, created = outcomes[2]
+    assert created and waiting.status == "waitlisted" and actions.waitlist_position(waiting) == 1
+    assert outcomes[3][0].pk == waiting.pk and outcomes[3][1] is False
+    assert isinstance(outcomes[4], Conflict) and outcomes[4].code == "company_limit_reached"
+    last, _ = outcomes[5]
+    assert last.status == "waitlisted" and actions.waitlist_position(last) == 2
+    assert Registration.objects.filter(event=event, status="confirmed").count() == 2
+    assert Registration.objects.filter(event=event).count() == 4
+    assert Message.objects.filter(kind="event").count() == 4  # one per registration made
+    assert AuditEntry.objects.filter(action_type__startswith="events.registration.").count() == 4
+    told = Message.objects.get(user=others[2], kind="event")
+    assert "候补名单第2位" in told.body  # the waiting position, as counted in the batch
