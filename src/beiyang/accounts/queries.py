@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -24,18 +25,40 @@ def _token_user_sql() -> str:
     users, tokens = User._meta.db_table, ApiToken._meta.db_table
     columns = ", ".join(f'u."{field.column}"' for field in User._meta.concrete_fields)
     return (
-        f'SELECT {columns}, t."id" AS token_id, '
-        f'(t."last_used_at" IS NULL OR t."last_used_at" < %s) AS token_stale '
+        f'SELECT {columns}, t."id", (t."last_used_at" IS NULL OR t."last_used_at" < %s) '
         f'FROM "{users}" u JOIN "{tokens}" t ON t."user_id" = u."id" '
         f'WHERE t."key_hash" = %s AND t."revoked_at" IS NULL AND u."is_active" LIMIT 1'
     )
 
 
+@cache
+def _user_converters(vendor: str) -> list[tuple[int, list, Any]]:
+    """The ORM's converters for a user row (dates from SQLite's text, and so on), worked out
+    once per database vendor instead of once per query."""
+    found = []
+    for i, field in enumerate(User._meta.concrete_fields):
+        column = field.get_col(User._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if converters:
+            found.append((i, converters, column))
+    return found
+
+
 def user_for_token(key_hash: str, stale_before: dt.datetime) -> User | None:
     """The active user a live token belongs to, with ``token_id`` and ``token_stale`` (last used
     before ``stale_before``, or never). Every API call runs this, so it is one hand-written
-    statement: the ORM took three times as long to build the same join as to run it."""
-    found = User.objects.raw(
-        _token_user_sql(), [connection.ops.adapt_datetimefield_value(stale_before), key_hash]
-    )
-    return next(iter(found), None)
+    statement read into a model the way the ORM would: building the same join with the ORM
+    took three times as long as running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_token_user_sql(), [connection.ops.adapt_datetimefield_value(stale_before), key_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    fields = User._meta.concrete_fields
+    values = list(row[: len(fields)])
+    for i, converters, column in _user_converters(connection.vendor):
+        for converter in converters:
+            values[i] = converter(values[i], column, connection)
+    user = User.from_db(connection.alias, [field.attname for field in fields], values)
+    user.token_id, user.token_stale = row[-2], bool(row[-1])
+    return user

@@ -22,45 +22,45 @@ def _wrapper(name):
     return wrapper
 
 
+def _opened(name):
+    wrapper = _wrapper(name)
+    wrapper.ensure_connection()
+    return wrapper
+
+
 def test_a_closed_connection_serves_the_next_thread(tmp_path):
     name = tmp_path / "pool.sqlite3"
-    first = _wrapper(name)
-    first.ensure_connection()
+    first = _opened(name)
     raw = first.connection
     first.close()
     assert raw.execute("SELECT 1").fetchone() == (1,)  # handed back, not closed
-    second = _wrapper(name)
-    second.ensure_connection()
+    second = _opened(name)
     assert second.connection is raw
     second.close()
 
 
 def test_a_connection_closed_inside_a_transaction_is_not_pooled(tmp_path):
     name = tmp_path / "pool.sqlite3"
-    first = _wrapper(name)
-    first.ensure_connection()
+    first = _opened(name)
     raw = first.connection
     raw.execute("BEGIN")
     first._close()
     with pytest.raises(sqlite3.ProgrammingError):
         raw.execute("SELECT 1")  # really closed
-    second = _wrapper(name)
-    second.ensure_connection()
+    second = _opened(name)
     assert second.connection is not raw
     second.close()
 
 
 def test_a_replaced_database_file_gets_fresh_connections(tmp_path):
     name = tmp_path / "pool.sqlite3"
-    first = _wrapper(name)
-    first.ensure_connection()
+    first = _opened(name)
     first.connection.execute("CREATE TABLE t (x)")
     raw = first.connection
     first.close()
     os.remove(name)
     sqlite3.connect(name).close()  # a new file under the old name (as the test runner does)
-    second = _wrapper(name)
-    second.ensure_connection()
+    second = _opened(name)
     assert second.connection is not raw
     assert second.connection.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
     second.close()
@@ -68,15 +68,13 @@ def test_a_replaced_database_file_gets_fresh_connections(tmp_path):
 
 def test_writers_of_one_process_queue_instead_of_failing(tmp_path):
     name = tmp_path / "writers.sqlite3"
-    setup = _wrapper(name)
-    setup.ensure_connection()
+    setup = _opened(name)
     setup.connection.execute("CREATE TABLE t (x)")
     setup.close()
     events = []
 
     def writer(tag, hold):
-        wrapper = _wrapper(name)
-        wrapper.ensure_connection()
+        wrapper = _opened(name)
         wrapper.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
         events.append(("begin", tag))
         wrapper.connection.execute("INSERT INTO t VALUES (?)", [tag])
@@ -97,8 +95,7 @@ def test_writers_of_one_process_queue_instead_of_failing(tmp_path):
     second.join()
     assert events == [("begin", "a"), ("commit", "a"), ("begin", "b"), ("commit", "b")]
     assert not lock.locked()
-    rolled_back = _wrapper(name)
-    rolled_back.ensure_connection()
+    rolled_back = _opened(name)
     rolled_back.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
     assert lock.locked()
     rolled_back.rollback()
