@@ -1,5 +1,6 @@
 """Bench data for ``beiyang.bench.events``, run in a subprocess against the bench database:
-founders with tokens (password hashing skipped: nobody logs in with a password here)."""
+founders with tokens (password hashing skipped: nobody logs in with a password here), one
+roadshow per round of the rush, and a salon for the latency test."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import django
 
 
-def main(founders: int, seats: int) -> None:
+def main(founders: int, seats: int, rounds: int) -> None:
     django.setup()
     from django.utils import timezone
 
@@ -45,14 +46,17 @@ def main(founders: int, seats: int) -> None:
         rows.append(ApiToken(user=user, name="bench", prefix=prefix, key_hash=digest))
     ApiToken.objects.bulk_create(rows)
     start = timezone.now() + dt.timedelta(days=7)
-    roadshow = Event.objects.create(
-        kind="roadshow",
-        title="模速路演日 · 压测",
-        venue="路演厅",
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=3),
-        capacity=seats,
-    )
+    roadshows = [
+        Event.objects.create(
+            kind="roadshow",
+            title=f"模速路演日 · 压测 {n + 1}",
+            venue="路演厅",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=3),
+            capacity=seats,
+        ).pk
+        for n in range(rounds)
+    ]
     salon = Event.objects.create(
         kind="salon",
         title="沙龙 · 时延测试",
@@ -61,8 +65,8 @@ def main(founders: int, seats: int) -> None:
         ends_at=start + dt.timedelta(hours=2),
         capacity=founders,
     )
-    json.dump({"tokens": tokens, "roadshow": roadshow.pk, "salon": salon.pk}, sys.stdout)
+    json.dump({"tokens": tokens, "roadshows": roadshows, "salon": salon.pk}, sys.stdout)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]))
+    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
