@@ -1,6 +1,6 @@
 """Bench data for ``beiyang.bench.events``, run in a subprocess against the bench database:
 founders with tokens (password hashing skipped: nobody logs in with a password here), one
-roadshow per round of the rush, and a salon for the latency test."""
+roadshow per round of the rush, a salon for the latency test and an event to warm up on."""
 
 from __future__ import annotations
 
@@ -65,7 +65,15 @@ def main(founders: int, seats: int, rounds: int) -> None:
         ends_at=start + dt.timedelta(hours=2),
         capacity=founders,
     )
-    json.dump({"tokens": tokens, "roadshows": roadshows, "salon": salon.pk}, sys.stdout)
+    warmup = Event.objects.create(
+        kind="seminar",
+        title="预热 · 不计入",
+        venue="创业者之家",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        capacity=founders,
+    )
+    json.dump({"tokens": tokens, "roadshows": roadshows, "salon": salon.pk, "warmup": warmup.pk}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def run(quick: bool = False, log=print) -> dict[str, Any]:
                 (
                     "accepted redemptions/s",
                     f"{result['accepted_per_second']:,.0f}",
-                    f"{result['ratio']:.2f} of raw; goal ≥ 0.33",
+                    f"{result['ratio']:.3f} of raw; goal ≥ 0.33",
                 ),
                 ("accepted / errors", f"{result['accepted']} / {result['errors']}", f"{8 * each} requests"),
                 (
