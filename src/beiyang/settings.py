@@ -106,13 +106,19 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-# PostgreSQL: reuse connections across requests (checked before reuse). SQLite: our backend
-# pools connections itself (beiyang.core.sqlite), so each request hands its own back (0).
-CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60" if DATABASE_URL else "0"))
+# Under ASGI every request runs in a thread of its own and connections belong to threads, so
+# persistent connections (CONN_MAX_AGE) keep nothing: connections are pooled instead, and each
+# request hands its own back (CONN_MAX_AGE 0). PostgreSQL: Django's psycopg pool; SQLite: our
+# backend's (beiyang.core.sqlite).
+CONN_MAX_AGE = 0
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
+            "timeout": 10,
+        }
     DATABASES["default"].setdefault("TEST", {})
 else:
     DATABASES = {
