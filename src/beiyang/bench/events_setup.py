@@ -46,34 +46,21 @@ def main(founders: int, seats: int, rounds: int) -> None:
         rows.append(ApiToken(user=user, name="bench", prefix=prefix, key_hash=digest))
     ApiToken.objects.bulk_create(rows)
     start = timezone.now() + dt.timedelta(days=7)
-    roadshows = [
-        Event.objects.create(
-            kind="roadshow",
-            title=f"模速路演日 · 压测 {n + 1}",
-            venue="路演厅",
+
+    def event(kind: str, title: str, venue: str, hours: int, capacity: int) -> int:
+        return Event.objects.create(
+            kind=kind,
+            title=title,
+            venue=venue,
             starts_at=start,
-            ends_at=start + dt.timedelta(hours=3),
-            capacity=seats,
+            ends_at=start + dt.timedelta(hours=hours),
+            capacity=capacity,
         ).pk
-        for n in range(rounds)
-    ]
-    salon = Event.objects.create(
-        kind="salon",
-        title="沙龙 · 时延测试",
-        venue="创业者之家",
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-        capacity=founders,
-    )
-    warmup = Event.objects.create(
-        kind="seminar",
-        title="预热 · 不计入",
-        venue="创业者之家",
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-        capacity=founders,
-    )
-    json.dump({"tokens": tokens, "roadshows": roadshows, "salon": salon.pk, "warmup": warmup.pk}, sys.stdout)
+
+    roadshows = [event("roadshow", f"模速路演日 · 压测 {n + 1}", "路演厅", 3, seats) for n in range(rounds)]
+    salon = event("salon", "沙龙 · 时延测试", "创业者之家", 2, founders)
+    warmup = event("seminar", "预热 · 不计入", "创业者之家", 2, founders)
+    json.dump({"tokens": tokens, "roadshows": roadshows, "salon": salon, "warmup": warmup}, sys.stdout)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ class GroupCommit:
         """Run ``item`` in a batch with others of the same ``key``; return its result or raise
         its error, as if it had run alone."""
         if connection.in_atomic_block:
-            return _unwrap(self._alone(item))
+            return _unwrap(self.alone(item))
         slot = _Slot(item)
         with self._mutex:
             queue = self._queues.setdefault(key, deque())
@@ -127,7 +127,7 @@ class GroupCommit:
                     logger.warning(
                         "a batch of %d failed; settling its items one by one", len(items), exc_info=True
                     )
-                    outcomes = [self._alone(item) for item in items]
+                    outcomes = [self.alone(item) for item in items]
         except BaseException as exc:  # interpreter shutdown and the like: nobody may wait forever
             outcomes = [exc] * len(items)
             raise
@@ -140,7 +140,10 @@ class GroupCommit:
                 slot.done = True
                 slot.ready.set()
 
-    def _alone(self, item: Any) -> Any:
+    def alone(self, item: Any) -> Any:
+        """Run one item as a batch of its own, now, on this thread's connection: its result, or
+        the exception it raised (also for a batch function settling a repeat of an item after
+        its batch committed, where only that caller may hear of a failure)."""
         try:
             return self.run_batch([item])[0]
         except Exception as exc:

@@ -219,10 +219,7 @@ def _settle_taps(taps: Sequence[_Tap]) -> list[Any]:
         for i, registration in fresh:
             outcomes[i] = (registration, True)
     for i in repeated:
-        try:
-            outcomes[i] = _settle_taps([taps[i]])[0]
-        except Exception as exc:  # the batch is committed: only this caller hears of it
-            outcomes[i] = exc
+        outcomes[i] = _registrations.alone(taps[i])
     return outcomes
 
 

@@ -328,10 +328,7 @@ def _redeem_batch(requests: Sequence[_Request]) -> list[Any]:
         for (i, _), redemption in zip(plans, written, strict=True):
             outcomes[i] = (redemption, True)
     for i in repeated:
-        try:
-            outcomes[i] = _redeem_batch([requests[i]])[0]
-        except Exception as exc:  # the batch is committed: only this caller hears of it
-            outcomes[i] = exc
+        outcomes[i] = _redemptions.alone(requests[i])
     return outcomes
 
 
