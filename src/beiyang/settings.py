@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Must stay last: see its docstring.
+    # Innermost, to time the view: see its docstring.
     "beiyang.web.middleware.ServerTimingMiddleware",
 ]
 

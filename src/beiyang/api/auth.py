@@ -9,6 +9,14 @@ from beiyang.accounts.actions import authenticate_provider_key, authenticate_tok
 
 
 class TokenAuth(HttpBearer):
+    def __call__(self, request: HttpRequest):
+        # Every founder call passes here: read the one header from META rather than have
+        # ``request.headers`` copy all of them into a case-insensitive mapping first.
+        scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, token.strip())
+
     def authenticate(self, request: HttpRequest, token: str):
         if not token or len(token) > 200:
             return None

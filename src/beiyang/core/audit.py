@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 
+from beiyang.core.inserts import insert_all
 from beiyang.core.models import AuditEntry
 
 
@@ -61,4 +62,4 @@ def log_action(action_type: str, **fields: Any) -> AuditEntry:
 
 
 def log_actions(entries: list[AuditEntry]) -> list[AuditEntry]:
-    return AuditEntry.objects.bulk_create(entries) if entries else []
+    return insert_all(entries)

@@ -27,6 +27,7 @@ from beiyang.companies.queries import company_ids_of
 from beiyang.core.audit import audit_entry, log_action, snapshot
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
+from beiyang.core.inserts import insert_all
 from beiyang.events.eligibility import check_condition, evaluate_gate
 from beiyang.events.models import KINDS, Event, Registration
 from beiyang.notifications.actions import do_send_messages, new_message
@@ -76,25 +77,26 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
-def _context(registration: Registration, **extra: Any) -> dict[str, Any]:
-    event = registration.event
+def _event_context(event: Event) -> dict[str, Any]:
     return {
         "event": event.title,
         "event_en": event.title_en or event.title,
         "when": when_text(event),
         "when_en": when_text_en(event),
         "venue": event.venue,
-        "code": registration.checkin_code,
-        **extra,
     }
 
 
-def _message(registration: Registration, template: str, **extra: Any) -> Message:
+def _message(
+    registration: Registration, template: str, *, shared: dict[str, Any] | None = None, **extra: Any
+) -> Message:
+    """``shared``: the event's part of the context, worked out once for a batch of messages."""
+    context = shared if shared is not None else _event_context(registration.event)
     return new_message(
         registration.user_id,
         kind="event",
         template=template,
-        context=_context(registration, **extra),
+        context={**context, "code": registration.checkin_code, **extra},
         link=f"/events/{registration.event_id}/",
         data={"event_id": registration.event_id, "registration_id": registration.pk},
     )
@@ -346,7 +348,7 @@ def _write_registrations(event: Event, registrations: list[Registration]) -> Non
         # 32**8 codes: a clash is rare enough to retry on the unique index rather than look first.
         try:
             with transaction.atomic():
-                Registration.objects.bulk_create(registrations)
+                insert_all(registrations)
             break
         except IntegrityError:
             if Registration.objects.filter(
@@ -355,11 +357,14 @@ def _write_registrations(event: Event, registrations: list[Registration]) -> Non
                 raise
     else:
         raise Conflict("签到码生成失败,请重试", "Could not allot a check-in code; try again", code="retry")
+    shared = _event_context(event)
     do_send_messages(
         [
-            _message(r, "events.registration_confirmed")
+            _message(r, "events.registration_confirmed", shared=shared)
             if r.status == Registration.CONFIRMED
-            else _message(r, "events.registration_waitlisted", position=r.known_waitlist_position)
+            else _message(
+                r, "events.registration_waitlisted", shared=shared, position=r.known_waitlist_position
+            )
             for r in registrations
         ],
         audit=[

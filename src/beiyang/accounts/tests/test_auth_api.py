@@ -246,3 +246,26 @@ def test_token_use_is_written_behind_the_request(api, settings):
         time.sleep(0.1)
     assert ApiToken.objects.get().last_used_at is not None
     assert _token_use._writer is not None and _token_use._writer.is_alive()
+
+
+@pytest.mark.parametrize(
+    "header, works",
+    [
+        ("Bearer {t}", True),
+        ("bearer {t}", True),
+        ("Bearer  {t} ", True),
+        ("Token {t}", False),
+        ("Bearer", False),
+        ("Bearer ", False),
+        ("{t}", False),
+        ("Basic {t}", False),
+    ],
+)
+def test_the_authorization_header_forms(client, header, works):
+    from conftest import token_for
+
+    from beiyang.accounts.tests.factories import UserFactory
+
+    token = token_for(UserFactory())
+    resp = client.get("/api/v1/me", HTTP_AUTHORIZATION=header.format(t=token))
+    assert resp.status_code == (200 if works else 401)

@@ -1,0 +1,53 @@
+"""The ASGI entry point: the middleware chain runs synchronously, entered once per request."""
+
+import asyncio
+import inspect
+
+from asgiref.testing import ApplicationCommunicator
+
+from beiyang.web.asgi_handler import SyncChainASGIHandler
+
+
+def _get(app, path):
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+    async def run():
+        communicator = ApplicationCommunicator(app, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(5)
+        body = await communicator.receive_output(5)
+        await communicator.wait(5)
+        return start, body
+
+    return asyncio.run(run())
+
+
+def test_a_request_goes_through_the_sync_chain_and_back():
+    handler = SyncChainASGIHandler()
+    assert not inspect.iscoroutinefunction(handler._middleware_chain)
+    start, body = _get(handler, "/healthz")
+    assert start["status"] == 200
+    assert dict(start["headers"])[b"Server-Timing"].startswith(b"app;dur=")  # the chain ran
+    assert body["body"] == b'{"status": "ok"}'
+
+
+def test_the_project_serves_through_it():
+    from beiyang import asgi
+
+    app = asgi.application
+    while not isinstance(app, SyncChainASGIHandler):
+        app = app.application  # the static files wrapper, where it serves static files
+    assert isinstance(app, SyncChainASGIHandler)
