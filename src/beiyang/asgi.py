@@ -7,11 +7,16 @@ from django.conf import settings
 
 django.setup(set_prefix=False)
 
-from beiyang.web.asgi_handler import SyncChainASGIHandler  # noqa: E402  (after setup)
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402  (after setup)
 
-application = SyncChainASGIHandler()
+from beiyang.web.asgi_handler import SyncChainASGIHandler, freeze_startup_heap  # noqa: E402
+
+application = SyncChainASGIHandler() if settings.ASGI_SYNC_CHAIN else ASGIHandler()
 
 if settings.SERVE_STATIC:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     application = ASGIStaticFilesHandler(application)
+
+if settings.GC_FREEZE_AT_START:
+    freeze_startup_heap()

@@ -224,6 +224,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 # uvicorn serves /static/ itself unless a reverse proxy does it (set SERVE_STATIC=0 then).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
+# How beiyang.asgi serves (see beiyang/web/asgi_handler.py). Both on by default; switched off,
+# the server behaves as Django's stock ASGI setup, which `beiyang bench events` measures beside.
+ASGI_SYNC_CHAIN = env_bool("ASGI_SYNC_CHAIN", True)
+GC_FREEZE_AT_START = env_bool("GC_FREEZE_AT_START", True)
 
 # Request bodies beyond this are refused with 413 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))
