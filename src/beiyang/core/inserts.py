@@ -1,14 +1,14 @@
 """New rows of one model in one ``INSERT`` per chunk, for the write paths a rush goes through.
 
 On SQLite, ``bulk_create`` asks for the new ids with ``RETURNING``, and Python's sqlite3 module
-fetches each returned row in a call that lets go of the GIL. Under a rush a hundred request
-threads are waiting for it, so every let-go can hand the GIL to one of them, and the thread
-settling the batch, which everybody else is waiting for, queues again for each row it inserted
-(measured: batches of ten registrations took 20-30 ms, most of it spent waiting for the GIL).
+fetches each returned row in a call that lets go of the GIL, which a hundred request threads
+are waiting for; and Django's insert compiler assembles the statement value by value each time.
 Here the rows go in with one step and the ids come from ``lastrowid``: the writer holds
 SQLite's write lock (``BEGIN IMMEDIATE``), and the rows of one ``INSERT … VALUES`` are numbered
 one after another, so they end at ``lastrowid``. The SQL of each model and row count is built
-once, and values are prepared by their fields directly, without Django's insert compiler.
+once, and values are prepared by their fields directly. (Measured, 20 audit entries and 20
+messages: 0.89 ms of CPU against 1.36 ms with ``bulk_create``; the registration rush as a whole
+moved less than the machine's noise.)
 
 Elsewhere (PostgreSQL returns every new id in one round trip) this is ``bulk_create``.
 """

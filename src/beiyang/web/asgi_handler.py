@@ -8,9 +8,9 @@ GIL behind every other request's. Here the whole chain, view included, runs in t
 thread, entered once. Async views (the message stream) still run on the event loop, adapted
 by Django's sync ``_get_response``; what they return is streamed by the handler as before.
 
-``freeze_startup_heap``: the collector's full passes walked every object the process had
-loaded (Django, the API's schemas, the policy pack), several times a second under load; it
-took a fifth of the server's time in a registration rush. Frozen after start-up, those
+``freeze_startup_heap``: under load the collector made a full pass or two a second, each
+walking every object the process had loaded (Django, the API's schemas, the policy pack):
+measured with ``gc.callbacks``, a fifth of the server's time in a registration rush. Frozen after start-up, those
 objects are left out of every pass, as Instagram does before forking its Django workers.
 
 ``beiyang bench events`` serves with and without both, side by side in one run.
