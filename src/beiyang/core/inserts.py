@@ -38,23 +38,32 @@ def insert_all(objs: Sequence[M]) -> list[M]:
     if connection.vendor != "sqlite" or fields is None or any(obj.pk is not None for obj in objs):
         return model._default_manager.using(alias).bulk_create(objs)
     per_chunk = max(1, connection.features.max_query_params // len(fields))
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), per_chunk):
-            chunk = objs[start : start + per_chunk]
-            params = []
-            for obj in chunk:
-                obj._prepare_related_fields_for_save(operation_name="insert_all")
-                for field in fields:
-                    params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
-            cursor.execute(_insert_sql(model, len(chunk), connection.alias), params)
-            if cursor.rowcount != len(chunk):
-                raise RuntimeError(f"insert_all: {cursor.rowcount} rows written of {len(chunk)}")
-            first = cursor.lastrowid - len(chunk) + 1
-            for offset, obj in enumerate(chunk):
-                obj.pk = first + offset
-                obj._state.adding = False
-                obj._state.db = alias
+    try:
+        with connection.cursor() as cursor:
+            for start in range(0, len(objs), per_chunk):
+                _insert_chunk(cursor, model, fields, objs[start : start + per_chunk], connection)
+    except BaseException:
+        # The caller rolls back: no instance may keep the id of a row that is not there.
+        for obj in objs:
+            obj.pk, obj._state.adding, obj._state.db = None, True, None
+        raise
     return list(objs)
+
+
+def _insert_chunk(cursor, model, fields, chunk, connection) -> None:
+    params = []
+    for obj in chunk:
+        obj._prepare_related_fields_for_save(operation_name="insert_all")
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    cursor.execute(_insert_sql(model, len(chunk), connection.alias), params)
+    if cursor.rowcount != len(chunk):
+        raise RuntimeError(f"insert_all: {cursor.rowcount} rows written of {len(chunk)}")
+    first = cursor.lastrowid - len(chunk) + 1
+    for offset, obj in enumerate(chunk):
+        obj.pk = first + offset
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 @cache

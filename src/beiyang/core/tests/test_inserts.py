@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from beiyang.accounts.tests.factories import UserFactory
 from beiyang.core.audit import audit_entry
@@ -67,6 +67,17 @@ def test_a_rolled_back_insert_leaves_nothing():
         insert_all(_entries(3))
         raise RuntimeError("the batch failed")
     assert not AuditEntry.objects.filter(action_type="tests.insert").exists()
+
+
+def test_a_failed_insert_leaves_no_instance_with_an_id():
+    entries = _entries(3)
+    entries[2].action_type = None  # NOT NULL
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_all(entries)
+    assert all(e.pk is None and e._state.adding for e in entries)
+    entries[2].action_type = "tests.insert"
+    insert_all(entries)  # the retry the caller makes
+    assert AuditEntry.objects.filter(action_type="tests.insert").count() == 3
 
 
 def test_foreign_keys_and_json_of_another_model():
