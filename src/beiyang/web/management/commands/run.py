@@ -30,6 +30,10 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"北杨 Beiyang: http://{host}:{port}/  (API docs: /api/v1/docs)")
         )
+        # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; with the
+        # default action the process would die there, before the ``finally`` below stops the
+        # job worker, and leave it running. As an exception it unwinds through ``finally``.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             uvicorn.run(
                 "beiyang.asgi:application",
@@ -47,3 +51,7 @@ class Command(BaseCommand):
                     worker.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+
+def _exit_on_signal(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
