@@ -66,6 +66,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(base: str, seconds: float = 30) -> bool:
+    """True once ``base``/healthz answers 200, False if it has not within ``seconds``."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return False
+
+
 class UvicornServer:
     """The project served by uvicorn on a port of this machine, started and waited for; used by
     the benchmarks and by the tests that need streaming or several processes."""
@@ -73,8 +87,6 @@ class UvicornServer:
     def __init__(
         self, env: dict[str, str], port: int | None = None, extra_args: tuple[str, ...] = ()
     ) -> None:
-        import httpx
-
         port = port or free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
@@ -95,15 +107,9 @@ class UvicornServer:
             ],
             env=env,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not start")
+        if not wait_until_serving(self.base):
+            self.stop()
+            raise RuntimeError("server did not start")
 
     def stop(self) -> None:
         self.process.terminate()

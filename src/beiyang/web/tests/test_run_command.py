@@ -6,9 +6,7 @@ import subprocess
 import sys
 import time
 
-import httpx
-
-from beiyang.bench.common import free_port
+from beiyang.bench.common import free_port, wait_until_serving
 
 
 def _alive(pid: int) -> bool:
@@ -40,13 +38,7 @@ def test_sigterm_stops_the_server_and_its_job_worker(tmp_path):
             seen.append(run.stdout.readline())  # system check warnings may come first
         assert "job worker started" in seen[-1], seen
         worker = int(seen[-1].rsplit("pid ", 1)[1].rstrip(")\n"))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        assert wait_until_serving(f"http://127.0.0.1:{port}")
         assert _alive(worker)
         run.send_signal(signal.SIGTERM)
         run.wait(timeout=30)
