@@ -325,3 +325,27 @@ def test_a_batch_of_taps_answers_each_as_if_alone(founder, make_founder):
     assert AuditEntry.objects.filter(action_type__startswith="events.registration.").count() == 4
     told = Message.objects.get(user=others[2], kind="event")
     assert "候补名单第2位" in told.body  # the waiting position, as counted in the batch
+
+
+def test_checkin_codes_use_the_whole_alphabet_and_do_not_repeat():
+    from beiyang.events.actions import CODE_ALPHABET, _new_codes
+
+    codes = _new_codes(2000)
+    assert len(codes) == 2000 and all(len(code) == 8 and set(code) <= set(CODE_ALPHABET) for code in codes)
+    assert set("".join(codes)) == set(CODE_ALPHABET)
+    assert len(set(codes)) == len(codes)
+
+
+def test_a_clashing_checkin_code_is_drawn_again(founder, make_founder, monkeypatch):
+    from beiyang.events import actions
+
+    _user, _company, client = founder
+    event = EventFactory()
+    taken = _register(client, event).json()["checkin_code"]
+    draws = iter([[taken], ["FRESHC0D"]])
+    monkeypatch.setattr(actions, "_new_codes", lambda count: next(draws))
+    _other, _company2, other_client = make_founder()
+    resp = _register(other_client, event)
+    assert resp.status_code == 201, resp.json()
+    assert resp.json()["checkin_code"] == "FRESHC0D"
+    assert Registration.objects.filter(event=event).count() == 2
