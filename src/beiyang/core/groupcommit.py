@@ -11,7 +11,9 @@ and its own.
 A batch that fails as a whole (say a unique index refused one row that another process wrote
 first) is run again one item at a time, so every caller gets the answer it would have had
 alone. A caller already inside a transaction is not batched: its write has to be part of
-that transaction, so it runs alone, at once, on its own connection.
+that transaction, so it runs alone, at once, on its own connection. Items with the same
+``identity`` in one batch (a double tap, a retried request) are not run side by side: the
+first goes into the batch, the others run alone after it commits, so they find what it wrote.
 """
 
 from __future__ import annotations
@@ -45,9 +47,15 @@ class _Slot:
 
 class GroupCommit:
     def __init__(
-        self, run_batch: BatchFunction, *, max_batch: int = 64, linger_seconds: float = 0.003
+        self,
+        run_batch: BatchFunction,
+        *,
+        identity: Callable[[Any], Hashable] | None = None,
+        max_batch: int = 64,
+        linger_seconds: float = 0.003,
     ) -> None:
         self.run_batch = run_batch
+        self.identity = identity
         self.max_batch = max_batch
         self.linger_seconds = linger_seconds
         self._mutex = threading.Lock()
@@ -118,16 +126,7 @@ class GroupCommit:
     def _settle(self, batch: list[_Slot]) -> None:
         items = [slot.item for slot in batch]
         try:
-            try:
-                outcomes = self.run_batch(items)
-            except Exception as exc:
-                if len(items) == 1:
-                    outcomes = [exc]
-                else:
-                    logger.warning(
-                        "a batch of %d failed; settling its items one by one", len(items), exc_info=True
-                    )
-                    outcomes = [self.alone(item) for item in items]
+            outcomes = self.settle(items)
         except BaseException as exc:  # interpreter shutdown and the like: nobody may wait forever
             outcomes = [exc] * len(items)
             raise
@@ -140,14 +139,36 @@ class GroupCommit:
                 slot.done = True
                 slot.ready.set()
 
+    def settle(self, items: Sequence[Any]) -> list[Any]:
+        """Run ``items`` as one batch, now, on this thread: each one's result or exception. A
+        repeat of an earlier item's identity runs alone once the batch has committed."""
+        firsts: list[int] = []
+        repeats: list[int] = []
+        seen: set[Hashable] = set()
+        for i, item in enumerate(items):
+            ident = self.identity(item) if self.identity is not None else i
+            (repeats if ident in seen else firsts).append(i)
+            seen.add(ident)
+        outcomes: list[Any] = [None] * len(items)
+        for i, outcome in zip(firsts, self._run([items[i] for i in firsts]), strict=True):
+            outcomes[i] = outcome
+        for i in repeats:
+            outcomes[i] = self.alone(items[i])
+        return outcomes
+
+    def _run(self, items: list[Any]) -> list[Any]:
+        try:
+            return self.run_batch(items)
+        except Exception as exc:
+            if len(items) == 1:
+                return [exc]
+            logger.warning("a batch of %d failed; settling its items one by one", len(items), exc_info=True)
+            return [self.alone(item) for item in items]
+
     def alone(self, item: Any) -> Any:
         """Run one item as a batch of its own, now, on this thread's connection: its result, or
-        the exception it raised (also for a batch function settling a repeat of an item after
-        its batch committed, where only that caller may hear of a failure)."""
-        try:
-            return self.run_batch([item])[0]
-        except Exception as exc:
-            return exc
+        the exception it raised."""
+        return self._run([item])[0]
 
 
 def _unwrap(outcome: Any) -> Any:

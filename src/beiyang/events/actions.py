@@ -35,6 +35,7 @@ from beiyang.notifications.models import Message
 from beiyang.policies.engine.expr import UNKNOWN
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
+assert len(CODE_ALPHABET) == 32  # _new_codes maps a byte to it with % 32
 CHECKIN_SALT = "beiyang.events.checkin"
 EVENT_FIELDS = [
     "kind",
@@ -78,7 +79,6 @@ def _new_codes(count: int) -> list[str]:
     read per character was 8 system calls a registration, each letting go of the GIL while a
     batch holds the write lock). 256 is a multiple of the alphabet's 32, so ``byte % 32`` is
     uniform."""
-    assert len(CODE_ALPHABET) == 32
     raw = secrets.token_bytes(8 * count)
     return ["".join(CODE_ALPHABET[b % 32] for b in raw[i : i + 8]) for i in range(0, 8 * count, 8)]
 
@@ -179,39 +179,36 @@ def _register_batch(taps: Sequence[_Tap]) -> list[Any]:
     try:
         return _settle_taps(taps)
     except IntegrityError:
+        if len(taps) > 1:
+            raise  # a batch is settled again one by one
         # A double tap that another server process settled first: hand back what it made.
         existing = Registration.objects.filter(
             event_id=taps[0].event_id, user=taps[0].user, status__in=Registration.ACTIVE
         ).first()
-        if len(taps) > 1 or existing is None:
-            raise  # a batch is settled again one by one
+        if existing is None:
+            raise
         return [(existing, False)]
 
 
-_registrations = GroupCommit(_register_batch)
+# A founder's second tap in the same batch runs after it, and gets the first one's registration.
+_registrations = GroupCommit(_register_batch, identity=lambda tap: tap.user.pk)
 
 
 def _settle_taps(taps: Sequence[_Tap]) -> list[Any]:
     """Settle taps on one event in one transaction: the event locked once, the seats counted
     once and handed out in arrival order, then the registrations, audit entries and messages
     written in one statement each. Each tap gets ``(registration, created)`` or the error it
-    would have had alone."""
+    would have had alone. A founder appears at most once (``_registrations``' identity)."""
     now = timezone.now()
     outcomes: list[Any] = [None] * len(taps)
-    repeated: list[int] = []
     with transaction.atomic(durable=True):
         event = _lock_event(taps[0].event_id)
         existing = _existing(event, taps)
         company_ids = company_ids_of({tap.user.pk for tap in taps})
         companies = Company.objects.in_bulk(set(company_ids.values())) if event.eligibility else {}
         seats = _Seats(event)
-        seen: set[int] = set()
         fresh: list[tuple[int, Registration]] = []
         for i, tap in enumerate(taps):
-            if tap.user.pk in seen:  # the same founder twice in one batch: answered after commit
-                repeated.append(i)
-                continue
-            seen.add(tap.user.pk)
             if i in existing:
                 outcomes[i] = (existing[i], False)
                 continue
@@ -226,8 +223,6 @@ def _settle_taps(taps: Sequence[_Tap]) -> list[Any]:
         _write_registrations(event, [registration for _, registration in fresh])
         for i, registration in fresh:
             outcomes[i] = (registration, True)
-    for i in repeated:
-        outcomes[i] = _registrations.alone(taps[i])
     return outcomes
 
 

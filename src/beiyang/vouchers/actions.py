@@ -303,20 +303,15 @@ def _redeem_batch(requests: Sequence[_Request]) -> list[Any]:
     checked in arrival order against the balance the ones before it left, then the ledger
     moves, rows, audit entries and founders' messages written in one statement each.
 
-    Each request gets ``(redemption, created)`` or the error it would have had alone."""
+    Each request gets ``(redemption, created)`` or the error it would have had alone. A
+    request appears at most once (``_redemptions``' identity)."""
     outcomes: list[Any] = [None] * len(requests)
-    repeated: list[int] = []
     with transaction.atomic(durable=True):
         books = _Books(requests, lock=True)
         earlier = _earlier(requests)
-        seen: set[tuple[int, str]] = set()
         plans: list[tuple[int, _Plan]] = []
         for i, request in enumerate(requests):
             ident = (request.provider.pk, request.key)
-            if ident in seen:  # the same request twice in one batch: answered after commit
-                repeated.append(i)
-                continue
-            seen.add(ident)
             try:
                 if ident in earlier:
                     outcomes[i] = (_replay(earlier[ident], request.digest), False)
@@ -327,12 +322,11 @@ def _redeem_batch(requests: Sequence[_Request]) -> list[Any]:
         written = _write_redemptions([plan for _, plan in plans])
         for (i, _), redemption in zip(plans, written, strict=True):
             outcomes[i] = (redemption, True)
-    for i in repeated:
-        outcomes[i] = _redemptions.alone(requests[i])
     return outcomes
 
 
-_redemptions = GroupCommit(_redeem_batch)
+# The same request twice in one batch: the second runs after it and replays the first.
+_redemptions = GroupCommit(_redeem_batch, identity=lambda request: (request.provider.pk, request.key))
 
 
 def _earlier(requests: Sequence[_Request]) -> dict[tuple[int, str], Redemption]:

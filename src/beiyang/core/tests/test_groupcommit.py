@@ -112,3 +112,23 @@ def test_a_caller_inside_a_transaction_runs_alone_in_its_own_thread():
     with transaction.atomic():
         assert combiner.submit("k", "x") == "x"
     assert seen == [(threading.get_ident(), 1)]
+
+
+def test_a_repeat_of_an_identity_runs_alone_after_its_batch():
+    runs = []
+
+    def record(items):
+        runs.append(list(items))
+        return [f"done {name}{n}" for name, n in items]
+
+    combiner = GroupCommit(record, identity=lambda item: item[0])
+    assert combiner.settle([("a", 1), ("b", 2), ("a", 3), ("a", 4)]) == [
+        "done a1",
+        "done b2",
+        "done a3",
+        "done a4",
+    ]
+    assert runs == [[("a", 1), ("b", 2)], [("a", 3)], [("a", 4)]]
+    runs.clear()
+    assert GroupCommit(record).settle([("a", 1), ("a", 2)]) == ["done a1", "done a2"]
+    assert runs == [[("a", 1), ("a", 2)]]  # without an identity nothing is held back

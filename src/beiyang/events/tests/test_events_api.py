@@ -309,7 +309,7 @@ def test_a_batch_of_taps_answers_each_as_if_alone(founder, make_founder):
         actions._Tap(colleague, event.pk, ""),  # the company's one place is taken
         actions._Tap(others[2], event.pk, ""),
     ]
-    outcomes = actions._register_batch(taps)
+    outcomes = actions._registrations.settle(taps)
     first, created = outcomes[0]
     assert created and first.status == "confirmed"
     assert outcomes[1][0].pk == earlier["registration_id"] and outcomes[1][1] is False

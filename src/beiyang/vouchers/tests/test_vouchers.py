@@ -242,7 +242,7 @@ def test_a_batch_answers_each_request_as_if_alone(granted, provider):
         data = actions._clean_redemption(body(company, **extra))
         return actions._Request(provider_, data, key, actions._request_hash(data, False), False)
 
-    outcomes = actions._redeem_batch(
+    outcomes = actions._redemptions.settle(
         [
             request("a"),
             request("a"),  # the same request twice
