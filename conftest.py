@@ -50,14 +50,17 @@ class Api:
 
 @pytest.fixture(autouse=True)
 def _isolated_side_channels(settings):
-    """SMS into a list, rate-limit cache empty, for every test."""
+    """SMS into a list, rate-limit cache and remembered tokens empty, for every test (a rolled
+    back test deletes its users without the signals that would make the process forget them)."""
     from django.core.cache import cache
 
     from beiyang.accounts import sms
+    from beiyang.accounts.token_cache import token_users
 
     settings.SMS_BACKEND = "beiyang.accounts.sms.LocmemSmsBackend"
     sms.outbox.clear()
     cache.clear()
+    token_users.clear()
     yield
     sms.outbox.clear()
 

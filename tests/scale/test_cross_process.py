@@ -47,3 +47,20 @@ def test_register_on_one_process_receive_on_the_other(founder):
         assert received, "the message never reached the other process's stream"
         arrived_at, message = received[0]
         assert message["title"].startswith("报名成功") and arrived_at - sent_at < 2.0
+
+
+def test_a_token_revoked_on_one_process_stops_working_on_the_other(founder):
+    """Both processes remember the token after its first use; revoking it through one makes the
+    other forget it through Redis, well before the memory would expire."""
+    _user, _company, api = founder
+    headers = {"Authorization": f"Bearer {api.token}"}
+    with uvicorn_server() as first, uvicorn_server() as second:
+        for base in (first, second):
+            assert httpx.get(f"{base}/api/v1/me", headers=headers, timeout=10).status_code == 200
+        token_id = httpx.get(f"{first}/api/v1/me/tokens", headers=headers, timeout=10).json()[0]["id"]
+        revoked = httpx.delete(f"{first}/api/v1/me/tokens/{token_id}", headers=headers, timeout=10)
+        assert revoked.status_code == 200
+        deadline = time.monotonic() + 2
+        while httpx.get(f"{second}/api/v1/me", headers=headers, timeout=10).status_code == 200:
+            assert time.monotonic() < deadline, "the other process still accepts the revoked token"
+            time.sleep(0.05)

@@ -22,6 +22,7 @@ from beiyang.accounts.models import ApiToken, Provider, ProviderApiKey, SmsCode,
 from beiyang.accounts.queries import user_for_token
 from beiyang.accounts.roles import ROLE_NAMES
 from beiyang.accounts.sms import send_sms
+from beiyang.accounts.token_cache import token_users
 from beiyang.accounts.tokens import code_digest, digest, new_secret
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
@@ -313,10 +314,20 @@ def _write_token_use_at_exit() -> None:
 
 
 def authenticate_token(raw: str) -> User | None:
+    """The active user the token belongs to, from the process's memory when it was looked up
+    lately (``token_cache``), else from the database."""
     now = timezone.now()
-    user = user_for_token(digest(raw), now - dt.timedelta(seconds=TOKEN_TOUCH_SECONDS))
+    key_hash = digest(raw)
+    touch = dt.timedelta(seconds=TOKEN_TOUCH_SECONDS)
+    user = token_users.get(key_hash, now)
     if user is None:
-        return None
+        generation = token_users.generation
+        user = user_for_token(key_hash, now - touch)
+        if user is None:
+            return None
+        token_users.remember(key_hash, user, generation, stamp_due=now + touch)
+    elif user.token_stale:
+        token_users.stamped(key_hash, now + touch)
     if user.token_stale:
         _token_use.note(user.token_id, now)
     return user

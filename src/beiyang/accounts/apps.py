@@ -10,5 +10,7 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from beiyang.accounts.roles import ensure_role_groups
+        from beiyang.accounts.token_cache import connect_signals
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="beiyang.accounts.roles")
+        connect_signals()

@@ -1,6 +1,7 @@
 """Bench data for ``beiyang.bench.events``, run in a subprocess against the bench database:
-founders with tokens (password hashing skipped: nobody logs in with a password here), one
-roadshow per round of the rush, a salon for the latency test and an event to warm up on."""
+founders with two tokens each (their app's, and one no server has seen, for the cold rush;
+password hashing skipped: nobody logs in with a password here), one roadshow per round of the
+rush, a salon for the latency test and an event to warm up on."""
 
 from __future__ import annotations
 
@@ -39,11 +40,12 @@ def main(founders: int, seats: int, rounds: int) -> None:
     Membership.objects.bulk_create(
         [Membership(user=u, company=c) for u, c in zip(users, companies, strict=True)]
     )
-    tokens, rows = [], []
+    tokens, cold_tokens, rows = [], [], []
     for user in users:
-        raw, prefix, digest = new_secret("byt")
-        tokens.append(raw)
-        rows.append(ApiToken(user=user, name="bench", prefix=prefix, key_hash=digest))
+        for name, kept in (("app", tokens), ("cold", cold_tokens)):
+            raw, prefix, digest = new_secret("byt")
+            kept.append(raw)
+            rows.append(ApiToken(user=user, name=name, prefix=prefix, key_hash=digest))
     ApiToken.objects.bulk_create(rows)
     start = timezone.now() + dt.timedelta(days=7)
 
@@ -60,7 +62,16 @@ def main(founders: int, seats: int, rounds: int) -> None:
     roadshows = [event("roadshow", f"模速路演日 · 压测 {n + 1}", "路演厅", 3, seats) for n in range(rounds)]
     salon = event("salon", "沙龙 · 时延测试", "创业者之家", 2, founders)
     warmup = event("seminar", "预热 · 不计入", "创业者之家", 2, founders)
-    json.dump({"tokens": tokens, "roadshows": roadshows, "salon": salon, "warmup": warmup}, sys.stdout)
+    json.dump(
+        {
+            "tokens": tokens,
+            "cold_tokens": cold_tokens,
+            "roadshows": roadshows,
+            "salon": salon,
+            "warmup": warmup,
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

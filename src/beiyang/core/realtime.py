@@ -6,6 +6,11 @@ with ``REDIS_URL`` set every process publishes to a Redis channel and a listener
 each process wakes its local subscribers, so a message created in one server process reaches
 a stream held by another. A lost wake-up costs latency, never a message: streams also re-read
 the database at every heartbeat.
+
+The same listener carries control notices between server processes (``broadcast`` and
+``on_control``): "drop what you remember about this user", say. A notice runs in the process
+that sends it at once and, through Redis, in every other one; a lost notice costs what the
+receiver's own expiry allows, so nothing may depend on notices alone.
 """
 
 from __future__ import annotations
@@ -13,14 +18,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 import time
+import uuid
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 CHANNEL = "beiyang:messages"
+CONTROL_CHANNEL = "beiyang:control"
 
 
 class Subscriber:
@@ -50,6 +60,7 @@ class Hub:
         self._lock = threading.Lock()
         self._listener: threading.Thread | None = None
         self._redis = None
+        self._control: dict[str, Callable[[Any], None]] = {}
 
     # --- subscribing (inside an event loop) ---
     def subscribe(self, user_id: int) -> Subscriber:
@@ -91,6 +102,35 @@ class Hub:
             except RuntimeError:  # the loop has closed under us: that stream is gone
                 self.unsubscribe(sub)
 
+    # --- control notices between processes ---
+    def on_control(self, topic: str, handler: Callable[[Any], None]) -> None:
+        """Run ``handler(payload)`` for every notice on ``topic``, from this process or another."""
+        self._control[topic] = handler
+
+    def listen_for_control(self) -> None:
+        """Be sure notices from other processes arrive (with ``REDIS_URL``; else there are none)."""
+        if settings.REDIS_URL:
+            self._ensure_listener()
+
+    def broadcast(self, topic: str, payload: Any) -> None:
+        """Run the notice here now, and send it to every other process."""
+        self._run_control(topic, payload)
+        if settings.REDIS_URL:
+            try:
+                notice = json.dumps({"t": topic, "p": payload, "from": _process_id()})
+                self._client().publish(CONTROL_CHANNEL, notice)
+            except Exception:  # Redis down: the other processes fall back on their expiry
+                logger.exception("broadcasting %r to Redis failed", topic)
+
+    def _run_control(self, topic: str, payload: Any) -> None:
+        handler = self._control.get(topic)
+        if handler is None:
+            return
+        try:
+            handler(payload)
+        except Exception:
+            logger.exception("control notice %r failed", topic)
+
     # --- Redis ---
     def _client(self):
         if self._redis is None:
@@ -113,18 +153,31 @@ class Hub:
         while True:
             try:
                 pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CHANNEL)
+                pubsub.subscribe(CHANNEL, CONTROL_CHANNEL)
                 delay = 0.5
                 for item in pubsub.listen():
                     try:
                         data = json.loads(item["data"])
-                        self.wake_local(int(data["u"]))
+                        if item["channel"] in (CONTROL_CHANNEL, CONTROL_CHANNEL.encode()):
+                            if data["from"] != _process_id():  # ours ran when it was sent
+                                self._run_control(str(data["t"]), data["p"])
+                        else:
+                            self.wake_local(int(data["u"]))
                     except (ValueError, KeyError, TypeError):
                         logger.warning("ignoring malformed fan-out item %r", item)
             except Exception:
                 logger.exception("Redis listener lost its connection; retrying in %.1fs", delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 10)
+
+
+_NONCE = uuid.uuid4().hex[:8]
+
+
+def _process_id() -> str:
+    """Tells this process's own notices apart when Redis hands them back (a forked child has a
+    pid of its own)."""
+    return f"{os.getpid()}-{_NONCE}"
 
 
 hub = Hub()
