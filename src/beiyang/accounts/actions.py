@@ -8,6 +8,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -19,13 +20,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from beiyang.accounts.models import ApiToken, Provider, ProviderApiKey, SmsCode, User
-from beiyang.accounts.queries import user_for_token
+from beiyang.accounts.queries import users_for_tokens
 from beiyang.accounts.roles import ROLE_NAMES
 from beiyang.accounts.sms import send_sms
 from beiyang.accounts.token_cache import token_users
 from beiyang.accounts.tokens import code_digest, digest, new_secret
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
+from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
 
 logger = logging.getLogger(__name__)
@@ -313,6 +315,16 @@ def _write_token_use_at_exit() -> None:
         logger.warning("could not record token use at exit", exc_info=True)
 
 
+def _look_up_tokens(key_hashes: Sequence[str]) -> list[User | None]:
+    found = users_for_tokens(key_hashes, timezone.now() - dt.timedelta(seconds=TOKEN_TOUCH_SECONDS))
+    return [found.get(key_hash) for key_hash in key_hashes]
+
+
+# Tokens the process does not remember, looked up at the same moment (a rush of founders new to
+# it), share one query: alone, each lookup cost a rush ten times what it costs a quiet server.
+_token_lookups = GroupCommit(_look_up_tokens, identity=lambda key_hash: key_hash)
+
+
 def authenticate_token(raw: str) -> User | None:
     """The active user the token belongs to, from the process's memory when it was looked up
     lately (``token_cache``), else from the database."""
@@ -322,7 +334,7 @@ def authenticate_token(raw: str) -> User | None:
     user = token_users.get(key_hash, now)
     if user is None:
         generation = token_users.generation
-        user = user_for_token(key_hash, now - touch)
+        user = _token_lookups.submit("tokens", key_hash)
         if user is None:
             return None
         token_users.remember(key_hash, user, generation, stamp_due=now + touch)

@@ -14,6 +14,9 @@ alone. A caller already inside a transaction is not batched: its write has to be
 that transaction, so it runs alone, at once, on its own connection. Items with the same
 ``identity`` in one batch (a double tap, a retried request) are not run side by side: the
 first goes into the batch, the others run alone after it commits, so they find what it wrote.
+
+Reads that many threads make at once can share a statement the same way (the token lookups of
+a rush of founders new to the process): the batch function then opens no transaction.
 """
 
 from __future__ import annotations

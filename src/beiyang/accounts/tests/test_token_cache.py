@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from beiyang.accounts.actions import authenticate_token
 from beiyang.accounts.models import ApiToken, User
-from beiyang.accounts.queries import user_for_token
+from beiyang.accounts.queries import users_for_tokens
 from beiyang.accounts.token_cache import FORGET_USER, token_users
 from beiyang.accounts.tokens import digest
 from beiyang.core.realtime import hub
@@ -92,7 +92,7 @@ def test_a_lookup_that_raced_a_change_is_not_remembered(signed_up):
     user = User.objects.get()
     generation = token_users.generation  # the lookup starts ...
     now = timezone.now()
-    row = user_for_token(digest(signed_up.token), now)
+    row = users_for_tokens([digest(signed_up.token)], now)[digest(signed_up.token)]
     user.save()  # ... a change lands before it is remembered ...
     token_users.remember(digest(signed_up.token), row, generation, stamp_due=now)
     assert len(token_users) == 0  # ... so the old row is not kept
@@ -132,3 +132,43 @@ def test_the_cache_stays_bounded(signed_up, monkeypatch):
     assert len(token_users) <= 8
     token_users.forget_user(user.pk)
     assert len(token_users) == 0
+
+
+def test_lookups_at_the_same_moment_share_one_query(make_founder, django_assert_num_queries):
+    from beiyang.accounts.actions import _token_lookups
+
+    (first, _, first_api), (second, _, second_api), (gone, _, gone_api) = (make_founder() for _ in range(3))
+    gone.is_active = False
+    gone.save()
+    keys = [digest(first_api.token), digest("byt_nobody"), digest(second_api.token), digest(gone_api.token)]
+    with django_assert_num_queries(1):
+        found = _token_lookups.settle(keys)
+    assert [user.pk if user else None for user in found] == [first.pk, None, second.pk, None]
+    assert found[0].phone == first.phone and found[0].date_joined == first.date_joined
+    assert found[0].token_id == ApiToken.objects.get(user=first).pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rush_of_new_tokens_each_finds_its_own_founder(make_founder):
+    import threading
+
+    from django.db import connection
+
+    founders = [make_founder() for _ in range(24)]
+    barrier = threading.Barrier(len(founders))
+    answers: dict[int, int | None] = {}
+
+    def sign_in(user, api):
+        try:
+            barrier.wait(timeout=30)
+            found = authenticate_token(api.token)
+            answers[user.pk] = found.pk if found else None
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_in, args=(user, api)) for user, _, api in founders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers == {user.pk: user.pk for user, _, _ in founders}
