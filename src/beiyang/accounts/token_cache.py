@@ -13,9 +13,10 @@ token's id. Every hit builds a fresh ``User``, so no two requests share an insta
 What drops an entry at once: a save or delete of the user or of one of their tokens (model
 signals; again after the transaction commits, and then in every other server process too,
 through ``core.realtime``'s control notices when ``REDIS_URL`` is set). A lookup that started
-before such a change is not remembered. A change written around the model signals
-(``QuerySet.update``) or a notice lost on the way (Redis down) is picked up when the entry
-expires; nothing else bounds it, so keep ``TOKEN_CACHE_SECONDS`` short.
+before such a change is not remembered. A process whose Redis listener lost its connection
+forgets everything when it is back, since notices may have been missed meanwhile. A change
+written around the model signals (``QuerySet.update``), or made while Redis is down, is picked
+up when the entry expires; nothing else bounds it, so keep ``TOKEN_CACHE_SECONDS`` short.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from beiyang.accounts.models import ApiToken, User
-from beiyang.core.realtime import hub
+from beiyang.core.realtime import RESUBSCRIBED, hub
 
 MAX_ENTRIES = 20_000  # ~0.5 KB each; past this the oldest quarter goes
 FORGET_USER = "accounts.forget_user"
@@ -168,3 +169,4 @@ def connect_signals() -> None:
     post_save.connect(_on_token_saved, sender=ApiToken, dispatch_uid="beiyang.token_cache.token_saved")
     post_delete.connect(_on_token_deleted, sender=ApiToken, dispatch_uid="beiyang.token_cache.token_deleted")
     hub.on_control(FORGET_USER, lambda user_id: token_users.forget_user(int(user_id)))
+    hub.on_control(RESUBSCRIBED, lambda _: token_users.clear())

@@ -31,6 +31,9 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 CHANNEL = "beiyang:messages"
 CONTROL_CHANNEL = "beiyang:control"
+# A control topic run in this process when its listener has subscribed again after losing its
+# connection: notices sent in between were missed, so what they would have dropped must go.
+RESUBSCRIBED = "realtime.resubscribed"
 
 
 class Subscriber:
@@ -60,7 +63,7 @@ class Hub:
         self._lock = threading.Lock()
         self._listener: threading.Thread | None = None
         self._redis = None
-        self._control: dict[str, Callable[[Any], None]] = {}
+        self._control: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
 
     # --- subscribing (inside an event loop) ---
     def subscribe(self, user_id: int) -> Subscriber:
@@ -103,9 +106,11 @@ class Hub:
                 self.unsubscribe(sub)
 
     # --- control notices between processes ---
-    def on_control(self, topic: str, handler: Callable[[Any], None]) -> None:
-        """Run ``handler(payload)`` for every notice on ``topic``, from this process or another."""
-        self._control[topic] = handler
+    def on_control(self, topic: str, handler: Callable[[Any], None]) -> Callable[[], None]:
+        """Run ``handler(payload)`` for every notice on ``topic``, from this process or another.
+        Returns what takes the handler off again."""
+        self._control[topic].append(handler)
+        return lambda: self._control[topic].remove(handler)
 
     def listen_for_control(self) -> None:
         """Be sure notices from other processes arrive (with ``REDIS_URL``; else there are none)."""
@@ -123,13 +128,11 @@ class Hub:
                 logger.exception("broadcasting %r to Redis failed", topic)
 
     def _run_control(self, topic: str, payload: Any) -> None:
-        handler = self._control.get(topic)
-        if handler is None:
-            return
-        try:
-            handler(payload)
-        except Exception:
-            logger.exception("control notice %r failed", topic)
+        for handler in list(self._control.get(topic, ())):
+            try:
+                handler(payload)
+            except Exception:
+                logger.exception("control notice %r failed", topic)
 
     # --- Redis ---
     def _client(self):
@@ -150,11 +153,15 @@ class Hub:
         import redis
 
         delay = 0.5
+        subscribed_before = False
         while True:
             try:
                 pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CHANNEL, CONTROL_CHANNEL)
                 delay = 0.5
+                if subscribed_before:
+                    self._run_control(RESUBSCRIBED, None)
+                subscribed_before = True
                 for item in pubsub.listen():
                     try:
                         data = json.loads(item["data"])

@@ -172,3 +172,11 @@ def test_a_rush_of_new_tokens_each_finds_its_own_founder(make_founder):
     for thread in threads:
         thread.join(timeout=60)
     assert answers == {user.pk: user.pk for user, _, _ in founders}
+
+
+def test_a_listener_back_from_a_lost_connection_forgets_everything(signed_up):
+    from beiyang.core.realtime import RESUBSCRIBED
+
+    authenticate_token(signed_up.token)
+    hub._run_control(RESUBSCRIBED, None)  # what the Redis listener does when it is back
+    assert len(token_users) == 0
