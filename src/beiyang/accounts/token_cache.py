@@ -4,8 +4,9 @@ Every founder API call starts by looking its token up. Alone that query takes ab
 a registration rush, with a hundred request threads in the process, it cost about 1 ms of CPU
 and 35 thread switches a call: the sqlite3 module lets go of the GIL at every step of a query,
 and each time the thread queues behind the others to get it back (``beiyang bench events``
-measures the rush with and without this cache, in one run). Zulip keeps its API key → user
-lookup in its cache for the same reason.
+measures the rush with this cache, and a cold one where it cannot help, in one run). Zulip
+keeps its API key → user lookup in its cache for the same reason. Tokens it does not hold that
+are looked up at the same moment share one statement (``accounts.actions._token_lookups``).
 
 What is kept, per token digest and for ``TOKEN_CACHE_SECONDS``: the user's columns and the
 token's id. Every hit builds a fresh ``User``, so no two requests share an instance.
