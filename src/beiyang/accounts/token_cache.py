@@ -144,30 +144,25 @@ def _user_changed(user_id: int) -> None:
     transaction.on_commit(lambda: hub.broadcast(FORGET_USER, user_id))
 
 
-def _on_user_saved(sender, instance: User, created: bool, **kwargs) -> None:
-    if not created:
-        _user_changed(instance.pk)
+def _owner(instance: User | ApiToken) -> int:
+    return instance.pk if isinstance(instance, User) else instance.user_id
 
 
-def _on_user_deleted(sender, instance: User, **kwargs) -> None:
-    _user_changed(instance.pk)
+def _on_saved(sender, instance: User | ApiToken, created: bool, **kwargs) -> None:
+    if not created:  # a new user or token changes nothing that is remembered
+        _user_changed(_owner(instance))
 
 
-def _on_token_saved(sender, instance: ApiToken, created: bool, **kwargs) -> None:
-    if not created:
-        _user_changed(instance.user_id)
-
-
-def _on_token_deleted(sender, instance: ApiToken, **kwargs) -> None:
-    _user_changed(instance.user_id)
+def _on_deleted(sender, instance: User | ApiToken, **kwargs) -> None:
+    _user_changed(_owner(instance))
 
 
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    post_save.connect(_on_user_saved, sender=User, dispatch_uid="beiyang.token_cache.user_saved")
-    post_delete.connect(_on_user_deleted, sender=User, dispatch_uid="beiyang.token_cache.user_deleted")
-    post_save.connect(_on_token_saved, sender=ApiToken, dispatch_uid="beiyang.token_cache.token_saved")
-    post_delete.connect(_on_token_deleted, sender=ApiToken, dispatch_uid="beiyang.token_cache.token_deleted")
+    for model in (User, ApiToken):
+        name = model._meta.model_name
+        post_save.connect(_on_saved, sender=model, dispatch_uid=f"beiyang.token_cache.{name}_saved")
+        post_delete.connect(_on_deleted, sender=model, dispatch_uid=f"beiyang.token_cache.{name}_deleted")
     hub.on_control(FORGET_USER, lambda user_id: token_users.forget_user(int(user_id)))
     hub.on_control(RESUBSCRIBED, lambda _: token_users.clear())
