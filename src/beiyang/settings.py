@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "beiyang.matching",
     "beiyang.dashboard",
     "beiyang.agent",
+    "beiyang.competitions",
+    "beiyang.internships",
     "beiyang.web",
 ]
 

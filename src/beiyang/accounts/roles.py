@@ -22,6 +22,10 @@ ROLES: dict[str, dict[str, Any]] = {
             "accounts.change_provider",
         ],
     },
+    "judge": {
+        "label": "大赛评委 Competition judge",
+        "permissions": [],
+    },
     "town_admin": {
         "label": "小镇管理员 Town administrator",
         "permissions": [

@@ -20,8 +20,10 @@ def _mount() -> None:
     from beiyang.agent.api import router as agent_router
     from beiyang.applications.api import router as applications_router
     from beiyang.companies.api import router as companies_router
+    from beiyang.competitions.api import router as competitions_router
     from beiyang.dashboard.api import router as dashboard_router
     from beiyang.events.api import router as events_router
+    from beiyang.internships.api import router as internships_router
     from beiyang.matching.api import router as matching_router
     from beiyang.notifications.api import router as notifications_router
     from beiyang.policies.api import router as policies_router
@@ -31,6 +33,8 @@ def _mount() -> None:
     api.add_router("", agent_router)
     api.add_router("", applications_router)
     api.add_router("", companies_router)
+    api.add_router("", competitions_router)
+    api.add_router("", internships_router)
     api.add_router("", dashboard_router)
     api.add_router("", matching_router)
     api.add_router("", events_router)

@@ -4,8 +4,10 @@ from beiyang.accounts import views as account_views
 from beiyang.agent import views as agent_views
 from beiyang.applications import views as application_views
 from beiyang.companies import views as company_views
+from beiyang.competitions import views as competition_views
 from beiyang.dashboard import views as dashboard_views
 from beiyang.events import views as event_views
+from beiyang.internships import views as internship_views
 from beiyang.matching import views as matching_views
 from beiyang.policies import views as policy_views
 from beiyang.vouchers import views as voucher_views
@@ -41,6 +43,15 @@ urlpatterns = [
     path("applications/<int:application_id>/", application_views.application_detail, name="application"),
     path("staff/applications/", application_views.review_queue, name="review_queue"),
     path("staff/", views.staff_home, name="staff_home"),
+    path("competitions/", competition_views.competition_list, name="competitions"),
+    path("competitions/<int:competition_id>/", competition_views.competition_detail, name="competition"),
+    path("judge/", competition_views.judge_desk, name="judge_desk"),
+    path(
+        "staff/competitions/<int:competition_id>/",
+        competition_views.staff_competition,
+        name="staff_competition",
+    ),
+    path("internships/", internship_views.internships, name="internships"),
     path("staff/events/", event_views.staff_events, name="staff_events"),
     path("staff/events/<int:event_id>/checkin/", event_views.checkin_desk, name="checkin"),
     path("staff/packs/", policy_views.pack_versions, name="pack_versions"),

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+
+class RoundIn(Schema):
+    name: str = Field(max_length=80)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    advance: int = Field(ge=1, le=10_000)
+
+
+class CriterionIn(Schema):
+    id: str = Field(min_length=1, max_length=40)
+    label: str = Field(default="", max_length=80)
+    weight: float = Field(gt=0, le=1000)
+    max: float = Field(gt=0, le=1000)
+
+
+class PrizeIn(Schema):
+    label: str = Field(default="", max_length=80)
+    amount_cny: Decimal | str | int
+
+
+class CompetitionIn(Schema):
+    title: str = Field(max_length=160)
+    prize_pool_cny: Decimal | str | int
+    rounds: list[RoundIn] = Field(max_length=20)
+    rubric: list[CriterionIn] = Field(max_length=30)
+    tracks: list[str] = Field(default_factory=list, max_length=20)
+    prizes: list[PrizeIn] = Field(default_factory=list, max_length=50)
+
+
+class RoundOut(Schema):
+    number: int
+    name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    advance: int
+    closed: bool
+
+
+class CompetitionOut(Schema):
+    id: int
+    title: str
+    prize_pool_cny: Decimal
+    rubric: list[dict]
+    tracks: list[str]
+    prizes: list[dict]
+    rounds: list[RoundOut]
+
+
+class EntryIn(Schema):
+    project: str = Field(max_length=160)
+    summary: str = Field(max_length=4000)
+    track: str = Field(default="", max_length=60)
+
+
+class EntryOut(Schema):
+    id: int
+    competition_id: int
+    project: str
+    summary: str
+    track: str
+    status: str
+    reached_round: int
+    final_rank: int | None
+    prize_label: str
+    prize_cny: Decimal | None
+    has_deck: bool
+
+
+class JudgeIn(Schema):
+    user_id: int = Field(ge=1, le=2**63 - 1)
+
+
+class ConflictIn(Schema):
+    entry_id: int = Field(ge=1, le=2**63 - 1)
+
+
+class InterestIn(Schema):
+    user_id: int = Field(ge=1, le=2**63 - 1)
+    company_id: int = Field(ge=1, le=2**63 - 1)
+    note: str = Field(default="", max_length=200)
+
+
+class AssignIn(Schema):
+    judges_per_entry: int = Field(ge=1, le=20)
+
+
+class ScoresIn(Schema):
+    round: int = Field(ge=1, le=1000)
+    scores: dict[str, float]
+    comment: str = Field(default="", max_length=2000)
+
+
+class CloseIn(Schema):
+    override_reason: str = Field(default="", max_length=2000)
