@@ -56,6 +56,14 @@ def has_role(user: Any, *roles: str) -> bool:
     return "town_admin" in names or any(r in names for r in roles)
 
 
+def require_town_admin(user: Any) -> None:
+    """Refuse anyone but a town administrator (AccessDenied, 403)."""
+    from beiyang.core.errors import AccessDenied
+
+    if not has_role(user, "town_admin"):
+        raise AccessDenied("仅小镇管理员可操作", "Town administrators only")
+
+
 def ensure_role_groups(sender: Any = None, **kwargs: Any) -> None:
     from django.contrib.auth.models import Group, Permission
 

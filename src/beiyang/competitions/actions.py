@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from beiyang.accounts.roles import has_role
+from beiyang.accounts.roles import has_role, require_town_admin
 from beiyang.companies.models import Membership
 from beiyang.companies.queries import company_of
 from beiyang.competitions import judging
@@ -26,11 +26,6 @@ from beiyang.notifications.actions import do_send_message
 
 User = get_user_model()
 DECK_TYPES = {"pdf": (b"%PDF-",), "pptx": (b"PK\x03\x04",)}
-
-
-def require_admin(user) -> None:
-    if not has_role(user, "town_admin"):
-        raise AccessDenied("仅小镇管理员可操作", "Town administrators only")
 
 
 def _competition(competition_id: int, *, lock: bool = False) -> Competition:
@@ -100,7 +95,7 @@ def do_create_competition(
     tracks: list[str] | None = None,
     prizes: list[dict[str, Any]] | None = None,
 ) -> Competition:
-    require_admin(admin)
+    require_town_admin(admin)
     if not title.strip():
         raise InvalidInput("请填写大赛名称", "Give the competition a title", field="title")
     pool = yuan_to_fen(prize_pool_cny, "prize_pool_cny")
@@ -148,7 +143,7 @@ def do_create_competition(
 
 @transaction.atomic
 def do_add_judge(admin, competition_id: int, user_id: int) -> Judge:
-    require_admin(admin)
+    require_town_admin(admin)
     competition = _competition(competition_id, lock=True)
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not has_role(user, "judge"):
@@ -171,7 +166,7 @@ def do_add_judge(admin, competition_id: int, user_id: int) -> Judge:
 @transaction.atomic
 def do_record_interest(admin, *, user_id: int, company_id: int, note: str = "") -> JudgeInterest:
     """A judge's tie to a company, which keeps them off its entries."""
-    require_admin(admin)
+    require_town_admin(admin)
     interest, _ = JudgeInterest.objects.get_or_create(
         user_id=user_id, company_id=company_id, defaults={"note": note[:200]}
     )
@@ -355,7 +350,7 @@ def do_upload_deck(user, entry_id: int, upload: UploadedFile | None) -> Entry:
 
 @transaction.atomic
 def check_assign_round(admin, competition_id: int, number: int, judges_per_entry: int) -> list[Assignment]:
-    require_admin(admin)
+    require_town_admin(admin)
     competition = _competition(competition_id, lock=True)
     round_ = _round(competition, number, lock=True)
     if round_.closed_at:
@@ -490,7 +485,7 @@ def check_close_round(
 ) -> dict[str, Any]:
     from beiyang.competitions.queries import round_ranking
 
-    require_admin(admin)
+    require_town_admin(admin)
     competition = _competition(competition_id, lock=True)
     round_ = _round(competition, number, lock=True)
     if round_.closed_at:

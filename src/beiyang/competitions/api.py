@@ -3,6 +3,7 @@ from __future__ import annotations
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
+from beiyang.accounts.roles import require_town_admin
 from beiyang.api.auth import founder_auth
 from beiyang.competitions import actions, queries
 from beiyang.competitions.models import Competition, Entry
@@ -171,7 +172,7 @@ def score(request, entry_id: int, body: ScoresIn):
     auth=founder_auth,
 )
 def ranking(request, competition_id: int, number: int):
-    actions.require_admin(request.auth)
+    require_town_admin(request.auth)
     return queries.round_ranking(queries.competition_or_404(competition_id), number)
 
 

@@ -8,11 +8,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from beiyang.accounts.roles import has_role
+from beiyang.accounts.roles import require_town_admin
 from beiyang.companies.models import Membership
 from beiyang.companies.queries import company_of
 from beiyang.core.audit import log_action, snapshot
-from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from beiyang.core.errors import Conflict, InvalidInput, NotFound
 from beiyang.internships import placing
 from beiyang.internships.models import (
     InternshipApplication,
@@ -175,14 +175,9 @@ def do_rank_students(user, position_id: int, student_ids: list[int]) -> list[int
     return ranking
 
 
-def _require_admin(user) -> None:
-    if not has_role(user, "town_admin"):
-        raise AccessDenied("仅小镇管理员可操作", "Town administrators only")
-
-
 @transaction.atomic
 def check_open_round(admin) -> PlacementRound:
-    _require_admin(admin)
+    require_town_admin(admin)
     open_positions = list(Position.objects.filter(is_open=True))
     # A position waiting in a round not yet placed is not offered twice.
     taken = set(PlacementRound.objects.filter(placed_at__isnull=True).values_list("positions", flat=True))
@@ -227,7 +222,7 @@ def preferences(
 
 @transaction.atomic
 def check_place(admin, round_id: int) -> dict[str, Any]:
-    _require_admin(admin)
+    require_town_admin(admin)
     round_ = PlacementRound.objects.select_for_update().filter(pk=round_id).first()
     if round_ is None:
         raise NotFound("匹配轮次不存在", "No such round", field="round_id")
