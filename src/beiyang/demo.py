@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 
 from beiyang.accounts.models import Provider, User
 from beiyang.companies.models import Company
@@ -38,6 +39,7 @@ STAFF = [
     ("13900000003", "陈活动", "event_manager"),
     ("13900000004", "赵券务", "voucher_officer"),
     ("13900000005", "周管理", "town_admin"),
+    ("13900000007", "吴评委", "judge"),
 ]
 # Demo providers have fixed keys so that the README can show a redemption with curl.
 PROVIDERS = [
@@ -209,7 +211,90 @@ def load_demo(companies: int = 50) -> DemoSummary:
     summary.grants = load_demo_vouchers()
     summary.profiles = load_demo_matching(rng)
     load_demo_kpis()
+    load_demo_competition()
+    load_demo_internships()
     return summary
+
+
+def load_demo_competition() -> None:
+    """HKUST's competition open for entries, with a judge and a few entrants (the demo founder
+    can still enter); once there, nothing is added again."""
+    from beiyang.competitions.actions import do_add_judge, do_create_competition, do_enter
+    from beiyang.competitions.models import Competition
+    from beiyang.core.errors import DomainError
+
+    if Competition.objects.exists():
+        return
+    admin = User.objects.get(phone="13900000005")
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    competition = do_create_competition(
+        admin,
+        title="港科大百万元奖金创业大赛 2027",
+        prize_pool_cny=1_000_000,
+        rounds=[
+            {
+                "name": "初赛",
+                "starts_at": now + dt.timedelta(days=14),
+                "ends_at": now + dt.timedelta(days=21),
+                "advance": 5,
+            },
+            {
+                "name": "决赛",
+                "starts_at": now + dt.timedelta(days=28),
+                "ends_at": now + dt.timedelta(days=29),
+                "advance": 3,
+            },
+        ],
+        rubric=[
+            {"id": "technology", "label": "技术创新", "weight": 3, "max": 10},
+            {"id": "market", "label": "市场前景", "weight": 2, "max": 10},
+            {"id": "team", "label": "团队能力", "weight": 2, "max": 10},
+            {"id": "impact", "label": "社会价值", "weight": 1, "max": 10},
+        ],
+        tracks=["大模型与智能体", "AI+行业应用", "具身智能"],
+        prizes=[
+            {"label": "一等奖", "amount_cny": 500_000},
+            {"label": "二等奖", "amount_cny": 300_000},
+            {"label": "三等奖", "amount_cny": 200_000},
+        ],
+    )
+    do_add_judge(admin, competition.pk, User.objects.get(phone="13900000007").pk)
+    entered = 0
+    for user in User.objects.filter(phone__startswith="138").exclude(phone="13800000001").order_by("phone"):
+        if entered == 6:
+            break
+        try:
+            do_enter(
+                user,
+                competition.pk,
+                project=f"{user.name}的AI项目",
+                summary="面向行业的大模型应用。",
+                track="AI+行业应用",
+            )
+            entered += 1
+        except DomainError:
+            continue  # not eligible under the pack: the demo shows only real entries
+
+
+def load_demo_internships() -> None:
+    from beiyang.internships.actions import do_post_position
+    from beiyang.internships.models import Position
+
+    if Position.objects.exists():
+        return
+    founder = User.objects.get(phone="13800000001")
+    starts = timezone.localdate() + dt.timedelta(days=60)
+    do_post_position(
+        founder, title="大模型算法实习生", skills=["Python", "PyTorch"], seats=2, months=12, starts_on=starts
+    )
+    do_post_position(
+        founder,
+        title="智能体产品实习生",
+        skills=["产品设计", "用户研究"],
+        seats=1,
+        months=12,
+        starts_on=starts,
+    )
 
 
 def _next_weekday(today: dt.date, weekday: int, weeks: int = 0) -> dt.date:

@@ -3,6 +3,8 @@ admins add judges, assign, watch progress and close rounds."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -14,7 +16,7 @@ from beiyang.accounts.roles import has_role
 from beiyang.competitions import actions, queries
 from beiyang.competitions.labels import STATUS
 from beiyang.competitions.models import Entry
-from beiyang.core.errors import DomainError
+from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.core.formvalues import form_int
 from beiyang.core.identifiers import parse_phone
 
@@ -138,6 +140,80 @@ def judge_desk(request):
         for a in queries.judge_assignments(request.user)
     ]
     return render(request, "competitions/judge.html", {"sheets": sheets, "tab": "me"})
+
+
+def _lines(text: str, fields: int, field: str) -> list[list[str]]:
+    rows = []
+    for n, line in enumerate(text.strip().splitlines(), start=1):
+        parts = [p.strip() for p in line.replace(",", ",").split(",")]
+        if len(parts) != fields:
+            raise InvalidInput(
+                f"第{n}行应有{fields}项,用逗号分隔",
+                f"Line {n} needs {fields} comma-separated values",
+                field=field,
+            )
+        rows.append(parts)
+    return rows
+
+
+def _when(text: str, field: str):
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        raise InvalidInput(
+            f"时间格式应为 2027-03-01 09:00:{text}", f"Use 2027-03-01 09:00: {text}", field=field
+        ) from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _number(text: str, field: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInput(f"应为数字:{text}", f"Not a number: {text}", field=field) from None
+
+
+def _create_from_form(request):
+    post = request.POST
+    rounds = [
+        {"name": name, "starts_at": _when(a, "rounds"), "ends_at": _when(b, "rounds"), "advance": form_int(n)}
+        for name, a, b, n in _lines(post.get("rounds", ""), 4, "rounds")
+    ]
+    rubric = [
+        {"id": cid, "label": label, "weight": _number(w, "rubric"), "max": _number(m, "rubric")}
+        for cid, label, w, m in _lines(post.get("rubric", ""), 4, "rubric")
+    ]
+    prizes = [
+        {"label": label, "amount_cny": amount}
+        for label, amount in _lines(post.get("prizes", ""), 2, "prizes")
+    ]
+    return actions.do_create_competition(
+        request.user,
+        title=post.get("title", ""),
+        prize_pool_cny=post.get("prize_pool_cny", ""),
+        rounds=rounds,
+        rubric=rubric,
+        tracks=[t for t in post.get("tracks", "").replace(",", ",").split(",") if t.strip()],
+        prizes=prizes,
+    )
+
+
+@login_required
+def staff_competitions(request):
+    if not has_role(request.user, "town_admin"):
+        raise PermissionDenied
+    if request.method == "POST":
+        created = []
+        if _run(request, lambda: created.append(_create_from_form(request)), "大赛已创建"):
+            return redirect("web:staff_competition", competition_id=created[0].pk)
+        return render(
+            request,
+            "competitions/staff_list.html",
+            {"competitions": queries.competitions(), "form": request.POST},
+        )
+    return render(
+        request, "competitions/staff_list.html", {"competitions": queries.competitions(), "form": {}}
+    )
 
 
 @login_required

@@ -46,6 +46,7 @@ urlpatterns = [
     path("competitions/", competition_views.competition_list, name="competitions"),
     path("competitions/<int:competition_id>/", competition_views.competition_detail, name="competition"),
     path("judge/", competition_views.judge_desk, name="judge_desk"),
+    path("staff/competitions/", competition_views.staff_competitions, name="staff_competitions"),
     path(
         "staff/competitions/<int:competition_id>/",
         competition_views.staff_competition,

@@ -4,53 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.utils import timezone
 
 from beiyang.companies.models import Membership
 from beiyang.competitions.models import Assignment, Competition, Conflict, Entry, Round
+from beiyang.competitions.tests.helpers import RUBRIC, round_times
 from beiyang.core.models import AuditEntry
 from beiyang.notifications.models import Message
-
-RUBRIC = [
-    {"id": "tech", "label": "技术", "weight": 2, "max": 10},
-    {"id": "market", "label": "市场", "weight": 1, "max": 10},
-]
-
-
-def _round_times(opens_in_days: float, length_days: float = 7):
-    start = timezone.now() + dt.timedelta(days=opens_in_days)
-    return start, start + dt.timedelta(days=length_days)
-
-
-@pytest.fixture
-def admin(make_staff):
-    return make_staff("town_admin")
-
-
-@pytest.fixture
-def competition(admin):
-    _, api = admin
-    s1, e1 = _round_times(2)
-    s2, e2 = _round_times(10)
-    response = api.post(
-        "staff/competitions",
-        {
-            "title": "港科大百万元奖金创业大赛 2027",
-            "prize_pool_cny": "1000000",
-            "rounds": [
-                {"name": "初赛", "starts_at": s1.isoformat(), "ends_at": e1.isoformat(), "advance": 2},
-                {"name": "决赛", "starts_at": s2.isoformat(), "ends_at": e2.isoformat(), "advance": 1},
-            ],
-            "rubric": RUBRIC,
-            "prizes": [
-                {"label": "一等奖", "amount_cny": "500000"},
-                {"label": "二等奖", "amount_cny": "300000"},
-            ],
-        },
-    )
-    assert response.status_code == 201, response.content
-    return Competition.objects.get(pk=response.json()["id"])
 
 
 def _open_round(competition, number=1):
@@ -89,7 +49,7 @@ def _judges(make_staff, admin_api, competition, n):
 
 def test_bad_set_up_is_refused_with_nothing_written(admin):
     _, api = admin
-    s, e = _round_times(1)
+    s, e = round_times(1)
     base = {
         "title": "大赛",
         "prize_pool_cny": "100",
@@ -118,7 +78,7 @@ def test_bad_set_up_is_refused_with_nothing_written(admin):
 
 def test_founders_cannot_set_up_or_rank(founder, competition):
     _, _, api = founder
-    s, e = _round_times(1)
+    s, e = round_times(1)
     body = {
         "title": "x",
         "prize_pool_cny": 1,

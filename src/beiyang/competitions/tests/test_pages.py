@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from beiyang.competitions.models import Assignment
-from beiyang.competitions.tests.test_api import _enter, _judges, _open_round, competition  # noqa: F401
+from beiyang.competitions.tests.test_api import _enter, _judges, _open_round
 
 pytestmark = pytest.mark.django_db
 CODES = re.compile(r"\b(active|eliminated|finalist|declared|member|interest|town_admin|judge)\b|\['|\(参数")
@@ -27,12 +27,7 @@ def _client(user):
     return c
 
 
-@pytest.fixture
-def admin(make_staff):
-    return make_staff("town_admin")
-
-
-def test_each_role_sees_its_page_in_chinese(make_founder, make_staff, admin, competition):  # noqa: F811
+def test_each_role_sees_its_page_in_chinese(make_founder, make_staff, admin, competition):
     admin_user, admin_api = admin
     entries = _enter(make_founder, competition, 3)
     judges = _judges(make_staff, admin_api, competition, 2)
@@ -58,7 +53,7 @@ def test_each_role_sees_its_page_in_chinese(make_founder, make_staff, admin, com
     assert judge.get(f"/staff/competitions/{competition.pk}/").status_code == 403
 
 
-def test_a_judge_scores_from_the_phone_form(make_founder, make_staff, admin, competition):  # noqa: F811
+def test_a_judge_scores_from_the_phone_form(make_founder, make_staff, admin, competition):
     _, admin_api = admin
     _enter(make_founder, competition, 2)
     judges = _judges(make_staff, admin_api, competition, 1)
@@ -99,3 +94,26 @@ def test_hostile_form_input_never_answers_500(make_staff, url, data):
     judge_user, _ = make_staff("judge")
     r = _client(judge_user).post(url, data)
     assert r.status_code in (302, 403)
+
+
+def test_an_admin_creates_a_competition_from_the_form(admin):
+    from beiyang.competitions.models import Competition
+
+    staff = _client(admin[0])
+    form = {
+        "title": "港科大创业大赛 2028",
+        "prize_pool_cny": "1000000",
+        "rounds": "初赛, 2030-03-01 09:00, 2030-03-08 18:00, 10\n决赛,2030-04-01 09:00,2030-04-01 18:00,3",
+        "rubric": "technology, 技术创新, 3, 10\nmarket, 市场前景, 2, 10",
+        "prizes": "一等奖, 500000",
+    }
+    r = staff.post("/staff/competitions/", form)
+    assert r.status_code == 302
+    created = Competition.objects.get(title="港科大创业大赛 2028")
+    assert created.rounds.count() == 2 and created.prizes[0]["amount_fen"] == 50_000_000
+    bad = staff.post(
+        "/staff/competitions/", {**form, "title": "坏", "rounds": "初赛, 下周一, 2030-03-08, 10"}
+    )
+    assert bad.status_code == 200 and "时间格式应为" in bad.content.decode()
+    assert not Competition.objects.filter(title="坏").exists()
+    assert staff.get("/staff/competitions/").status_code == 200

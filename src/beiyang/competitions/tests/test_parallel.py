@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from beiyang.competitions.models import Entry
-from beiyang.competitions.tests.test_api import RUBRIC, _round_times
+from beiyang.competitions.tests.helpers import RUBRIC, round_times
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -34,7 +34,7 @@ def _together(n, call):
 
 def test_parallel_entries_of_one_company_make_one_entry(make_founder, make_staff):
     _, admin_api = make_staff("town_admin")
-    s, e = _round_times(2)
+    s, e = round_times(2)
     competition_id = admin_api.post(
         "staff/competitions",
         {
