@@ -21,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-dropdb --if-exists -h 127.0.0.1 -U postgres "$DB"
+dropdb --if-exists -h 127.0.0.1 -U postgres "$DB" 2>/dev/null
 createdb -h 127.0.0.1 -U postgres "$DB"
 redis-cli -h 127.0.0.1 -n 9 flushdb >/dev/null
 
@@ -64,7 +64,7 @@ http {
     include $WORK/site.conf;
 }
 CONF
-nginx -t -p "$WORK" -c "$WORK/nginx.conf" 2>&1 | tail -1
+nginx -t -q -p "$WORK" -c "$WORK/nginx.conf"
 nginx -p "$WORK" -c "$WORK/nginx.conf"
 
 $BIN/beiyang run --host 127.0.0.1 --port "$APP_PORT" --workers 2 > "$WORK/app.log" 2>&1 &

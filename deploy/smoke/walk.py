@@ -29,7 +29,7 @@ def wait_ready(deadline: float) -> None:
 
 
 def main() -> None:
-    wait_ready(time.monotonic() + 60)
+    wait_ready(time.monotonic() + 240)  # two processes starting on a loaded 2-core machine
     assert httpx.get(f"{APP}/healthz").status_code == 200  # plain HTTP, production profile: no redirect
     page = client.get("/")
     assert page.status_code == 200 and "Strict-Transport-Security" in page.headers, page.headers
