@@ -3,7 +3,8 @@ from django.urls import include, path
 
 from beiyang.api.urls import api
 from beiyang.notifications.stream import message_stream
-from beiyang.web import health
+from beiyang.ops import health
+from beiyang.ops.metrics import metrics_view
 
 admin.site.site_header = "北杨小镇管理后台 Beiyang administration"
 admin.site.site_title = "北杨小镇 Beiyang"
@@ -12,6 +13,7 @@ admin.site.index_title = "管理 Administration"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     # Streaming lives outside django-ninja, which answers with whole responses.
     path("api/v1/me/messages/stream", message_stream, name="message_stream"),
     path("api/v1/", api.urls),

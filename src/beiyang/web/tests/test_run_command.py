@@ -51,3 +51,86 @@ def test_sigterm_stops_the_server_and_its_job_worker(tmp_path):
             run.kill()
         if worker and _alive(worker):
             os.kill(worker, signal.SIGKILL)
+
+
+def _start(tmp_path, *args, extra_env=None):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BEIYANG_TESTING")}
+    env.update(
+        {"BEIYANG_VAR_DIR": str(tmp_path), "DEBUG": "0", "HUEY_IMMEDIATE": "0", "PYTHONUNBUFFERED": "1"}
+    )
+    env.update(extra_env or {})
+    run = subprocess.Popen(
+        [sys.executable, "-m", "beiyang.cli", "run", "--port", str(port), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen = []
+    while not (seen and "job worker started" in seen[-1]) and len(seen) < 50 and run.poll() is None:
+        seen.append(run.stdout.readline())
+    return run, port, seen
+
+
+def test_a_killed_server_leaves_no_orphan_worker(tmp_path):
+    """kill -9 of the server: the kernel ends its job worker too (no second consumer after a restart)."""
+    run, port, seen = _start(tmp_path)
+    worker = int(seen[-1].rsplit("pid ", 1)[1].rstrip(")\n"))
+    try:
+        assert wait_until_serving(f"http://127.0.0.1:{port}")
+        assert _alive(worker)
+        run.kill()
+        run.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the job worker outlived a killed server"
+    finally:
+        if run.poll() is None:
+            run.kill()
+        if _alive(worker):
+            os.kill(worker, signal.SIGKILL)
+
+
+def test_several_processes_without_redis_are_refused(tmp_path):
+    run, _, seen = _start(tmp_path, "--workers", "2")
+    out = "".join(seen) + run.communicate(timeout=60)[0]
+    assert run.returncode != 0
+    assert "REDIS_URL" in out and "多个服务进程需要 Redis" in out
+
+
+def test_readyz_follows_the_worker_heartbeat(tmp_path):
+    import httpx
+
+    run, port, seen = _start(
+        tmp_path, extra_env={"WORKER_HEARTBEAT_SECONDS": "0.5", "WORKER_STALE_SECONDS": "3"}
+    )
+    worker = int(seen[-1].rsplit("pid ", 1)[1].rstrip(")\n"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until_serving(base)
+        deadline = time.monotonic() + 30
+        ready = httpx.get(f"{base}/readyz")
+        while ready.status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.3)
+            ready = httpx.get(f"{base}/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["worker"]["ok"] and ready.json()["queue"]["depth"] == 0
+        assert ready.headers["X-Request-ID"]
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while ready.status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            ready = httpx.get(f"{base}/readyz")
+        assert ready.status_code == 503 and not ready.json()["worker"]["ok"]
+        metrics = httpx.get(f"{base}/metrics")
+        assert metrics.status_code == 200
+        assert 'beiyang_http_requests_total{method="GET",route="readyz",status="503"}' in metrics.text
+        assert "beiyang_worker_heartbeat_age_seconds" in metrics.text
+    finally:
+        run.send_signal(signal.SIGTERM)
+        try:
+            run.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            run.kill()

@@ -1,14 +1,20 @@
-"""Serve the portal and API under uvicorn, with a Huey job worker beside it."""
+"""Serve the portal and API under uvicorn with exactly one Huey job worker beside it.
+
+``--workers N`` serves N processes. They share nothing but the database unless Redis joins
+them (message fan-out, token revocations, rate limits, the queue), so more than one without
+``REDIS_URL`` is refused. The job worker is one process whatever N is; the kernel ends it
+when this process dies, even by ``kill -9``, so a restart never finds a second consumer."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -23,9 +29,23 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, workers: int, no_jobs: bool, **options):
         import uvicorn
 
+        if workers > 1 and not settings.REDIS_URL:
+            raise CommandError(
+                "多个服务进程需要 Redis(设置 REDIS_URL),否则消息推送、令牌吊销和限流在进程之间不一致。"
+                " More than one server process needs REDIS_URL: without it, message fan-out, token"
+                " revocation and rate limits are not shared between processes."
+            )
+        if workers > 1:
+            # Request figures from every process, added up at /metrics.
+            metrics_dir = settings.VAR_DIR / "prometheus"
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         worker = None
         if not no_jobs and not settings.HUEY.get("immediate"):
-            worker = subprocess.Popen([sys.executable, "-m", "beiyang.cli", "run_huey", "--quiet"])
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "beiyang.cli", "worker", "--quiet", "--parent-pid", str(os.getpid())]
+            )
             self.stdout.write(f"job worker started (pid {worker.pid})")
         self.stdout.write(
             self.style.SUCCESS(f"北杨 Beiyang: http://{host}:{port}/  (API docs: /api/v1/docs)")
@@ -42,6 +62,8 @@ class Command(BaseCommand):
                 workers=workers,
                 lifespan="off",
                 log_level="info",
+                # Each request is logged once, with its id, by beiyang.ops.requestlog.
+                access_log=False,
                 timeout_graceful_shutdown=3,
             )
         finally:

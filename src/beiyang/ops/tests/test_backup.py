@@ -1,0 +1,115 @@
+"""A backup taken while the town is writing restores into an empty database whose books balance."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.slow
+
+LOAD = """
+import time
+from beiyang.accounts.actions import do_create_staff
+from beiyang.companies.tests.factories import CompanyFactory
+from beiyang.vouchers.actions import do_fund_pool, do_issue_grant
+officer = do_create_staff(phone="13911112222", password="Str0ng-pass-1", role="voucher_officer")
+company = CompanyFactory()
+do_fund_pool(kind="compute", source="city", year=2026, amount_fen=10**12, actor=officer)
+do_fund_pool(kind="compute", source="district", year=2026, amount_fen=10**12, actor=officer)
+print("ready", flush=True)
+end = time.monotonic() + {seconds}
+n = 0
+while time.monotonic() < end:
+    do_issue_grant(company=company, kind="compute", amount_fen=100, actor=officer)
+    n += 1
+print("grants", n, flush=True)
+"""
+
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def _env(var_dir: Path, database: str) -> dict[str, str]:
+    """A process of its own on a database of its own: SQLite in ``var_dir``, or (when the suite
+    runs on PostgreSQL) a fresh database on the same server, made and dropped here."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BEIYANG_TESTING")}
+    env.update({"BEIYANG_VAR_DIR": str(var_dir), "HUEY_IMMEDIATE": "1", "DEBUG": "0"})
+    if ON_POSTGRES:
+        db = settings.DATABASES["default"]
+        server = [
+            "-h",
+            str(db.get("HOST") or "127.0.0.1"),
+            "-p",
+            str(db.get("PORT") or 5432),
+            "-U",
+            db.get("USER") or "postgres",
+        ]
+        subprocess.run(["dropdb", "--if-exists", *server, database], check=True)
+        subprocess.run(["createdb", *server, database], check=True)
+        env["DATABASE_URL"] = (
+            f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{database}"
+        )
+    return env
+
+
+def _beiyang(env, *args, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "beiyang.cli", *args], env=env, capture_output=True, text=True, **kw
+    )
+
+
+def test_backup_under_write_load_restores_and_reconciles(tmp_path):
+    live, fresh, backup = tmp_path / "live", tmp_path / "fresh", tmp_path / "backup"
+    live.mkdir()
+    fresh.mkdir()
+    env = _env(live, "beiyang_backup_live")
+    assert _beiyang(env, "migrate", "--noinput").returncode == 0
+    (live / "media" / "applications").mkdir(parents=True)
+    (live / "media" / "applications" / "plan.pdf").write_bytes(b"%PDF-1.7 demo\n%%EOF\n")
+    load = subprocess.Popen(
+        [sys.executable, "-m", "beiyang.cli", "shell", "-v", "0", "-c", LOAD.replace("{seconds}", "6")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert load.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    taken = _beiyang(env, "backup", "--output", str(backup))
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    rest = load.communicate(timeout=60)[0]
+    assert load.returncode == 0 and "grants" in rest, rest
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert manifest["database"] == ("postgresql" if ON_POSTGRES else "sqlite")
+    assert "media/applications/plan.pdf" in manifest["files"]
+    # Into an empty database: restore, then the books must balance and the upload be back.
+    env_fresh = _env(fresh, "beiyang_backup_fresh")
+    restored = _beiyang(env_fresh, "restore", str(backup))
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert (fresh / "media" / "applications" / "plan.pdf").read_bytes().startswith(b"%PDF")
+    check = _beiyang(env_fresh, "reconcile")
+    assert check.returncode == 0, check.stdout + check.stderr
+    counts = _beiyang(
+        env_fresh,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from beiyang.vouchers.models import Grant; print(Grant.objects.count())",
+    )
+    assert int(counts.stdout.strip()) > 0
+    # Not over a working town, and not from a damaged backup.
+    again = _beiyang(env_fresh, "restore", str(backup))
+    assert again.returncode != 0 and "空数据库" in again.stderr
+    next(p for p in backup.iterdir() if p.name.startswith("database.")).write_bytes(b"torn")
+    other = tmp_path / "other"
+    other.mkdir()
+    damaged = _beiyang(_env(other, "beiyang_backup_other"), "restore", str(backup))
+    assert damaged.returncode != 0 and "损坏" in damaged.stderr
