@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "beiyang.matching",
     "beiyang.dashboard",
     "beiyang.agent",
+    "beiyang.service",
     "beiyang.web",
 ]
 

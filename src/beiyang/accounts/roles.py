@@ -22,6 +22,10 @@ ROLES: dict[str, dict[str, Any]] = {
             "accounts.change_provider",
         ],
     },
+    "service_officer": {
+        "label": "服务专员 Service officer",
+        "permissions": ["companies.view_company"],
+    },
     "town_admin": {
         "label": "小镇管理员 Town administrator",
         "permissions": [
