@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -579,10 +582,25 @@ def check_reply(
     return message
 
 
-@transaction.atomic(durable=True)
+def _change(staff, request_id: int, apply: Callable[[ServiceRequest], ServiceRequest]) -> ServiceRequest:
+    """Lock the request, then check and change it in one transaction: of two officers acting at
+    once, the second sees what the first did. ``SERVICE_REQUEST_GUARD = False`` reads it before
+    the transaction instead, only so that the concurrency tests can show the race it prevents."""
+    if not settings.SERVICE_REQUEST_GUARD:
+        stale = access_staff_request(staff, request_id)
+        time.sleep(settings.SERVICE_RACE_WINDOW_SECONDS)
+        with transaction.atomic(durable=True):
+            return apply(stale)
+    with transaction.atomic(durable=True):
+        return apply(access_staff_request(staff, request_id, lock=True))
+
+
 def check_reassign(staff, request_id: int, *, officer_id: int | None) -> ServiceRequest:
     """Give the request to another officer (``None``: back to the pool); yourself to take it."""
-    request = access_staff_request(staff, request_id, lock=True)
+    return _change(staff, request_id, lambda request: _reassign(staff, request, officer_id))
+
+
+def _reassign(staff, request: ServiceRequest, officer_id: int | None) -> ServiceRequest:
     _transition(request, LIVE, "转派", "reassigned")
     officer = None
     if officer_id is not None:
@@ -606,10 +624,13 @@ def check_reassign(staff, request_id: int, *, officer_id: int | None) -> Service
     return request
 
 
-@transaction.atomic(durable=True)
 def check_resolve(staff, request_id: int, *, resolution: Any) -> ServiceRequest:
-    request = access_staff_request(staff, request_id, lock=True)
+    """Close the request with what was done; the founder is told and may rate it."""
     resolution = _clean_text(resolution, "resolution", required=True)
+    return _change(staff, request_id, lambda request: _resolve(staff, request, resolution))
+
+
+def _resolve(staff, request: ServiceRequest, resolution: str) -> ServiceRequest:
     _transition(request, LIVE, "办结", "resolved")
     now = timezone.now()
     request.officer = request.officer or staff
