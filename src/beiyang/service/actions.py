@@ -99,6 +99,9 @@ def caseloads() -> list[Any]:
 
 
 def _require_admin(staff) -> None:
+    if not getattr(staff, "is_staff", False):
+        # A founder learns nothing about other companies, not even that the id exists.
+        raise NotFound("企业不存在", "No such company", field="company_id")
     if not has_role(staff, "town_admin"):
         raise AccessDenied("仅小镇管理员可以指派服务专员", "Only town administrators assign officers")
 
@@ -152,9 +155,11 @@ def _set_officer(company: Company, officer, actor) -> OfficerAssignment:
 
 
 @transaction.atomic(durable=True)
-def check_assign_officer(staff, company_id: int, officer_id: int) -> OfficerAssignment:
+def check_assign_officer(staff, company_id: int, officer_id: int | None) -> OfficerAssignment:
     """A town admin gives a company its officer (and its open requests with it)."""
     _require_admin(staff)
+    if officer_id is None:
+        raise InvalidInput("请选择服务专员", "user_id is required", field="user_id", code="required")
     company = Company.objects.select_for_update().filter(pk=company_id).first()
     if company is None:
         raise NotFound("企业不存在", "No such company", field="company_id")
@@ -180,7 +185,8 @@ def check_assign_balanced(staff, company_ids: list[int] | None = None) -> list[O
     qs = (
         qs.filter(pk__in=company_ids)
         if company_ids is not None
-        else qs.filter(officer_assignment__isnull=True)
+        # a subquery, not a join: PostgreSQL will not lock the nullable side of an outer join
+        else qs.exclude(pk__in=OfficerAssignment.objects.values("company_id"))
     )
     done = []
     for company in qs:
@@ -246,6 +252,9 @@ def _founder_ids(request: ServiceRequest) -> list[int]:
 
 
 def _founder_link(request: ServiceRequest) -> str:
+    # A handover is answered where the founder asked: in the agent's chat.
+    if request.conversation_id and request.requester_id:
+        return f"/agent/?c={request.conversation_id}"
     return f"/service/{request.pk}/"
 
 
@@ -680,8 +689,20 @@ def do_send_service_reminders(now: dt.datetime | None = None) -> dict[str, int]:
     )
     counts = {"reminded": 0, "escalated": 0}
     local = timezone.localtime(now)
-    candidates = ServiceRequest.objects.filter(status__in=("open", "in_progress")).values_list(
-        "id", flat=True
+    # Only requests with a clock still to watch, due within a fortnight of wall time (the lead is
+    # in working hours, so a holiday week can stretch it; no limit is that far in the pack).
+    horizon = now + dt.timedelta(days=15)
+    candidates = (
+        ServiceRequest.objects.filter(status__in=("open", "in_progress"))
+        .filter(
+            Q(
+                first_responded_at__isnull=True,
+                response_escalated_at__isnull=True,
+                first_response_due__lte=horizon,
+            )
+            | Q(resolve_escalated_at__isnull=True, resolve_due__lte=horizon)
+        )
+        .values_list("id", flat=True)
     )
     for request_id in list(candidates):
         with transaction.atomic(durable=True):

@@ -94,6 +94,8 @@ def officer_card(user) -> dict[str, Any] | None:
 def access_staff_company(staff, company_id: int) -> Company:
     """A company for its officer (or a town admin); 404 for an officer who does not serve it."""
     if not has_role(staff, "service_officer"):
+        if not getattr(staff, "is_staff", False):  # a founder: as if the company did not exist
+            raise NotFound("企业不存在", "No such company", field="company_id")
         raise AccessDenied("仅服务专员可以查看", "Service officers only")
     company = Company.objects.filter(pk=company_id).first()
     serves = (

@@ -42,7 +42,8 @@ class ReassignIn(StrictSchema):
 
 
 class OfficerIn(StrictSchema):
-    user_id: int
+    # Optional here so that who may assign is checked before what was sent (a founder gets 404).
+    user_id: int | None = None
 
 
 class BalancedIn(StrictSchema):

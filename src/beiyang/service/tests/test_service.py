@@ -148,6 +148,13 @@ def test_bulk_assignment_balances_caseload_and_only_admins_assign(make_staff, ma
     assert response.status_code == 200 and len(response.json()) == 4
     loads = sorted(OfficerAssignment.objects.filter(officer__in=[one, two]).values_list("officer", flat=True))
     assert sorted([loads.count(one.pk), loads.count(two.pk)]) == [2, 3]
+    founder_client = make_founder()[2]
+    assert (
+        founder_client.put(f"staff/companies/{companies[0].pk}/officer", {"user_id": one.pk}).status_code
+        == 404
+    )
+    assert founder_client.get(f"staff/companies/{companies[0].pk}/timeline").status_code == 404
+    assert OfficerAssignment.objects.get(company=companies[0]).officer == one
     bad = admin_client.put(f"staff/companies/{companies[0].pk}/officer", {"user_id": _admin.pk + 10_000})
     assert bad.status_code == 400
 
