@@ -107,6 +107,15 @@ def access_staff_company(staff, company_id: int) -> Company:
     return company
 
 
+def served_companies(staff) -> QuerySet[Company]:
+    """The companies an officer serves, with their open requests counted."""
+    return (
+        Company.objects.filter(officer_assignment__officer=staff)
+        .annotate(open_requests=Count("service_requests", filter=Q(service_requests__status__in=LIVE)))
+        .order_by("-open_requests", "name")
+    )
+
+
 def _entry(at, kind: str, title: str, title_en: str, link: str) -> dict[str, Any]:
     return {"at": at, "kind": kind, "title": title, "title_en": title_en, "link": link}
 

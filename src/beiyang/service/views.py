@@ -115,6 +115,13 @@ def _officer_only(request) -> bool:
 def staff_queue(request):
     if not _officer_only(request):
         return HttpResponseForbidden("仅服务专员 Service officers only")
+    if request.method == "POST" and request.POST.get("step") == "assign_balanced":
+        try:
+            done = actions.check_assign_balanced(request.user)
+            messages.success(request, f"已为{len(done)}家企业指派服务专员 {len(done)} companies assigned")
+        except DomainError as exc:
+            messages.error(request, exc.localized())
+        return redirect("web:staff_service")
     assignee = request.GET.get("assignee") or None
     status = request.GET.get("status") or None
     try:
@@ -131,6 +138,8 @@ def staff_queue(request):
             "status": status,
             "statuses": [{"code": k, "label": v[0], "label_en": v[1]} for k, v in STATUSES.items()],
             "is_admin": has_role(request.user, "town_admin"),
+            "companies": queries.served_companies(request.user)[:200],
+            "caseload": actions.caseloads() if has_role(request.user, "town_admin") else [],
         },
     )
 

@@ -412,3 +412,17 @@ def test_pages_are_chinese_first_without_codes(served):
         assert "工商注册地址迁入徐汇" in html, url
     staff_page.post(f"/staff/service/{request_id}/", {"step": "resolve", "resolution": "已办结"})
     assert ServiceRequest.objects.get(pk=request_id).status == "resolved"
+
+
+def test_the_queue_page_lists_my_companies_and_admins_balance_from_it(served, make_founder, admin):
+    _user, company, _client, officer_user, _oc = served
+    _u, lonely, _c = make_founder()
+    page = Client()
+    page.force_login(officer_user)
+    html = page.get("/staff/service/").content.decode()
+    assert "我服务的企业" in html and company.name in html and lonely.name not in html
+    assert page.post("/staff/service/", {"step": "assign_balanced"}).status_code == 302
+    assert not OfficerAssignment.objects.filter(company=lonely).exists()  # officers may not
+    page.force_login(admin[0])
+    page.post("/staff/service/", {"step": "assign_balanced"})
+    assert OfficerAssignment.objects.get(company=lonely).officer == officer_user
