@@ -74,4 +74,15 @@ def test_ask_the_officer_and_the_reply_arrives_on_a_phone():
         _fits(page)
         page.goto(f"{base}/service/{request.pk}/")
         page.screenshot(path=str(screenshot), full_page=True)
+        # The officer's pages on the same phone.
+        staff = browser.new_context(locale="zh-CN", viewport={"width": WIDTH, "height": 844}).new_page()
+        staff.goto(f"{base}/login/")
+        staff.fill("#phone", "13900000086")
+        staff.fill("#password", "Str0ng-pass-1")
+        staff.click("button[type=submit]")
+        staff.wait_for_url(f"{base}/")
+        for url in ("/staff/service/", f"/staff/service/{request.pk}/", f"/staff/companies/{company.pk}/"):
+            staff.goto(f"{base}{url}")
+            assert "人才公寓入住咨询" in staff.content(), url
+            _fits(staff)
         browser.close()
