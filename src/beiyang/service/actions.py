@@ -494,9 +494,9 @@ def do_reopen(user, request_id: int, *, reason: Any = "") -> ServiceRequest:
             code="reopen_window_passed",
         )
     now = timezone.now()
-    was = request.resolution
-    _start_clocks(request, now)
-    request.first_response_due = request.first_responded_at or request.first_response_due
+    was, answered_by = request.resolution, request.first_response_due
+    _start_clocks(request, now)  # a fresh resolution clock; the first response stays what it was
+    request.first_response_due = answered_by
     request.status, request.resolution, request.resolved_at, request.resolved_by = (
         "in_progress",
         "",

@@ -251,8 +251,13 @@ def test_reopen_within_seven_days_only(served, at):
     request_id = open_request(client).json()["id"]
     officer_client.post(f"staff/service-requests/{request_id}/resolve", {"resolution": "done"})
     at(2026, 3, 9, 9)
+    first_due = ServiceRequest.objects.get(pk=request_id).first_response_due
     reopened = client.post(f"service-requests/{request_id}/reopen", {"reason": "还没有收到回执"})
     assert reopened.status_code == 200 and reopened.json()["status"] == "in_progress"
+    # a fresh resolution clock from the reopening (Monday 9 March, 09:00 + 5 working days)
+    again = ServiceRequest.objects.get(pk=request_id)
+    assert again.first_response_due == first_due
+    assert again.resolve_due == dt.datetime(2026, 3, 13, 18, tzinfo=SHANGHAI)
     officer_client.post(f"staff/service-requests/{request_id}/resolve", {"resolution": "回执已寄出"})
     at(2026, 3, 16, 10)
     late = client.post(f"service-requests/{request_id}/reopen", {})
