@@ -39,6 +39,7 @@ STAFF = [
     ("13900000003", "陈活动", "event_manager"),
     ("13900000004", "赵券务", "voucher_officer"),
     ("13900000005", "周管理", "town_admin"),
+    ("13900000006", "孙服务", "service_officer"),
     ("13900000007", "吴评委", "judge"),
 ]
 # Demo providers have fixed keys so that the README can show a redemption with curl.
@@ -213,6 +214,7 @@ def load_demo(companies: int = 50) -> DemoSummary:
     load_demo_kpis()
     load_demo_competition()
     load_demo_internships()
+    load_demo_service()
     return summary
 
 
@@ -538,6 +540,30 @@ def load_demo_matching(rng: random.Random) -> int:
         )
     MatchProfile.objects.bulk_create(rows)
     return len(rows)
+
+
+def load_demo_service() -> None:
+    """陪你一起跑: the demo company's officer (13900000006) and one open request from its founder."""
+    from django.db import transaction
+
+    from beiyang.service.actions import _set_officer, do_open_request
+    from beiyang.service.models import OfficerAssignment, ServiceRequest
+
+    founder = User.objects.filter(phone="13800000001").first()
+    officer = User.objects.filter(phone="13900000006").first()
+    company = Company.objects.filter(memberships__user=founder).first() if founder else None
+    if company is None or officer is None:
+        return
+    if not OfficerAssignment.objects.filter(company=company, officer=officer).exists():
+        with transaction.atomic():
+            _set_officer(company, officer, None)
+    if not ServiceRequest.objects.filter(company=company).exists():
+        do_open_request(
+            founder,
+            category="apartment",
+            title="人才公寓入住咨询",
+            description="团队新招两名算法工程师,下月到岗,想了解小镇人才公寓的申请流程和可入住时间。",
+        )
 
 
 def load_demo_kpis() -> None:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "beiyang.agent",
     "beiyang.competitions",
     "beiyang.internships",
+    "beiyang.service",
     "beiyang.web",
     "beiyang.ops",
 ]
@@ -294,6 +295,9 @@ TOKEN_CACHE_SECONDS = float(os.environ.get("TOKEN_CACHE_SECONDS", "300"))
 # Off only in the concurrency tests that show the overbooking race the guard prevents.
 EVENTS_SEAT_GUARD = True
 EVENTS_RACE_WINDOW_SECONDS = 0.0
+# Service requests: lock before checking (off only in the concurrency test that shows why).
+SERVICE_REQUEST_GUARD = True
+SERVICE_RACE_WINDOW_SECONDS = 0.0
 EVENTS_CHECKIN_OPENS_HOURS = 3
 
 # Off only in the concurrency tests that show the overspend race the guard prevents.

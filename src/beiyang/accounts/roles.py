@@ -26,6 +26,10 @@ ROLES: dict[str, dict[str, Any]] = {
         "label": "大赛评委 Competition judge",
         "permissions": [],
     },
+    "service_officer": {
+        "label": "服务专员 Service officer",
+        "permissions": ["companies.view_company"],
+    },
     "town_admin": {
         "label": "小镇管理员 Town administrator",
         "permissions": [

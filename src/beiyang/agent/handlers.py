@@ -373,6 +373,10 @@ def handover(user, conversation, reason: str) -> Reply:
             actor=user if getattr(user, "is_authenticated", False) else None,
             obj=ticket,
         )
+        # The one front door: the handover is also a service request to the company's officer.
+        from beiyang.service.actions import open_from_handover
+
+        open_from_handover(user, conversation, reason)
     return Reply(
         "已为您转接“陪你一起跑”专属服务团队,工作人员会在这个对话里回复您,回复时您也会收到消息提醒。",
         "I've passed you to the service team; they will reply in this conversation.",

@@ -27,6 +27,7 @@ def _mount() -> None:
     from beiyang.matching.api import router as matching_router
     from beiyang.notifications.api import router as notifications_router
     from beiyang.policies.api import router as policies_router
+    from beiyang.service.api import router as service_router
     from beiyang.vouchers.api import router as vouchers_router
 
     api.add_router("", accounts_router)
@@ -40,6 +41,7 @@ def _mount() -> None:
     api.add_router("", events_router)
     api.add_router("", notifications_router)
     api.add_router("", policies_router)
+    api.add_router("", service_router)
     api.add_router("", vouchers_router)
 
 

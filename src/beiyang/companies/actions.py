@@ -109,6 +109,7 @@ def do_save_my_company(user: User, data: dict[str, Any]) -> Company:
             )
         company = Company.objects.create(**fields)
         Membership.objects.create(company=company, user=user, role="founder")
+        _assign_officer(company)
         log_action(
             "companies.company.created", actor=user, obj=company, after=snapshot(company, COMPANY_FIELDS)
         )
@@ -139,6 +140,16 @@ def _apply_changes(company: Company, fields: dict[str, Any], *, actor: User) -> 
         log_action("companies.company.updated", actor=actor, obj=company, before=before, after=after)
         _after_profile_change(company)
     return company
+
+
+def _assign_officer(company: Company) -> None:
+    # 陪你一起跑: a new company gets the least-loaded service officer, in the same transaction.
+    from django.apps import apps
+
+    if apps.is_installed("beiyang.service"):
+        from beiyang.service.actions import assign_new_company
+
+        assign_new_company(company)
 
 
 def _after_profile_change(company: Company) -> None:

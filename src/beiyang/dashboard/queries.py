@@ -107,7 +107,18 @@ def service_figures() -> dict[str, Any]:
             "success_rate": round(sent / (sent + failed), 3) if sent + failed else None,
         },
         "agent_handover_rate": handovers,
+        "service": _service_requests(),
     }
+
+
+def _service_requests() -> dict[str, Any] | None:
+    from django.apps import apps
+
+    if not apps.is_installed("beiyang.service"):
+        return None
+    from beiyang.service.queries import figures
+
+    return figures()
 
 
 def _handover_rate() -> float | None:

@@ -38,7 +38,7 @@ def public_dashboard(request):
 
 def staff_dashboard(request):
     if not request.user.is_authenticated or not has_role(
-        request.user, "reviewer", "event_manager", "voucher_officer"
+        request.user, "reviewer", "event_manager", "voucher_officer", "service_officer"
     ):
         return HttpResponseForbidden("仅工作人员 Staff only")
     fmt = request.GET.get("export")

@@ -10,6 +10,7 @@ from beiyang.events import views as event_views
 from beiyang.internships import views as internship_views
 from beiyang.matching import views as matching_views
 from beiyang.policies import views as policy_views
+from beiyang.service import views as service_views
 from beiyang.vouchers import views as voucher_views
 from beiyang.web import views
 
@@ -56,4 +57,10 @@ urlpatterns = [
     path("staff/events/", event_views.staff_events, name="staff_events"),
     path("staff/events/<int:event_id>/checkin/", event_views.checkin_desk, name="checkin"),
     path("staff/packs/", policy_views.pack_versions, name="pack_versions"),
+    path("service/", service_views.my_service, name="service"),
+    path("service/<int:request_id>/", service_views.request_detail, name="service_request"),
+    path("timeline/", service_views.my_timeline, name="timeline"),
+    path("staff/service/", service_views.staff_queue, name="staff_service"),
+    path("staff/service/<int:request_id>/", service_views.staff_request, name="staff_service_request"),
+    path("staff/companies/<int:company_id>/", service_views.staff_company, name="staff_company"),
 ]
