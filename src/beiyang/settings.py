@@ -191,8 +191,11 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
 
-# Repeated wrong passwords lock the account for a while.
+# Repeated wrong passwords shut password login for a while: for one address and number after
+# LOGIN_MAX_FAILURES, for the number from anywhere after LOGIN_MAX_FAILURES_PER_NUMBER
+# (accounts.actions explains why two).
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_MAX_FAILURES_PER_NUMBER = int(os.environ.get("LOGIN_MAX_FAILURES_PER_NUMBER", "20"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 
 # --- SMS ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from beiyang.api.auth import founder_auth
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import InvalidInput
 from beiyang.core.identifiers import age_on
+from beiyang.core.ratelimit import client_ip
 from beiyang.core.schemas import ErrorOut, OkOut
 
 router = Router(tags=["accounts"])
@@ -53,7 +54,7 @@ def signup(request, body: SignupIn):
 
 @router.post("/auth/token", response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None)
 def token(request, body: PasswordLoginIn):
-    user = actions.check_password_login(body.phone, body.password)
+    user = actions.check_password_login(body.phone, body.password, ip=client_ip(request))
     _token, raw = actions.do_issue_token(user, "password-login")
     return {"token": raw}
 

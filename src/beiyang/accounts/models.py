@@ -32,8 +32,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("工作人员 staff", default=False)
     is_active = models.BooleanField("启用 active", default=True)
     date_joined = models.DateTimeField("注册时间 joined", default=timezone.now)
-    failed_logins = models.PositiveIntegerField("连续登录失败 failed logins", default=0)
-    locked_until = models.DateTimeField("锁定至 locked until", null=True, blank=True)
 
     objects = UserManager()
 
@@ -74,6 +72,25 @@ class SmsCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LoginThrottle(models.Model):
+    """Failed password logins counted under one key: a number from one address
+    (``pair:<phone>:<ip>``) or a number from anywhere (``phone:<phone>``). Keyed by the number
+    as typed, registered or not, so a lock says nothing about who is registered.
+    ``accounts.actions.check_password_login`` explains the two limits."""
+
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录限制 login throttle"
+        verbose_name_plural = "登录限制 login throttles"
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class ApiToken(models.Model):

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from beiyang.accounts import actions, queries
 from beiyang.core.errors import DomainError
+from beiyang.core.ratelimit import client_ip
 from beiyang.web.forms import error_context, posted_date
 
 BACKEND = "beiyang.accounts.backends.PhonePasswordBackend"
@@ -52,7 +53,7 @@ def login_view(request):
                 user = actions.check_sms_login(request.POST.get("phone", ""), request.POST.get("code", ""))
             else:
                 user = actions.check_password_login(
-                    request.POST.get("phone", ""), request.POST.get("password", "")
+                    request.POST.get("phone", ""), request.POST.get("password", ""), ip=client_ip(request)
                 )
         except DomainError as exc:
             ctx.update(error_context(exc))

@@ -87,14 +87,17 @@ def test_password_login_and_wrong_password(api):
 
 @override_settings(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_SECONDS=600)
 def test_repeated_failures_lock_the_account(api):
+    from beiyang.accounts.models import LoginThrottle
+
     api.post("auth/signup", SIGNUP)
     for _ in range(3):
         assert (
             api.post("auth/token", {"phone": SIGNUP["phone"], "password": "wrong-pass-1"}).status_code == 401
         )
     locked = api.post("auth/token", {"phone": SIGNUP["phone"], "password": SIGNUP["password"]})
-    assert locked.status_code == 429 and locked.json()["code"] == "account_locked"
-    User.objects.update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    assert locked.status_code == 401 and locked.json()["code"] == "bad_credentials"
+    assert AuditEntry.objects.filter(action_type="accounts.login.locked").count() == 1
+    LoginThrottle.objects.update(locked_until=timezone.now() - dt.timedelta(seconds=1))
     assert (
         api.post("auth/token", {"phone": SIGNUP["phone"], "password": SIGNUP["password"]}).status_code == 200
     )
