@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -23,12 +24,13 @@ from beiyang.accounts.models import ApiToken, LoginThrottle, Provider, ProviderA
 from beiyang.accounts.queries import users_for_tokens
 from beiyang.accounts.roles import ROLE_NAMES
 from beiyang.accounts.sms import send_sms
-from beiyang.accounts.token_cache import token_users
+from beiyang.accounts.token_cache import FORGET_USER, token_users
 from beiyang.accounts.tokens import code_digest, digest, new_secret
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
+from beiyang.core.realtime import hub
 
 logger = logging.getLogger(__name__)
 TOKEN_TOUCH_SECONDS = 300  # how stale a token's last-use stamp may get
@@ -311,6 +313,16 @@ def check_sms_login(phone: str, code: str) -> User:
         )
     _login_succeeded(user, "sms")
     return user
+
+
+def do_log_out(request) -> None:
+    """End the portal session, and the message streams it opened in every server process (the
+    notice goes after the session is gone, so that the streams find it gone)."""
+    user = request.user
+    logout(request)
+    if user.is_authenticated:
+        log_action("accounts.user.logged_out", actor=user, obj=user)
+        hub.broadcast(FORGET_USER, user.pk)
 
 
 @transaction.atomic(durable=True)

@@ -80,3 +80,28 @@ def users_for_tokens(key_hashes: Sequence[str], stale_before: dt.datetime) -> di
         user.token_id, user.token_stale = row[width], bool(row[width + 1])
         found[row[width + 2]] = user
     return found
+
+
+def credential_is_live(user_id: int, *, key_hash: str | None = None, session_key: str | None = None) -> bool:
+    """Whether what a long request (a message stream) was opened with still signs the user in:
+    the token not revoked, or the session not logged out nor made stale by a password change,
+    and the user still active. Read from the database, never from a process's memory."""
+    if key_hash is not None:
+        return ApiToken.objects.filter(
+            key_hash=key_hash, user_id=user_id, revoked_at__isnull=True, user__is_active=True
+        ).exists()
+    if not session_key:
+        return False
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.crypto import constant_time_compare
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if str(session.get(SESSION_KEY)) != str(user_id):
+        return False
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return user is not None and constant_time_compare(
+        session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
+    )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -75,7 +75,7 @@ def send_code_view(request):
 
 @require_POST
 def logout_view(request):
-    logout(request)
+    actions.do_log_out(request)
     return redirect("web:home")
 
 
