@@ -198,6 +198,25 @@ LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_MAX_FAILURES_PER_NUMBER = int(os.environ.get("LOGIN_MAX_FAILURES_PER_NUMBER", "20"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 
+
+# Requests per client address: name → (requests, seconds), in the cache (core.ratelimit).
+# Override any with RATE_LIMITS="login_ip=60/600,signup_ip=10/3600".
+def _rates(text: str) -> dict[str, tuple[int, int]]:
+    rates = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, rate = item.split("=")
+        hits, seconds = rate.split("/")
+        rates[name.strip()] = (int(hits), int(seconds))
+    return rates
+
+
+RATE_LIMITS = {
+    "login_ip": (60, 600),
+    "signup_ip": (10, 3600),
+    "sms_code_ip": (20, 3600),
+    **_rates(os.environ.get("RATE_LIMITS", "")),
+}
+
 # --- SMS ------------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "beiyang.accounts.sms.FileSmsBackend")
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")

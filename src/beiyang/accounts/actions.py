@@ -30,6 +30,7 @@ from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
+from beiyang.core.ratelimit import check_rate, hit, once_per
 from beiyang.core.realtime import hub
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,11 @@ def do_signup(
     email: str = "",
     birth_date: dt.date | None = None,
     resident_id: str | None = None,
+    ip: str = "",
 ) -> User:
+    """``ip``: the client's address, for its limit (none without one: the shell, the demo)."""
+    if ip:
+        check_rate("signup_ip", ip)
     phone = parse_phone(phone)
     name = (name or "").strip()
     if len(name) > 80:
@@ -211,6 +216,8 @@ _BAD_LOGIN = ("手机号或密码不正确", "Wrong phone number or password")
 def check_password_login(phone: str, password: str, ip: str = "") -> User:
     """The active user with this number and password, from the address ``ip``; see the limits
     above. Unknown numbers, inactive users, locks and wrong passwords all answer the same."""
+    if ip:
+        check_rate("login_ip", ip)  # each attempt costs a hash: bounded per address
     phone = parse_phone(phone)
     now = timezone.now()
     keys = _throttle_keys(phone, ip)
@@ -237,29 +244,33 @@ def _login_succeeded(user: User, method: str) -> None:
         log_action("accounts.user.logged_in", actor=user, obj=user, method=method)
 
 
-def do_request_sms_code(phone: str, purpose: str = "login") -> SmsCode:
-    """Send a six-digit code. At most one per ``SMS_CODE_RESEND_SECONDS`` and
-    ``SMS_CODE_DAILY_LIMIT`` a day per number."""
+def do_request_sms_code(phone: str, purpose: str = "login", ip: str = "") -> SmsCode | None:
+    """Send a six-digit code if the number belongs to an active user; None, and the same
+    answer to the caller, if not. The limits (``sms_code_ip`` per address; one per
+    ``SMS_CODE_RESEND_SECONDS`` and ``SMS_CODE_DAILY_LIMIT`` a day per number) count every
+    number alike, registered or not, so that neither the answer nor a refusal tells."""
+    if ip:
+        check_rate("sms_code_ip", ip)
     phone = parse_phone(phone)
+    wait = once_per(f"sms-resend:{phone}", settings.SMS_CODE_RESEND_SECONDS)
+    if wait:
+        raise RateLimited(
+            f"验证码发送过于频繁,请{wait}秒后再试",
+            f"Too many codes; try again in {wait} s",
+            field="phone",
+            code="sms_too_frequent",
+        )
+    if not hit(f"sms-daily:{phone}", settings.SMS_CODE_DAILY_LIMIT, 86400):
+        raise RateLimited(
+            "今日验证码次数已用完,请明天再试",
+            "Daily code limit reached; try tomorrow",
+            field="phone",
+            code="sms_daily_limit",
+        )
+    if not User.objects.filter(phone=phone, is_active=True).exists():
+        return None
     now = timezone.now()
     with transaction.atomic(durable=True):
-        recent = SmsCode.objects.filter(phone=phone, created_at__gte=now - dt.timedelta(days=1))
-        last = recent.order_by("-created_at").first()
-        if last and (now - last.created_at).total_seconds() < settings.SMS_CODE_RESEND_SECONDS:
-            wait = settings.SMS_CODE_RESEND_SECONDS - int((now - last.created_at).total_seconds())
-            raise RateLimited(
-                f"验证码发送过于频繁,请{wait}秒后再试",
-                f"Too many codes; try again in {wait} s",
-                field="phone",
-                code="sms_too_frequent",
-            )
-        if recent.count() >= settings.SMS_CODE_DAILY_LIMIT:
-            raise RateLimited(
-                "今日验证码次数已用完,请明天再试",
-                "Daily code limit reached; try tomorrow",
-                field="phone",
-                code="sms_daily_limit",
-            )
         code = f"{secrets.randbelow(1_000_000):06d}"
         sms = SmsCode.objects.create(
             phone=phone,
@@ -277,7 +288,9 @@ def do_request_sms_code(phone: str, purpose: str = "login") -> SmsCode:
 _BAD_CODE = ("验证码不正确或已过期", "The code is wrong or has expired")
 
 
-def check_sms_login(phone: str, code: str) -> User:
+def check_sms_login(phone: str, code: str, ip: str = "") -> User:
+    if ip:
+        check_rate("login_ip", ip)
     phone = parse_phone(phone)
     if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
         raise InvalidInput("验证码应为6位数字", "The code has six digits", field="code", code="invalid_code")
@@ -304,13 +317,8 @@ def check_sms_login(phone: str, code: str) -> User:
     if not used:
         raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
     user = User.objects.filter(phone=phone, is_active=True).first()
-    if user is None:
-        raise NotFound(
-            "该手机号尚未注册,请先注册",
-            "This number is not registered; sign up first",
-            field="phone",
-            code="phone_not_registered",
-        )
+    if user is None:  # deactivated since the code was sent
+        raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
     _login_succeeded(user, "sms")
     return user
 

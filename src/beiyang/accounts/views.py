@@ -30,6 +30,7 @@ def signup_view(request):
                 name=request.POST.get("name", ""),
                 birth_date=posted_date(request.POST.get("birth_date"), "birth_date"),
                 resident_id=request.POST.get("resident_id") or None,
+                ip=client_ip(request),
             )
         except DomainError as exc:
             ctx.update(error_context(exc))
@@ -50,7 +51,9 @@ def login_view(request):
         ctx["mode"] = request.POST.get("mode", "password")
         try:
             if ctx["mode"] == "sms":
-                user = actions.check_sms_login(request.POST.get("phone", ""), request.POST.get("code", ""))
+                user = actions.check_sms_login(
+                    request.POST.get("phone", ""), request.POST.get("code", ""), ip=client_ip(request)
+                )
             else:
                 user = actions.check_password_login(
                     request.POST.get("phone", ""), request.POST.get("password", ""), ip=client_ip(request)
@@ -67,7 +70,7 @@ def login_view(request):
 def send_code_view(request):
     """htmx: send an SMS login code and answer with a one-line status."""
     try:
-        actions.do_request_sms_code(request.POST.get("phone", ""))
+        actions.do_request_sms_code(request.POST.get("phone", ""), ip=client_ip(request))
     except DomainError as exc:
         return render(request, "accounts/_code_status.html", {"error": exc.localized()}, status=200)
     return render(request, "accounts/_code_status.html", {"sent": True})
