@@ -426,7 +426,8 @@ def authenticate_token(raw: str) -> User | None:
         user = _token_lookups.submit("tokens", key_hash)
         if user is None:
             return None
-        token_users.remember(key_hash, user, generation, stamp_due=now + touch)
+        if user.token_lasting:  # else it could be answered from memory after it expired
+            token_users.remember(key_hash, user, generation, stamp_due=now + touch)
     elif user.token_stale:
         token_users.stamped(key_hash, now + touch)
     if user.token_stale:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -110,6 +113,13 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user.phone})"
+
+    @property
+    def expires_at(self) -> dt.datetime | None:
+        """When the token stops working: ``TOKEN_LIFETIME_DAYS`` after its issue, whatever its
+        use (absolute, not sliding: a stolen token is good for a bounded time); None with 0."""
+        days = settings.TOKEN_LIFETIME_DAYS
+        return self.created_at + dt.timedelta(days=days) if days else None
 
 
 class Provider(models.Model):
