@@ -149,6 +149,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "beiyang",
+            # Short, so that a Redis that stops answering costs a request a second, not a hang:
+            # the rate limits then count in the process (core.ratelimit).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
