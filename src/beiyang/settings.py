@@ -78,6 +78,7 @@ MIDDLEWARE = [
     # Outermost: names the request for every log line and counts it for /metrics.
     "beiyang.ops.requestlog.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "beiyang.web.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -154,6 +155,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "beiyang",
+            # Short, so that a Redis that stops answering costs a request a second, not a hang:
+            # the rate limits then count in the process (core.ratelimit).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -197,9 +201,31 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
 
-# Repeated wrong passwords lock the account for a while.
+# Repeated wrong passwords shut password login for a while: for one address and number after
+# LOGIN_MAX_FAILURES, for the number from anywhere after LOGIN_MAX_FAILURES_PER_NUMBER
+# (accounts.actions explains why two).
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+LOGIN_MAX_FAILURES_PER_NUMBER = int(os.environ.get("LOGIN_MAX_FAILURES_PER_NUMBER", "20"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+
+
+# Requests per client address: name → (requests, seconds), in the cache (core.ratelimit).
+# Override any with RATE_LIMITS="login_ip=60/600,signup_ip=10/3600".
+def _rates(text: str) -> dict[str, tuple[int, int]]:
+    rates = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, rate = item.split("=")
+        hits, seconds = rate.split("/")
+        rates[name.strip()] = (int(hits), int(seconds))
+    return rates
+
+
+RATE_LIMITS = {
+    "login_ip": (60, 600),
+    "signup_ip": (10, 3600),
+    "sms_code_ip": (20, 3600),
+    **_rates(os.environ.get("RATE_LIMITS", "")),
+}
 
 # --- SMS ------------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "beiyang.accounts.sms.FileSmsBackend")
@@ -288,6 +314,8 @@ NOTIFY_WEBHOOK_URL = os.environ.get("NOTIFY_WEBHOOK_URL", "")
 NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "change-me")
 # Seconds between heartbeats on message streams (SSE); proxies drop idle streams after ~60 s.
 STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"))
+# Bearer tokens stop working this many days after their issue (absolute, not sliding); 0: never.
+TOKEN_LIFETIME_DAYS = float(os.environ.get("TOKEN_LIFETIME_DAYS", "30"))
 # How long a server process may answer for a bearer token from memory (accounts.token_cache);
 # 0 looks every call up in the database.
 TOKEN_CACHE_SECONDS = float(os.environ.get("TOKEN_CACHE_SECONDS", "300"))

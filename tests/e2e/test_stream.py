@@ -77,3 +77,90 @@ def test_refusals(founder):
     assert bad.status_code == 400 and bad.json()["field"] == "Last-Event-ID"
     forged = Client().get("/api/v1/me/messages/stream", headers={"Authorization": "Bearer byt_forged"})
     assert forged.status_code == 401
+
+
+async def _ends(iterator, timeout: float = 5.0) -> bool:
+    """True when the stream closes within ``timeout``; heartbeats and frames are skipped."""
+    try:
+        while True:
+            await asyncio.wait_for(iterator.__anext__(), timeout)
+    except StopAsyncIteration:
+        return True
+    except TimeoutError:
+        return False
+
+
+def _open_then(headers: dict, end_it, cookies=None) -> bool:
+    """Open a stream, run ``end_it`` (sync) once it is connected, and tell whether it closed.
+    The heartbeat is long, so only the end of the credential can close it in time."""
+
+    async def scenario():
+        client = AsyncClient()
+        if cookies is not None:
+            client.cookies = cookies
+        response = await client.get("/api/v1/me/messages/stream", headers=headers)
+        assert response.status_code == 200
+        stream = response.streaming_content.__aiter__()
+        await asyncio.wait_for(stream.__anext__(), 5)  # connected
+        await sync_to_async(end_it)()
+        closed = await _ends(stream)
+        await stream.aclose()
+        return closed
+
+    return async_to_sync(scenario)()
+
+
+@pytest.fixture
+def long_heartbeat(settings):
+    settings.STREAM_HEARTBEAT_SECONDS = 60
+
+
+def test_revoking_the_token_closes_its_stream(founder, long_heartbeat):
+    from beiyang.accounts.actions import do_revoke_token
+    from beiyang.accounts.models import ApiToken
+
+    user, _company, api = founder
+    token = ApiToken.objects.get(user=user)
+    assert _open_then({"Authorization": f"Bearer {api.token}"}, lambda: do_revoke_token(user, token.pk))
+
+
+def test_another_token_revoked_leaves_the_stream_open(founder, long_heartbeat):
+    from conftest import token_for
+
+    from beiyang.accounts.actions import do_revoke_token
+    from beiyang.accounts.models import ApiToken
+
+    user, _company, api = founder
+    token_for(user)
+    other = ApiToken.objects.filter(user=user).latest("pk")
+
+    async def scenario():
+        response = await AsyncClient().get(
+            "/api/v1/me/messages/stream", headers={"Authorization": f"Bearer {api.token}"}
+        )
+        stream = response.streaming_content.__aiter__()
+        await asyncio.wait_for(stream.__anext__(), 5)
+        await sync_to_async(do_revoke_token)(user, other.pk)
+        await sync_to_async(_send)(user.pk, "还在")
+        frames = await _frames(stream, 1)
+        await stream.aclose()
+        return frames
+
+    assert [m["title"] for m in async_to_sync(scenario)()] == ["还在"]
+
+
+def test_deactivating_the_user_closes_their_stream(founder, long_heartbeat):
+    user, _company, api = founder
+
+    def deactivate():
+        user.is_active = False
+        user.save()
+
+    assert _open_then({"Authorization": f"Bearer {api.token}"}, deactivate)
+
+
+def test_logging_out_closes_the_session_s_stream(founder, long_heartbeat):
+    user, _company, _api = founder
+    browser = Client()
+    browser.force_login(user)
+    assert _open_then({}, lambda: browser.post("/logout/"), cookies=browser.cookies)

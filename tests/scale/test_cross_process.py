@@ -64,3 +64,31 @@ def test_a_token_revoked_on_one_process_stops_working_on_the_other(founder):
         while httpx.get(f"{second}/api/v1/me", headers=headers, timeout=10).status_code == 200:
             assert time.monotonic() < deadline, "the other process still accepts the revoked token"
             time.sleep(0.05)
+
+
+def test_a_stream_on_one_process_closes_when_its_token_is_revoked_on_the_other(founder):
+    """The heartbeat (which re-checks the token too) is a minute here, so only the control
+    notice through Redis can close the stream in time."""
+    _user, _company, api = founder
+    headers = {"Authorization": f"Bearer {api.token}"}
+    slow = {"STREAM_HEARTBEAT_SECONDS": "60"}
+    with uvicorn_server(slow) as first, uvicorn_server(slow) as second:
+        connected, closed = threading.Event(), threading.Event()
+
+        def listen():
+            with httpx.stream(
+                "GET", f"{second}/api/v1/me/messages/stream", headers=headers, timeout=30
+            ) as resp:
+                for line in resp.iter_lines():
+                    if line.startswith(":"):
+                        connected.set()
+            closed.set()
+
+        threading.Thread(target=listen, daemon=True).start()
+        assert connected.wait(10)
+        token_id = httpx.get(f"{first}/api/v1/me/tokens", headers=headers, timeout=10).json()[0]["id"]
+        assert (
+            httpx.delete(f"{first}/api/v1/me/tokens/{token_id}", headers=headers, timeout=10).status_code
+            == 200
+        )
+        assert closed.wait(10), "the stream on the other process outlived its token"

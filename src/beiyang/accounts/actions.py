@@ -12,23 +12,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from beiyang.accounts.models import ApiToken, Provider, ProviderApiKey, SmsCode, User
+from beiyang.accounts.models import ApiToken, LoginThrottle, Provider, ProviderApiKey, SmsCode, User
 from beiyang.accounts.queries import users_for_tokens
 from beiyang.accounts.roles import ROLE_NAMES
 from beiyang.accounts.sms import send_sms
-from beiyang.accounts.token_cache import token_users
+from beiyang.accounts.token_cache import FORGET_USER, token_users
 from beiyang.accounts.tokens import code_digest, digest, new_secret
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
+from beiyang.core.ratelimit import check_rate, hit, once_per
+from beiyang.core.realtime import hub
 
 logger = logging.getLogger(__name__)
 TOKEN_TOUCH_SECONDS = 300  # how stale a token's last-use stamp may get
@@ -87,7 +90,11 @@ def do_signup(
     email: str = "",
     birth_date: dt.date | None = None,
     resident_id: str | None = None,
+    ip: str = "",
 ) -> User:
+    """``ip``: the client's address, for its limit (none without one: the shell, the demo)."""
+    if ip:
+        check_rate("signup_ip", ip)
     phone = parse_phone(phone)
     name = (name or "").strip()
     if len(name) > 80:
@@ -122,42 +129,110 @@ def do_signup(
     return user
 
 
-def _login_failed(user: User) -> None:
-    # Its own transaction on purpose: the failure count must survive the error we raise next.
+# Password logins are limited twice, in the manner of django-axes' lockout by the combination of
+# username and address, plus a slower limit on the number alone:
+# - a number from one address: ``LOGIN_MAX_FAILURES`` wrong passwords within
+#   ``LOGIN_LOCKOUT_SECONDS`` shut that address out of that number for ``LOGIN_LOCKOUT_SECONDS``.
+#   Someone guessing from their own address locks only themselves out, not the owner.
+# - a number from anywhere: ``LOGIN_MAX_FAILURES_PER_NUMBER`` (a larger figure) stops guessing
+#   spread over many addresses the same way. This one the owner feels too, so it is bounded:
+#   refused attempts are not counted, so a lock cannot be extended while it holds, and it never
+#   closes SMS-code login, which needs the owner's phone. Nobody can lock the owner out of the
+#   account, only shut the password door for one lockout period at a time.
+# Both count per number as typed, registered or not, and a refused login answers exactly as a
+# wrong password does (401 ``bad_credentials``): a lock tells nothing about registration.
+# Each attempt takes its place under both limits in one guarded UPDATE before the password is
+# hashed: an attempt in flight counts as a failure until it proves right, so requests fired
+# together cannot all pass the check before any of them counts (Zulip and axes count after;
+# in parallel that lets every request through).
+
+
+def _throttle_keys(phone: str, ip: str) -> list[tuple[str, int]]:
+    return [
+        (f"pair:{phone}:{ip[:45]}", settings.LOGIN_MAX_FAILURES),
+        (f"phone:{phone}", settings.LOGIN_MAX_FAILURES_PER_NUMBER),
+    ]
+
+
+def _open(now: dt.datetime) -> Q:
+    return Q(locked_until__isnull=True) | Q(locked_until__lte=now)
+
+
+def _take_attempt(keys: list[tuple[str, int]], now: dt.datetime) -> bool:
+    """Count this attempt as a failure under every key, or under none when any key is locked
+    or full. A window older than the lockout starts again from this attempt."""
+    stale = Q(window_start__lte=now - dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS))
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
-    user.refresh_from_db(fields=["failed_logins"])
-    if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
-        until = timezone.now() + dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-        with transaction.atomic():
-            User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
-            log_action("accounts.user.locked", obj=user, actor_label="system", until=until)
-
-
-def _ensure_not_locked(user: User) -> None:
-    if user.locked_until and user.locked_until > timezone.now():
-        minutes = max(1, int((user.locked_until - timezone.now()).total_seconds() // 60) + 1)
-        raise RateLimited(
-            f"登录失败次数过多,账户已锁定,请{minutes}分钟后再试",
-            f"Too many failed logins; the account is locked for {minutes} more minutes",
-            field="phone",
-            code="account_locked",
+        LoginThrottle.objects.bulk_create(
+            [LoginThrottle(key=key, window_start=now) for key, _ in keys], ignore_conflicts=True
         )
+        for key, limit in keys:
+            taken = LoginThrottle.objects.filter(_open(now), Q(failures__lt=limit) | stale, key=key).update(
+                failures=Case(When(stale, then=Value(1)), default=F("failures") + 1),
+                window_start=Case(When(stale, then=Value(now)), default=F("window_start")),
+            )
+            if not taken:
+                transaction.set_rollback(True)
+                return False
+    return True
+
+
+def _attempt_failed(keys: list[tuple[str, int]], phone: str, now: dt.datetime) -> None:
+    """The attempt stays counted; a key it filled is locked (its own transaction, so that the
+    count survives the error raised next)."""
+    until = now + dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    with transaction.atomic():
+        for key, limit in keys:
+            if LoginThrottle.objects.filter(key=key, failures__gte=limit).update(
+                locked_until=until, failures=0, window_start=now
+            ):
+                log_action(
+                    "accounts.login.locked",
+                    actor_label="system",
+                    scope=key.split(":")[0],
+                    phone=phone[:3] + "****" + phone[-4:],
+                    until=until,
+                )
+
+
+def _attempt_succeeded(keys: list[tuple[str, int]], now: dt.datetime) -> bool:
+    """Give the attempt's place back: the address's count starts again, the number's drops by
+    this one. False, and nothing changed, when a failure in flight beside it locked a key."""
+    (pair, _), (number, _) = keys
+    with transaction.atomic():
+        reset = LoginThrottle.objects.filter(_open(now), key=pair).update(failures=0)
+        released = LoginThrottle.objects.filter(_open(now), key=number, failures__gt=0).update(
+            failures=F("failures") - 1
+        )
+        if not (reset and released):
+            transaction.set_rollback(True)
+            return False
+    return True
 
 
 _BAD_LOGIN = ("手机号或密码不正确", "Wrong phone number or password")
 
 
-def check_password_login(phone: str, password: str) -> User:
+def check_password_login(phone: str, password: str, ip: str = "") -> User:
+    """The active user with this number and password, from the address ``ip``; see the limits
+    above. Unknown numbers, inactive users, locks and wrong passwords all answer the same."""
+    if ip:
+        check_rate("login_ip", ip)  # each attempt costs a hash: bounded per address
     phone = parse_phone(phone)
-    user = User.objects.filter(phone=phone).first()
-    if user is None or not user.is_active:
+    now = timezone.now()
+    keys = _throttle_keys(phone, ip)
+    if not _take_attempt(keys, now):
+        raise AuthenticationRequired(*_BAD_LOGIN, field="password", code="bad_credentials")
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is None:
         # Hash anyway so that timing does not reveal which numbers are registered.
         User().set_password(password or "x")
-        raise AuthenticationRequired(*_BAD_LOGIN, field="password", code="bad_credentials")
-    _ensure_not_locked(user)
-    if not user.check_password(password or ""):
-        _login_failed(user)
+        right = False
+    else:
+        right = user.check_password(password or "")
+    if not right or not _attempt_succeeded(keys, now):
+        if not right:
+            _attempt_failed(keys, phone, now)
         raise AuthenticationRequired(*_BAD_LOGIN, field="password", code="bad_credentials")
     _login_succeeded(user, "password")
     return user
@@ -165,33 +240,37 @@ def check_password_login(phone: str, password: str) -> User:
 
 def _login_succeeded(user: User, method: str) -> None:
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None, last_login=timezone.now())
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         log_action("accounts.user.logged_in", actor=user, obj=user, method=method)
 
 
-def do_request_sms_code(phone: str, purpose: str = "login") -> SmsCode:
-    """Send a six-digit code. At most one per ``SMS_CODE_RESEND_SECONDS`` and
-    ``SMS_CODE_DAILY_LIMIT`` a day per number."""
+def do_request_sms_code(phone: str, purpose: str = "login", ip: str = "") -> SmsCode | None:
+    """Send a six-digit code if the number belongs to an active user; None, and the same
+    answer to the caller, if not. The limits (``sms_code_ip`` per address; one per
+    ``SMS_CODE_RESEND_SECONDS`` and ``SMS_CODE_DAILY_LIMIT`` a day per number) count every
+    number alike, registered or not, so that neither the answer nor a refusal tells."""
+    if ip:
+        check_rate("sms_code_ip", ip)
     phone = parse_phone(phone)
+    wait = once_per(f"sms-resend:{phone}", settings.SMS_CODE_RESEND_SECONDS)
+    if wait:
+        raise RateLimited(
+            f"验证码发送过于频繁,请{wait}秒后再试",
+            f"Too many codes; try again in {wait} s",
+            field="phone",
+            code="sms_too_frequent",
+        )
+    if not hit(f"sms-daily:{phone}", settings.SMS_CODE_DAILY_LIMIT, 86400):
+        raise RateLimited(
+            "今日验证码次数已用完,请明天再试",
+            "Daily code limit reached; try tomorrow",
+            field="phone",
+            code="sms_daily_limit",
+        )
+    if not User.objects.filter(phone=phone, is_active=True).exists():
+        return None
     now = timezone.now()
     with transaction.atomic(durable=True):
-        recent = SmsCode.objects.filter(phone=phone, created_at__gte=now - dt.timedelta(days=1))
-        last = recent.order_by("-created_at").first()
-        if last and (now - last.created_at).total_seconds() < settings.SMS_CODE_RESEND_SECONDS:
-            wait = settings.SMS_CODE_RESEND_SECONDS - int((now - last.created_at).total_seconds())
-            raise RateLimited(
-                f"验证码发送过于频繁,请{wait}秒后再试",
-                f"Too many codes; try again in {wait} s",
-                field="phone",
-                code="sms_too_frequent",
-            )
-        if recent.count() >= settings.SMS_CODE_DAILY_LIMIT:
-            raise RateLimited(
-                "今日验证码次数已用完,请明天再试",
-                "Daily code limit reached; try tomorrow",
-                field="phone",
-                code="sms_daily_limit",
-            )
         code = f"{secrets.randbelow(1_000_000):06d}"
         sms = SmsCode.objects.create(
             phone=phone,
@@ -209,7 +288,9 @@ def do_request_sms_code(phone: str, purpose: str = "login") -> SmsCode:
 _BAD_CODE = ("验证码不正确或已过期", "The code is wrong or has expired")
 
 
-def check_sms_login(phone: str, code: str) -> User:
+def check_sms_login(phone: str, code: str, ip: str = "") -> User:
+    if ip:
+        check_rate("login_ip", ip)
     phone = parse_phone(phone)
     if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
         raise InvalidInput("验证码应为6位数字", "The code has six digits", field="code", code="invalid_code")
@@ -220,11 +301,15 @@ def check_sms_login(phone: str, code: str) -> User:
         .order_by("-created_at")
         .first()
     )
-    if sms is None or sms.attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
+    if sms is None:
         raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
-    if not secrets.compare_digest(sms.code_hash, code_digest(phone, code)):
-        with transaction.atomic():
-            SmsCode.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1)
+    # The attempt is counted before the code is compared, in one guarded statement: guesses
+    # fired together cannot all pass the check before any of them counts.
+    with transaction.atomic():
+        counted = SmsCode.objects.filter(
+            pk=sms.pk, used_at__isnull=True, expires_at__gt=now, attempts__lt=settings.SMS_CODE_MAX_ATTEMPTS
+        ).update(attempts=F("attempts") + 1)
+    if not counted or not secrets.compare_digest(sms.code_hash, code_digest(phone, code)):
         raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
     # Single use even under a double submit: only one UPDATE can flip used_at.
     with transaction.atomic():
@@ -232,16 +317,20 @@ def check_sms_login(phone: str, code: str) -> User:
     if not used:
         raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
     user = User.objects.filter(phone=phone, is_active=True).first()
-    if user is None:
-        raise NotFound(
-            "该手机号尚未注册,请先注册",
-            "This number is not registered; sign up first",
-            field="phone",
-            code="phone_not_registered",
-        )
-    _ensure_not_locked(user)
+    if user is None:  # deactivated since the code was sent
+        raise AuthenticationRequired(*_BAD_CODE, field="code", code="bad_code")
     _login_succeeded(user, "sms")
     return user
+
+
+def do_log_out(request) -> None:
+    """End the portal session, and the message streams it opened in every server process (the
+    notice goes after the session is gone, so that the streams find it gone)."""
+    user = request.user
+    logout(request)
+    if user.is_authenticated:
+        log_action("accounts.user.logged_out", actor=user, obj=user)
+        hub.broadcast(FORGET_USER, user.pk)
 
 
 @transaction.atomic(durable=True)
@@ -337,7 +426,8 @@ def authenticate_token(raw: str) -> User | None:
         user = _token_lookups.submit("tokens", key_hash)
         if user is None:
             return None
-        token_users.remember(key_hash, user, generation, stamp_due=now + touch)
+        if user.token_lasting:  # else it could be answered from memory after it expired
+            token_users.remember(key_hash, user, generation, stamp_due=now + touch)
     elif user.token_stale:
         token_users.stamped(key_hash, now + touch)
     if user.token_stale:

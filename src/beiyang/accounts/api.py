@@ -23,6 +23,7 @@ from beiyang.api.auth import founder_auth
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import InvalidInput
 from beiyang.core.identifiers import age_on
+from beiyang.core.ratelimit import client_ip
 from beiyang.core.schemas import ErrorOut, OkOut
 
 router = Router(tags=["accounts"])
@@ -37,7 +38,9 @@ def _email(value: str | None) -> str | None:
     return value
 
 
-@router.post("/auth/signup", response={201: SignupOut, 400: ErrorOut, 409: ErrorOut}, auth=None)
+@router.post(
+    "/auth/signup", response={201: SignupOut, 400: ErrorOut, 409: ErrorOut, 429: ErrorOut}, auth=None
+)
 def signup(request, body: SignupIn):
     user = actions.do_signup(
         phone=body.phone,
@@ -46,6 +49,7 @@ def signup(request, body: SignupIn):
         email=_email(body.email),
         birth_date=body.birth_date,
         resident_id=body.resident_id,
+        ip=client_ip(request),
     )
     _token, raw = actions.do_issue_token(user, "signup")
     return Status(201, {"user_id": user.pk, "token": raw})
@@ -53,14 +57,14 @@ def signup(request, body: SignupIn):
 
 @router.post("/auth/token", response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None)
 def token(request, body: PasswordLoginIn):
-    user = actions.check_password_login(body.phone, body.password)
+    user = actions.check_password_login(body.phone, body.password, ip=client_ip(request))
     _token, raw = actions.do_issue_token(user, "password-login")
     return {"token": raw}
 
 
 @router.post("/auth/sms-code", response={202: SmsCodeOut, 400: ErrorOut, 429: ErrorOut}, auth=None)
 def sms_code(request, body: SmsCodeIn):
-    actions.do_request_sms_code(body.phone)
+    actions.do_request_sms_code(body.phone, ip=client_ip(request))
     return Status(
         202,
         {
@@ -71,9 +75,11 @@ def sms_code(request, body: SmsCodeIn):
     )
 
 
-@router.post("/auth/sms-token", response={200: TokenOut, 401: ErrorOut, 404: ErrorOut}, auth=None)
+@router.post(
+    "/auth/sms-token", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut}, auth=None
+)
 def sms_token(request, body: SmsLoginIn):
-    user = actions.check_sms_login(body.phone, body.code)
+    user = actions.check_sms_login(body.phone, body.code, ip=client_ip(request))
     _token, raw = actions.do_issue_token(user, "sms-login")
     return {"token": raw}
 

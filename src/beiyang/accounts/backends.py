@@ -12,9 +12,10 @@ class PhonePasswordBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, phone=None, **kwargs):
         from beiyang.accounts.actions import check_password_login
         from beiyang.core.errors import DomainError
+        from beiyang.core.ratelimit import client_ip
 
         try:
-            return check_password_login(phone or username or "", password or "")
+            return check_password_login(phone or username or "", password or "", ip=client_ip(request))
         except DomainError:
             return None
 

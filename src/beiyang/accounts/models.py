@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -32,8 +35,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField("工作人员 staff", default=False)
     is_active = models.BooleanField("启用 active", default=True)
     date_joined = models.DateTimeField("注册时间 joined", default=timezone.now)
-    failed_logins = models.PositiveIntegerField("连续登录失败 failed logins", default=0)
-    locked_until = models.DateTimeField("锁定至 locked until", null=True, blank=True)
 
     objects = UserManager()
 
@@ -76,6 +77,25 @@ class SmsCode(models.Model):
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class LoginThrottle(models.Model):
+    """Failed password logins counted under one key: a number from one address
+    (``pair:<phone>:<ip>``) or a number from anywhere (``phone:<phone>``). Keyed by the number
+    as typed, registered or not, so a lock says nothing about who is registered.
+    ``accounts.actions.check_password_login`` explains the two limits."""
+
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录限制 login throttle"
+        verbose_name_plural = "登录限制 login throttles"
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class ApiToken(models.Model):
     """A founder's bearer token. Only its SHA-256 is stored; the token is shown once."""
 
@@ -93,6 +113,13 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user.phone})"
+
+    @property
+    def expires_at(self) -> dt.datetime | None:
+        """When the token stops working: ``TOKEN_LIFETIME_DAYS`` after its issue, whatever its
+        use (absolute, not sliding: a stolen token is good for a bounded time); None with 0."""
+        days = settings.TOKEN_LIFETIME_DAYS
+        return self.created_at + dt.timedelta(days=days) if days else None
 
 
 class Provider(models.Model):

@@ -51,6 +51,7 @@ class TokenInfoOut(Schema):
     prefix: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
 
 
 class MeOut(Schema):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from beiyang.accounts import actions, queries
 from beiyang.core.errors import DomainError
+from beiyang.core.ratelimit import client_ip
 from beiyang.web.forms import error_context, posted_date
 
 BACKEND = "beiyang.accounts.backends.PhonePasswordBackend"
@@ -29,6 +30,7 @@ def signup_view(request):
                 name=request.POST.get("name", ""),
                 birth_date=posted_date(request.POST.get("birth_date"), "birth_date"),
                 resident_id=request.POST.get("resident_id") or None,
+                ip=client_ip(request),
             )
         except DomainError as exc:
             ctx.update(error_context(exc))
@@ -49,10 +51,12 @@ def login_view(request):
         ctx["mode"] = request.POST.get("mode", "password")
         try:
             if ctx["mode"] == "sms":
-                user = actions.check_sms_login(request.POST.get("phone", ""), request.POST.get("code", ""))
+                user = actions.check_sms_login(
+                    request.POST.get("phone", ""), request.POST.get("code", ""), ip=client_ip(request)
+                )
             else:
                 user = actions.check_password_login(
-                    request.POST.get("phone", ""), request.POST.get("password", "")
+                    request.POST.get("phone", ""), request.POST.get("password", ""), ip=client_ip(request)
                 )
         except DomainError as exc:
             ctx.update(error_context(exc))
@@ -66,7 +70,7 @@ def login_view(request):
 def send_code_view(request):
     """htmx: send an SMS login code and answer with a one-line status."""
     try:
-        actions.do_request_sms_code(request.POST.get("phone", ""))
+        actions.do_request_sms_code(request.POST.get("phone", ""), ip=client_ip(request))
     except DomainError as exc:
         return render(request, "accounts/_code_status.html", {"error": exc.localized()}, status=200)
     return render(request, "accounts/_code_status.html", {"sent": True})
@@ -74,7 +78,7 @@ def send_code_view(request):
 
 @require_POST
 def logout_view(request):
-    logout(request)
+    actions.do_log_out(request)
     return redirect("web:home")
 
 

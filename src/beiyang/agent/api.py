@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from ninja import Router
+from ninja.utils import check_csrf
 
 from beiyang.accounts.roles import has_role
 from beiyang.agent import actions, queries
@@ -13,18 +14,27 @@ router = Router(tags=["agent"])
 
 
 class OptionalUser(TokenAuth):
-    """Visitors may ask too: a missing or bad token means anonymous, not 401."""
+    """Visitors may ask too: a missing or bad token means anonymous, not 401. A signed-in
+    portal session counts only with its CSRF token: the agent acts (registers, applies) on the
+    founder's confirmation, which another site must not be able to post."""
 
     def __call__(self, request):
         result = super().__call__(request)
-        if result is None and getattr(request, "user", None) is not None and request.user.is_authenticated:
-            return request.user
+        user = getattr(request, "user", None)
+        if result is None and user is not None and user.is_authenticated:
+            if check_csrf(request) is not None:
+                raise AccessDenied(
+                    "页面已过期,请刷新后重试",
+                    "The page has expired (CSRF check failed); reload it and try again",
+                    code="csrf_failed",
+                )
+            return user
         return result or "anonymous"
 
 
 @router.post(
     "/agent/messages",
-    response={200: AgentOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: AgentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     auth=OptionalUser(),
 )
 def message(request, body: MessageIn):

@@ -100,10 +100,13 @@ class Hub:
         with self._lock:
             subs = list(self._subscribers.get(user_id, ()))
         for sub in subs:
-            try:
-                sub.loop.call_soon_threadsafe(sub.wake)
-            except RuntimeError:  # the loop has closed under us: that stream is gone
-                self.unsubscribe(sub)
+            self.wake_local_subscriber(sub)
+
+    def wake_local_subscriber(self, sub: Subscriber) -> None:
+        try:
+            sub.loop.call_soon_threadsafe(sub.wake)
+        except RuntimeError:  # the loop has closed under us: that stream is gone
+            self.unsubscribe(sub)
 
     # --- control notices between processes ---
     def on_control(self, topic: str, handler: Callable[[Any], None]) -> Callable[[], None]:

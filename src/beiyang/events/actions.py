@@ -29,7 +29,7 @@ from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInpu
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.inserts import insert_all
 from beiyang.events.eligibility import check_condition, evaluate_gate
-from beiyang.events.models import KINDS, Event, Registration
+from beiyang.events.models import KINDS, CalendarFeed, Event, Registration
 from beiyang.notifications.actions import do_send_messages, new_message
 from beiyang.notifications.models import Message
 from beiyang.policies.engine.expr import UNKNOWN
@@ -627,3 +627,24 @@ def do_send_due_reminders(now: dt.datetime | None = None) -> int:
                 _tell(registration, "events.reminder")
                 sent += 1
     return sent
+
+
+@transaction.atomic(durable=True)
+def do_rotate_calendar_feed(user) -> None:
+    """A new calendar link for the founder; every older one stops working (and a turned-off
+    feed is on again)."""
+    feed, _ = CalendarFeed.objects.select_for_update().get_or_create(user=user)
+    feed.generation += 1
+    feed.enabled = True
+    feed.save()
+    log_action("events.calendar_feed.rotated", actor=user, obj=feed, generation=feed.generation)
+
+
+@transaction.atomic(durable=True)
+def do_turn_off_calendar_feed(user) -> None:
+    """Stop the founder's calendar link, and every older one."""
+    feed, _ = CalendarFeed.objects.select_for_update().get_or_create(user=user)
+    if feed.enabled:
+        feed.enabled = False
+        feed.save()
+        log_action("events.calendar_feed.turned_off", actor=user, obj=feed)

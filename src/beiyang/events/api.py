@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
 from ninja import Header, Query, Router, Schema, Status
 
 from beiyang.accounts.roles import has_role
@@ -13,6 +14,7 @@ from beiyang.events.calendar import ics_response
 from beiyang.events.models import Event, Registration
 from beiyang.events.schemas import (
     AttendeeOut,
+    CalendarFeedOut,
     CancelOut,
     CheckInIn,
     CheckInOut,
@@ -117,6 +119,30 @@ def my_registrations(request):
         }
         for r in queries.my_registrations(request.auth)
     ]
+
+
+def _feed_out(request) -> dict:
+    token = queries.calendar_feed_token(request.auth)
+    return {"url": request.build_absolute_uri(reverse("web:event_feed", args=[token])) if token else None}
+
+
+@router.get("/me/calendar-feed", response=CalendarFeedOut, auth=founder_auth)
+def calendar_feed(request):
+    """The founder's personal calendar link (null when turned off)."""
+    return _feed_out(request)
+
+
+@router.post("/me/calendar-feed", response=CalendarFeedOut, auth=founder_auth)
+def rotate_calendar_feed(request):
+    """A new link; every older one stops working."""
+    actions.do_rotate_calendar_feed(request.auth)
+    return _feed_out(request)
+
+
+@router.delete("/me/calendar-feed", response=CalendarFeedOut, auth=founder_auth)
+def turn_off_calendar_feed(request):
+    actions.do_turn_off_calendar_feed(request.auth)
+    return _feed_out(request)
 
 
 def _manager(request) -> None:

@@ -103,3 +103,23 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.event_id}: {self.status}"
+
+
+class CalendarFeed(models.Model):
+    """A founder's personal calendar link. The link is signed with the user and ``generation``:
+    replacing it moves the generation on, so every older link stops; turning it off stops them
+    all. No row means the first link (generation 0), on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    generation = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "日历订阅 calendar feed"
+        verbose_name_plural = "日历订阅 calendar feeds"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} #{self.generation}{'' if self.enabled else ' off'}"

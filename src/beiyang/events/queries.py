@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from beiyang.core.errors import NotFound
-from beiyang.events.models import Event, Registration
+from beiyang.events.models import CalendarFeed, Event, Registration
 
 
 def with_counts(qs: QuerySet[Event]) -> QuerySet[Event]:
@@ -69,3 +70,30 @@ def my_registration(user, event: Event) -> Registration | None:
 
 def event_registrations(event: Event) -> QuerySet[Registration]:
     return Registration.objects.filter(event=event).select_related("user", "company").order_by("id")
+
+
+FEED_SALT = "beiyang.events.feed"
+
+
+def calendar_feed_token(user) -> str | None:
+    """The secret of the founder's calendar link, or None when they turned it off."""
+    feed = CalendarFeed.objects.filter(user=user).first()
+    if feed is not None and not feed.enabled:
+        return None
+    return signing.dumps({"u": user.pk, "g": feed.generation if feed else 0}, salt=FEED_SALT)
+
+
+def calendar_feed_user(token: str):
+    """The active founder whose current link this is, else None (forged, replaced, off)."""
+    from beiyang.accounts.models import User
+
+    try:
+        claim = signing.loads(token, salt=FEED_SALT)
+        user_id, generation = int(claim["u"]), int(claim["g"])
+    except (signing.BadSignature, TypeError, KeyError, ValueError):
+        return None
+    feed = CalendarFeed.objects.filter(user_id=user_id).first()
+    current = (feed.generation, feed.enabled) if feed else (0, True)
+    if current != (generation, True):
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()

@@ -110,3 +110,7 @@ class AttendeeOut(Schema):
     company: str | None
     created_at: dt.datetime
     checked_in_at: dt.datetime | None
+
+
+class CalendarFeedOut(Schema):
+    url: str | None

@@ -2,23 +2,15 @@ from __future__ import annotations
 
 import segno
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import Http404, HttpResponseForbidden
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from beiyang.accounts.models import User
 from beiyang.accounts.roles import has_role
 from beiyang.core.errors import DomainError
 from beiyang.events import actions, queries
 from beiyang.events.calendar import ics_response
 from beiyang.events.models import KINDS, Registration
-
-FEED_SALT = "beiyang.events.feed"
-
-
-def feed_token(user) -> str:
-    return signing.dumps(user.pk, salt=FEED_SALT)
 
 
 def event_list(request):
@@ -95,22 +87,32 @@ def my_events(request):
         {
             "tab": "events",
             "registrations": queries.my_registrations(request.user),
-            "feed_token": feed_token(request.user),
+            "feed_token": queries.calendar_feed_token(request.user),
         },
     )
 
 
 def personal_feed(request, token: str):
     """A founder's calendar feed for calendar apps, which cannot sign in: the token is the key."""
-    try:
-        user_id = signing.loads(token, salt=FEED_SALT)
-    except signing.BadSignature:
-        raise Http404 from None
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    user = queries.calendar_feed_user(token)
     if user is None:
         raise Http404
     events = [r.event for r in queries.my_registrations(user, active_only=True)]
     return ics_response(events, "北杨小镇活动 Beiyang events")
+
+
+@login_required
+@require_POST
+def rotate_feed_view(request):
+    actions.do_rotate_calendar_feed(request.user)
+    return redirect("web:my_events")
+
+
+@login_required
+@require_POST
+def turn_off_feed_view(request):
+    actions.do_turn_off_calendar_feed(request.user)
+    return redirect("web:my_events")
 
 
 def event_ics(request, event_id: int):

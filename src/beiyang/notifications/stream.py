@@ -5,18 +5,29 @@ Each event's id is the message id. On connect the stream replays every message a
 waits for a wake-up from the hub, reads the database, and sends what is new; with nothing
 new it sends a heartbeat comment every ``STREAM_HEARTBEAT_SECONDS`` and re-reads the
 database anyway, so a lost wake-up is only a delay.
+
+A stream lives no longer than what it was opened with. Every change to the user or their
+tokens, and every logout, sends the control notice ``FORGET_USER`` to every server process
+(``accounts.token_cache``); each of the user's streams there re-checks its own token or
+session in the database and ends when that no longer signs the user in (revoked, logged out,
+user deactivated). A lost notice is caught at the next heartbeat, which re-checks too.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import defaultdict
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 
 from beiyang.accounts.actions import authenticate_token
-from beiyang.core.realtime import hub
+from beiyang.accounts.queries import credential_is_live
+from beiyang.accounts.token_cache import FORGET_USER
+from beiyang.accounts.tokens import digest
+from beiyang.core.realtime import Subscriber, hub
 from beiyang.notifications.models import Message
 from beiyang.notifications.queries import unread_count
 
@@ -30,13 +41,44 @@ def _error(status: int, code: str, zh: str, en: str, field: str | None = None) -
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+class _Open:
+    """One open stream: its hub subscription and what it was opened with."""
+
+    __slots__ = ("credential", "recheck", "sub")
+
+    def __init__(self, sub: Subscriber, credential: dict[str, str]) -> None:
+        self.sub = sub
+        self.credential = credential
+        self.recheck = False
+
+
+_open: dict[int, set[_Open]] = defaultdict(set)
+_open_lock = threading.Lock()
+
+
+def _user_changed(user_id) -> None:
+    """A control notice (from any thread): the user's streams here re-check their credential."""
+    with _open_lock:
+        streams = list(_open.get(int(user_id), ()))
+    for stream in streams:
+        stream.recheck = True
+        hub.wake_local_subscriber(stream.sub)
+
+
+hub.on_control(FORGET_USER, _user_changed)
+
+
 async def _user(request: HttpRequest):
+    """The signed-in user and what signed them in (a token's digest or the session's key)."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         token = header[7:].strip()
-        return await sync_to_async(authenticate_token)(token) if 0 < len(token) <= 200 else None
+        user = await sync_to_async(authenticate_token)(token) if 0 < len(token) <= 200 else None
+        return user, {"key_hash": digest(token)}
     user = await request.auser()
-    return user if user.is_authenticated and user.is_active else None
+    if not (user.is_authenticated and user.is_active):
+        return None, {}
+    return user, {"session_key": request.session.session_key}
 
 
 def _after(user_id: int, last_id: int) -> list[dict]:
@@ -70,7 +112,7 @@ def _frame(item: dict) -> str:
 async def message_stream(request: HttpRequest):
     if request.method != "GET":
         return _error(405, "method_not_allowed", "仅支持 GET", "Only GET is allowed")
-    user = await _user(request)
+    user, credential = await _user(request)
     if user is None:
         return _error(
             401, "authentication_required", "请先登录或提供有效的令牌", "Sign in or send a valid token"
@@ -94,6 +136,9 @@ async def message_stream(request: HttpRequest):
     async def events():
         nonlocal last_id
         sub = hub.subscribe(user_id)
+        stream = _Open(sub, credential)
+        with _open_lock:
+            _open[user_id].add(stream)
         try:
             yield f"retry: 3000\n: connected as {user_id}\n\n"
             items = await sync_to_async(_after)(user_id, last_id)
@@ -102,6 +147,10 @@ async def message_stream(request: HttpRequest):
                 yield _frame(item)
             while True:
                 woken = await sub.wait(heartbeat)
+                if stream.recheck or not woken:
+                    stream.recheck = False
+                    if not await sync_to_async(credential_is_live)(user_id, **credential):
+                        return  # signed out: the client's reconnection gets 401
                 items = await sync_to_async(_after)(user_id, last_id)
                 for item in items:
                     last_id = item["id"]
@@ -109,6 +158,10 @@ async def message_stream(request: HttpRequest):
                 if not items and not woken:
                     yield ": heartbeat\n\n"
         finally:
+            with _open_lock:
+                _open[user_id].discard(stream)
+                if not _open[user_id]:
+                    del _open[user_id]
             hub.unsubscribe(sub)
 
     response = StreamingHttpResponse(events(), content_type="text/event-stream; charset=utf-8")

@@ -117,6 +117,8 @@ def _officer(request) -> None:
 
 @router.post("/staff/vouchers/grants", response={201: GrantOut, **ERRORS}, auth=founder_auth)
 def issue_grant(request, body: GrantIn):
+    # The role first: answering 404 or 403 by the code would tell anyone which are registered.
+    _officer(request)
     company = Company.objects.filter(
         credit_code=parse_credit_code(body.company_credit_code, "company_credit_code")
     ).first()

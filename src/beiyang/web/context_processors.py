@@ -8,4 +8,9 @@ def portal(request):
         from beiyang.notifications.queries import unread_count
 
         unread = unread_count(user)
-    return {"TOWN_NAME": settings.TOWN_NAME, "TOWN_NAME_EN": settings.TOWN_NAME_EN, "unread_count": unread}
+    return {
+        "TOWN_NAME": settings.TOWN_NAME,
+        "TOWN_NAME_EN": settings.TOWN_NAME_EN,
+        "unread_count": unread,
+        "csp_nonce": getattr(request, "csp_nonce", ""),
+    }

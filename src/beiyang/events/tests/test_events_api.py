@@ -242,9 +242,9 @@ def test_calendar_files(founder, api):
     _register(client, event)
     from django.test import Client
 
-    from beiyang.events.views import feed_token
+    from beiyang.events.queries import calendar_feed_token
 
-    feed = Client().get(f"/events/feed/{feed_token(_user)}.ics")
+    feed = Client().get(f"/events/feed/{calendar_feed_token(_user)}.ics")
     assert feed.status_code == 200 and f"UID:event-{event.pk}@beiyang" in feed.content.decode()
     assert Client().get("/events/feed/forged.ics").status_code == 404
 

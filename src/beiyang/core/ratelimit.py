@@ -1,0 +1,80 @@
+"""Request limits in the cache: so many hits per key per window, shared by every server
+process through Redis when ``REDIS_URL`` is set.
+
+Counts are fixed windows, one cache key per window, moved by the cache's atomic increment
+(Redis ``INCR``; the in-process cache increments under a lock), so requests fired together
+cannot all read the same count. When the cache cannot be reached (Redis down) the count moves
+in this process's memory instead: the limit then holds per process, which is looser but still
+a limit, rather than none or an error for every caller.
+
+The named limits are ``RATE_LIMITS`` in the settings: ``{name: (hits, seconds)}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+from django.http import HttpRequest
+
+from beiyang.core.errors import RateLimited
+
+logger = logging.getLogger(__name__)
+_local = LocMemCache("beiyang-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+
+
+def client_ip(request: HttpRequest | None) -> str:
+    """The address the request came from. Behind a reverse proxy, uvicorn's
+    ``--forwarded-allow-ips`` puts the client's address here, not the proxy's."""
+    if request is None:
+        return ""
+    return request.META.get("REMOTE_ADDR") or ""
+
+
+def _count(store, key: str, seconds: int) -> int:
+    store.add(key, 0, seconds + 1)
+    try:
+        return store.incr(key)
+    except ValueError:  # expired between the two calls
+        store.set(key, 1, seconds + 1)
+        return 1
+
+
+def hit(key: str, hits: int, seconds: int) -> bool:
+    """Count one hit on ``key``; False when it is over ``hits`` in the current window."""
+    if hits <= 0 or seconds <= 0:
+        return True
+    bucket = f"rate:{key}:{int(time.time() // seconds)}"
+    try:
+        count = _count(cache, bucket, seconds)
+    except Exception:  # the cache is unreachable: limit in this process alone
+        logger.warning("rate limit cache unavailable; counting %s in this process", key.split(":")[0])
+        count = _count(_local, bucket, seconds)
+    return count <= hits
+
+
+def once_per(key: str, seconds: int) -> int:
+    """Take ``key`` for ``seconds``: 0 when taken now, else the seconds until it frees."""
+    if seconds <= 0:
+        return 0
+    now = time.time()
+    try:
+        taken = cache.add(f"once:{key}", now, seconds)
+        since = now if taken else cache.get(f"once:{key}", now)
+    except Exception:  # the cache is unreachable: hold it in this process alone
+        logger.warning("rate limit cache unavailable; holding %s in this process", key.split(":")[0])
+        taken = _local.add(f"once:{key}", now, seconds)
+        since = now if taken else _local.get(f"once:{key}", now)
+    return 0 if taken else max(1, int(seconds - (now - since)))
+
+
+def check_rate(name: str, who: str) -> None:
+    """Raise ``RateLimited`` when ``who`` (an address, a number) is over the named limit."""
+    hits, seconds = settings.RATE_LIMITS[name]
+    if not hit(f"{name}:{who}", hits, seconds):
+        raise RateLimited(
+            "请求过于频繁,请稍后再试", "Too many requests; try again later", code="rate_limited"
+        )
