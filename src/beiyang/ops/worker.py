@@ -75,15 +75,18 @@ def start_heartbeat(stop: threading.Event) -> threading.Thread:
     return thread
 
 
+def die_with_parent_signal() -> None:
+    """In a child about to start: have the kernel send SIGTERM when its parent dies (Linux;
+    kept across exec). Used as ``preexec_fn``, so it holds from the child's first instruction."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def die_with_parent(parent_pid: int) -> None:
-    """Ask the kernel to end this process when its parent dies (Linux), and watch the parent
-    as well, for the platforms and races the kernel's signal does not cover."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent_pid:  # the parent died before we asked
+    """Also watch the parent from inside, for the platforms and races the kernel's signal does
+    not cover (a parent that died before the child could ask)."""
+    die_with_parent_signal()
+    if os.getppid() != parent_pid:
         os.kill(os.getpid(), signal.SIGTERM)
 
     def watch() -> None:

@@ -16,6 +16,8 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from beiyang.ops.worker import die_with_parent_signal
+
 
 class Command(BaseCommand):
     help = "Serve Beiyang on HOST:PORT with one background-job worker / 启动服务与后台任务"
@@ -43,8 +45,11 @@ class Command(BaseCommand):
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         worker = None
         if not no_jobs and not settings.HUEY.get("immediate"):
+            # The kernel's "end me when my parent dies" is set in the child before it starts
+            # Python, so a server killed while the worker is still importing takes it along too.
             worker = subprocess.Popen(
-                [sys.executable, "-m", "beiyang.cli", "worker", "--quiet", "--parent-pid", str(os.getpid())]
+                [sys.executable, "-m", "beiyang.cli", "worker", "--quiet", "--parent-pid", str(os.getpid())],
+                preexec_fn=die_with_parent_signal,
             )
             self.stdout.write(f"job worker started (pid {worker.pid})")
         self.stdout.write(
