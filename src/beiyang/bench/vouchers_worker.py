@@ -20,7 +20,7 @@ def main(providers: int, each: int) -> None:
     from beiyang.accounts.actions import do_create_provider
     from beiyang.accounts.models import User
     from beiyang.companies.models import Company, Membership
-    from beiyang.companies.tests.factories import next_credit_code
+    from beiyang.core.identifiers import make_credit_code
     from beiyang.notifications.models import Message
     from beiyang.vouchers.actions import check_redeem, do_fund_pool, do_issue_grant
     from beiyang.vouchers.models import Account, Redemption
@@ -31,7 +31,7 @@ def main(providers: int, each: int) -> None:
     for source in ("city", "district"):
         do_fund_pool(kind="compute", source=source, year=year, amount_fen=10**12)
     company = Company.objects.create(
-        credit_code=next_credit_code(), name="压测企业", district="徐汇", stage="seed", sectors=["llm"]
+        credit_code=make_credit_code(1), name="压测企业", district="徐汇", stage="seed", sectors=["llm"]
     )
     # A founder of the company, so that every redemption also writes the founder's message.
     founder = User.objects.create(phone="13900000000", name="压测创业者", password="!")
