@@ -76,6 +76,16 @@ def _read(path: str) -> str:
         raise CommandFailed(f"cannot read {path}: {exc}") from None
 
 
+def _read_bytes(path: str) -> bytes:
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise CommandFailed(f"cannot read {path}: {exc}") from None
+
+
 def _profile_error(exc: ProfileError) -> CommandFailed:
     return CommandFailed(f"{exc.field}: {exc.message} / {exc.message_en}")
 
@@ -153,29 +163,44 @@ def count_scalar(pack: Pack, profiles: list[Any], as_of: dt.date) -> dict[str, A
     return {"profiles": len(profiles), "policies": counts}
 
 
+def _summary(pack: Pack, data: bytes, as_of: dt.date) -> dict[str, Any]:
+    lines = [line for line in data.splitlines() if line.strip()]
+    if len(lines) <= SCALAR_BATCH_MAX:
+        return count_scalar(pack, read_jsonl(_text(data)), as_of)
+    from beiyang.policies.engine import vector
+
+    rows = vector.decode_rows(pack, lines)
+    if rows is not None:
+        return vector.evaluate_rows(pack, rows, as_of).as_dict()
+    # Not plainly one profile object a line: the careful path names what is wrong.
+    return vector.evaluate_batch(pack, read_jsonl(_text(data)), as_of).as_dict()
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CommandFailed(f"not UTF-8: {exc}") from None
+
+
 def batch(path: str, as_of: dt.date | None, as_json: bool, write) -> None:
     started = time.perf_counter()
-    profiles = read_jsonl(_read(path))
+    data = _read_bytes(path)
     if as_of is None:
         from beiyang.core.identifiers import shanghai_today
 
         as_of = shanghai_today()
     pack = published_pack()
     try:
-        if len(profiles) <= SCALAR_BATCH_MAX:
-            summary = count_scalar(pack, profiles, as_of)
-        else:
-            from beiyang.policies.engine.vector import evaluate_batch
-
-            summary = evaluate_batch(pack, profiles, as_of).as_dict()
+        summary = _summary(pack, data, as_of)
     except ProfileError as exc:
         raise _profile_error(exc) from None
     seconds = time.perf_counter() - started
-    out = {"profiles": len(profiles), "seconds": round(seconds, 4), "pack": pack.version, **summary}
+    out = {"profiles": summary["profiles"], "seconds": round(seconds, 4), "pack": pack.version, **summary}
     if as_json:
         write(_dumps(out))
         return
-    write(f"profiles {len(profiles)} · seconds {seconds:.3f} · pack {pack.version}")
+    write(f"profiles {summary['profiles']} · seconds {seconds:.3f} · pack {pack.version}")
     write(f"{'policy':<22}{'eligible':>10}{'undetermined':>14}{'ineligible':>12}")
     for pid, counts in out["policies"].items():
         write(f"{pid:<22}{counts['eligible']:>10}{counts['undetermined']:>14}{counts['ineligible']:>12}")

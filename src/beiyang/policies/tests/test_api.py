@@ -1,4 +1,3 @@
-
 import pytest
 
 from beiyang.notifications.models import Message

@@ -134,3 +134,40 @@ def test_scalar_batch_names_the_profile_at_fault_like_the_vectorised_one():
     with pytest.raises(ProfileError) as vector:
         evaluate_batch(pack, bad, AS_OF)
     assert scalar.value.field == vector.value.field == "[1].company.district"
+
+
+def test_rows_decoded_from_json_lines_agree_with_dicts():
+    from beiyang.policies.engine.vector import decode_rows, evaluate_rows
+
+    pack = load_pack_dir(settings.POLICY_PACK_DIR)
+    rng = random.Random(3)
+    profiles = [synthetic_profile(rng) for _ in range(300)]
+    lines = [json.dumps(p, ensure_ascii=False).encode() for p in profiles]
+    rows = decode_rows(pack, lines)
+    assert rows is not None
+    assert evaluate_rows(pack, rows, AS_OF).as_dict() == evaluate_batch(pack, profiles, AS_OF).as_dict()
+    # A section given as null is no facts, on both paths.
+    profiles[7] = {"company": None, "founder": None}
+    rows = decode_rows(pack, [json.dumps(p, ensure_ascii=False).encode() for p in profiles])
+    assert evaluate_rows(pack, rows, AS_OF).as_dict() == evaluate_batch(pack, profiles, AS_OF).as_dict()
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ('{"company": {"district": "Narnia"}}', "[550].company.district"),
+        ('{"company": "Xuhui"}', "[550].company"),
+        ('{"company": {"colour": "red"}}', "company.colour"),
+        ('{"founder": {"age": true}}', "[550].founder.age"),
+        ("[1, 2]", "[550]"),
+        ('{"founder": ', "line 551: not JSON"),
+    ],
+)
+def test_a_large_batch_names_the_line_at_fault(tmp_path, var_dir, capsys, bad, message):
+    rng = random.Random(4)
+    lines = [json.dumps(synthetic_profile(rng), ensure_ascii=False) for _ in range(600)]
+    lines[550] = bad
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    code, _out, err = _run(capsys, "--batch", str(path), "--date", "2026-11-29")
+    assert code == 1 and message in err, err
