@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from beiyang.bench.common import UvicornServer, bench_dir, free_port, save, table
+from beiyang.bench.common import UvicornServer, bench_dir, burst, free_port, save, table
 
 FOUNDERS = 2000
 SEATS = 300
@@ -37,7 +37,7 @@ WARMUP = 100  # requests of each kind before the first round, not counted
 ROUNDS = 5  # plain/rush/plain rounds; the machine swings minute to minute, so the median ratio is reported
 
 
-def _env(db_dir: Path, **extra: str) -> dict[str, str]:
+def bench_env(db_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         {
@@ -59,7 +59,7 @@ def _setup(db_dir: Path, founders: int, rounds: int) -> dict[str, Any]:
     if db_dir.exists():
         shutil.rmtree(db_dir)
     db_dir.mkdir(parents=True)
-    env = _env(db_dir)
+    env = bench_env(db_dir)
     subprocess.run([sys.executable, "-m", "beiyang.cli", "migrate", "--noinput", "-v0"], env=env, check=True)
     out = subprocess.run(
         [sys.executable, "-m", "beiyang.bench.events_setup", str(founders), str(SEATS), str(rounds)],
@@ -72,46 +72,7 @@ def _setup(db_dir: Path, founders: int, rounds: int) -> dict[str, Any]:
 
 
 def bench_server(db_dir: Path, port: int, **env: str) -> UvicornServer:
-    return UvicornServer(_env(db_dir, **env), port, ("--no-access-log", "--backlog", "4096"))
-
-
-async def _burst(base: str, requests: list[tuple[str, str, dict]], in_flight: int) -> tuple[float, list]:
-    """Send the requests over ``in_flight`` keep-alive connections, in list order (a lean
-    HTTP/1.1 client: httpx's pool costs more than the server under hundreds of connections)."""
-    host, port = base.removeprefix("http://").split(":")
-    results: list = [None] * len(requests)
-    queue: asyncio.Queue = asyncio.Queue()
-    for item in enumerate(requests):
-        queue.put_nowait(item)
-
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection(host, int(port))
-        try:
-            while True:
-                try:
-                    i, (method, path, headers) = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-                writer.write(
-                    f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n{head}\r\n".encode()
-                )
-                await writer.drain()
-                status_line = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    if name.lower() == "content-length":
-                        length = int(value)
-                body = await reader.readexactly(length) if length else b""
-                status = int(status_line.split()[1])
-                results[i] = (status, json.loads(body) if body and status < 500 else None)
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(min(in_flight, len(requests)))))
-    return time.perf_counter() - started, results
+    return UvicornServer(bench_env(db_dir, **env), port, ("--no-access-log", "--backlog", "4096"))
 
 
 async def _latency(
@@ -207,12 +168,12 @@ def _round(founders: int, plain_s: list[float], plain: list, rush_s: float, resu
 
 def _warm_up(server: UvicornServer, data: dict[str, Any], tokens: list[str]) -> None:
     """Not counted: both paths once through every lazy import and cache."""
-    asyncio.run(_burst(server.base, [("GET", "/healthz", {})] * WARMUP, IN_FLIGHT))
+    asyncio.run(burst(server.base, [("GET", "/healthz", {})] * WARMUP, IN_FLIGHT))
     warmup = [
         ("POST", f"/api/v1/events/{data['warmup']}/registrations", {"Authorization": f"Bearer {t}"})
         for t in tokens[-WARMUP:]
     ]
-    asyncio.run(_burst(server.base, warmup, IN_FLIGHT))
+    asyncio.run(burst(server.base, warmup, IN_FLIGHT))
 
 
 def _pair(
@@ -223,15 +184,15 @@ def _pair(
     weighs on both sides. ``app_open``: before the rush (not timed) each founder's app makes a
     signed-in call, as when it shows the roadshow page."""
     healthz = [("GET", "/healthz", {})] * founders
-    before_s, before = asyncio.run(_burst(server.base, healthz, IN_FLIGHT))
+    before_s, before = asyncio.run(burst(server.base, healthz, IN_FLIGHT))
     if app_open:
         opened = [("GET", "/api/v1/me", {"Authorization": f"Bearer {t}"}) for t in tokens]
-        asyncio.run(_burst(server.base, opened, IN_FLIGHT))
+        asyncio.run(burst(server.base, opened, IN_FLIGHT))
     rush = [
         ("POST", f"/api/v1/events/{roadshow}/registrations", {"Authorization": f"Bearer {t}"}) for t in tokens
     ]
-    rush_s, results = asyncio.run(_burst(server.base, rush, IN_FLIGHT))
-    after_s, after = asyncio.run(_burst(server.base, healthz, IN_FLIGHT))
+    rush_s, results = asyncio.run(burst(server.base, rush, IN_FLIGHT))
+    after_s, after = asyncio.run(burst(server.base, healthz, IN_FLIGHT))
     return _round(founders, [before_s, after_s], before + after, rush_s, results)
 
 
