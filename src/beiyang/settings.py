@@ -124,7 +124,10 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "beiyang.core.sqlite",
+            # ``SQLITE_BACKEND=stock``: Django's own backend, for the side-by-side benchmark.
+            "ENGINE": "django.db.backends.sqlite3"
+            if os.environ.get("SQLITE_BACKEND") == "stock"
+            else "beiyang.core.sqlite",
             "NAME": VAR_DIR / "beiyang.sqlite3",
             "CONN_MAX_AGE": CONN_MAX_AGE,
             "CONN_HEALTH_CHECKS": True,
