@@ -108,7 +108,8 @@ class UvicornServer:
             ],
             env=env,
         )
-        if not wait_until_serving(self.base):
+        # Start-up imports Django and the API: on a loaded machine that alone has taken 30 s.
+        if not wait_until_serving(self.base, 120):
             self.stop()
             raise RuntimeError("server did not start")
 

@@ -1,5 +1,11 @@
 """SQLite as a server needs it: writers queued in the process, and connections pooled.
 
+Measured against Django's own SQLite backend side by side (``beiyang bench events``, the
+"one part" pairs, each on a fresh server, 400 founders, one run on a loaded machine):
+101 registrations/s (0.685 of plain ``GET /healthz``) with this backend, 81/s (0.460) with
+Django's (``SQLITE_BACKEND=stock``). It overrides private methods of Django's wrapper
+(``_close``, ``_commit``, ``_start_transaction_under_autocommit``): re-measure on upgrades.
+
 Writers. With ``BEGIN IMMEDIATE`` SQLite admits one writer; the others wait in its busy
 handler, which sleeps 1, 2, 5, 10 … 100 ms between tries, so under a rush the lock sits free
 while everybody sleeps. Here the threads of one process queue on a lock of their own before
