@@ -36,7 +36,10 @@ def published_pack() -> Pack:
     """The pack the town published (its export), or the shipped pack while none is published.
 
     The pack's own tests (``tests/*.yaml``) are left out: answering needs only the rules."""
-    export = published.read_export(paths.var_dir())
+    try:
+        export = published.read_export(paths.var_dir())
+    except (OSError, ValueError) as exc:
+        raise CommandFailed(f"cannot read the published pack {published.EXPORT_NAME}: {exc}") from None
     files = export["files"] if export is not None else read_pack_files(paths.POLICY_PACK_DIR)
     try:
         return load_pack({name: text for name, text in files.items() if not name.startswith("tests/")})

@@ -113,6 +113,14 @@ def test_the_command_answers_for_the_version_the_town_published(
     assert after["pack"] == "2026.12.1" and after["policies"]["compute-voucher"]["eligible"] == 1
 
 
+def test_an_unreadable_export_is_named(tmp_path, var_dir, capsys):
+    published.export_path(var_dir).write_text("{not json", encoding="utf-8")
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps(PROFILE, ensure_ascii=False), encoding="utf-8")
+    code, _out, err = _run(capsys, "--profile", str(profile))
+    assert code == 1 and published.EXPORT_NAME in err
+
+
 def test_without_a_publication_the_shipped_pack_answers(var_dir):
     assert published_pack().checksum != ""
     assert published_pack().version == load_pack_dir(settings.POLICY_PACK_DIR).version
