@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from beiyang import paths
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -23,9 +24,9 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-BASE_DIR = PACKAGE_DIR.parent.parent
-VAR_DIR = Path(os.environ.get("BEIYANG_VAR_DIR") or BASE_DIR / "var")
+PACKAGE_DIR = paths.PACKAGE_DIR
+BASE_DIR = paths.BASE_DIR
+VAR_DIR = paths.var_dir()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 PROFILE = os.environ.get("BEIYANG_PROFILE", "development")
@@ -130,7 +131,10 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "beiyang.core.sqlite",
+            # ``SQLITE_BACKEND=stock``: Django's own backend, for the side-by-side benchmark.
+            "ENGINE": "django.db.backends.sqlite3"
+            if os.environ.get("SQLITE_BACKEND") == "stock"
+            else "beiyang.core.sqlite",
             "NAME": VAR_DIR / "beiyang.sqlite3",
             "CONN_MAX_AGE": CONN_MAX_AGE,
             "CONN_HEALTH_CHECKS": True,
@@ -336,7 +340,7 @@ VOUCHERS_HOLD_SECONDS = int(os.environ.get("VOUCHERS_HOLD_SECONDS", "900"))
 APPLICATION_MAX_UPLOAD_BYTES = int(os.environ.get("APPLICATION_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 
 # --- Beiyang --------------------------------------------------------------------------------
-POLICY_PACK_DIR = PACKAGE_DIR / "policies" / "packs" / "beiyang"
+POLICY_PACK_DIR = paths.POLICY_PACK_DIR
 TOWN_NAME = "北杨人工智能创新小镇"
 TOWN_NAME_EN = "Beiyang AI Innovation Town"
 PORTAL_MESSAGE_TITLE = _("You have a message from the Beiyang AI Innovation Town")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import platform
 import socket
@@ -107,7 +108,8 @@ class UvicornServer:
             ],
             env=env,
         )
-        if not wait_until_serving(self.base):
+        # Start-up imports Django and the API: on a loaded machine that alone has taken 30 s.
+        if not wait_until_serving(self.base, 120):
             self.stop()
             raise RuntimeError("server did not start")
 
@@ -117,3 +119,46 @@ class UvicornServer:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+async def burst(base: str, requests: list[tuple], in_flight: int) -> tuple[float, list]:
+    """Send the requests over ``in_flight`` keep-alive connections, in list order (a lean
+    HTTP/1.1 client: httpx's pool costs more than the server under hundreds of connections).
+    A request is ``(method, path, headers)`` or ``(method, path, headers, body bytes)``."""
+    host, port = base.removeprefix("http://").split(":")
+    results: list = [None] * len(requests)
+    queue: asyncio.Queue = asyncio.Queue()
+    for item in enumerate(requests):
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            while True:
+                try:
+                    i, (method, path, headers, *body) = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+                payload = body[0] if body else b""
+                writer.write(
+                    f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(payload)}\r\n"
+                    f"{head}\r\n".encode()
+                    + payload
+                )
+                await writer.drain()
+                status_line = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                body = await reader.readexactly(length) if length else b""
+                status = int(status_line.split()[1])
+                results[i] = (status, json.loads(body) if body and status < 500 else None)
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(min(in_flight, len(requests)))))
+    return time.perf_counter() - started, results

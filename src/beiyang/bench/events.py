@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from beiyang.bench.common import UvicornServer, bench_dir, free_port, save, table
+from beiyang.bench.common import UvicornServer, bench_dir, burst, free_port, save, table
 
 FOUNDERS = 2000
 SEATS = 300
@@ -37,7 +37,7 @@ WARMUP = 100  # requests of each kind before the first round, not counted
 ROUNDS = 5  # plain/rush/plain rounds; the machine swings minute to minute, so the median ratio is reported
 
 
-def _env(db_dir: Path, **extra: str) -> dict[str, str]:
+def bench_env(db_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         {
@@ -59,7 +59,7 @@ def _setup(db_dir: Path, founders: int, rounds: int) -> dict[str, Any]:
     if db_dir.exists():
         shutil.rmtree(db_dir)
     db_dir.mkdir(parents=True)
-    env = _env(db_dir)
+    env = bench_env(db_dir)
     subprocess.run([sys.executable, "-m", "beiyang.cli", "migrate", "--noinput", "-v0"], env=env, check=True)
     out = subprocess.run(
         [sys.executable, "-m", "beiyang.bench.events_setup", str(founders), str(SEATS), str(rounds)],
@@ -71,47 +71,46 @@ def _setup(db_dir: Path, founders: int, rounds: int) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
-def bench_server(db_dir: Path, port: int, **env: str) -> UvicornServer:
-    return UvicornServer(_env(db_dir, **env), port, ("--no-access-log", "--backlog", "4096"))
+def bench_server(db_dir: Path, port: int, extra_args: tuple[str, ...] = (), **env: str) -> UvicornServer:
+    return UvicornServer(
+        bench_env(db_dir, **env), port, ("--no-access-log", "--backlog", "4096", *extra_args)
+    )
 
 
-async def _burst(base: str, requests: list[tuple[str, str, dict]], in_flight: int) -> tuple[float, list]:
-    """Send the requests over ``in_flight`` keep-alive connections, in list order (a lean
-    HTTP/1.1 client: httpx's pool costs more than the server under hundreds of connections)."""
-    host, port = base.removeprefix("http://").split(":")
-    results: list = [None] * len(requests)
-    queue: asyncio.Queue = asyncio.Queue()
-    for item in enumerate(requests):
-        queue.put_nowait(item)
+def _uvloop_and_httptools() -> bool:
+    try:
+        import httptools  # noqa: F401
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection(host, int(port))
+
+# Each of our replacements of Django's or uvicorn's stock way, switched off alone (or the other
+# server switched on), on a fresh server process beside a fresh server as configured: what each
+# is worth, measured in the same run.
+PARTS = [
+    ("as configured", {}, (), True),
+    ("Django's ASGIHandler (no one-hop chain)", {"ASGI_SYNC_CHAIN": "0"}, (), True),
+    ("Django's SQLite backend (no pool, no writer queue)", {"SQLITE_BACKEND": "stock"}, (), True),
+    ("uvicorn with httptools and uvloop", {}, ("--http", "httptools", "--loop", "uvloop"), True),
+]
+
+
+def _parts(db_dir: Path, data: dict[str, Any], founders: int, roadshows: list[int]) -> list[dict[str, Any]]:
+    out = []
+    for (name, env, args, app_open), roadshow in zip(PARTS, roadshows, strict=True):
+        if args and not _uvloop_and_httptools():
+            out.append({"part": name, "skipped": "httptools/uvloop not installed"})
+            continue
+        server = bench_server(db_dir, free_port(), args, **env)
         try:
-            while True:
-                try:
-                    i, (method, path, headers) = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-                writer.write(
-                    f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n{head}\r\n".encode()
-                )
-                await writer.drain()
-                status_line = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    if name.lower() == "content-length":
-                        length = int(value)
-                body = await reader.readexactly(length) if length else b""
-                status = int(status_line.split()[1])
-                results[i] = (status, json.loads(body) if body and status < 500 else None)
+            _warm_up(server, data, data["tokens"])
+            tokens = data["tokens"] if app_open else data["cold_tokens"]
+            out.append({"part": name, **_pair(server, founders, tokens, roadshow, app_open=app_open)})
         finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(min(in_flight, len(requests)))))
-    return time.perf_counter() - started, results
+            server.stop()
+    return out
 
 
 async def _latency(
@@ -171,13 +170,21 @@ async def _latency(
     }
 
 
-def _redis_up() -> bool:
+def _redis_url() -> str | None:
+    """The Redis the project is configured with (``REDIS_URL``), if it answers: the two-process
+    latency runs on it; without one that part is skipped."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return None
     try:
         import redis
 
-        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_timeout=1).ping())
-    except Exception:  # no Redis on this machine: that part is skipped
-        return False
+        return (
+            settings.REDIS_URL if redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping() else None
+        )
+    except Exception:  # configured but not answering
+        return None
 
 
 def _round(founders: int, plain_s: list[float], plain: list, rush_s: float, results: list) -> dict[str, Any]:
@@ -207,12 +214,12 @@ def _round(founders: int, plain_s: list[float], plain: list, rush_s: float, resu
 
 def _warm_up(server: UvicornServer, data: dict[str, Any], tokens: list[str]) -> None:
     """Not counted: both paths once through every lazy import and cache."""
-    asyncio.run(_burst(server.base, [("GET", "/healthz", {})] * WARMUP, IN_FLIGHT))
+    asyncio.run(burst(server.base, [("GET", "/healthz", {})] * WARMUP, IN_FLIGHT))
     warmup = [
         ("POST", f"/api/v1/events/{data['warmup']}/registrations", {"Authorization": f"Bearer {t}"})
         for t in tokens[-WARMUP:]
     ]
-    asyncio.run(_burst(server.base, warmup, IN_FLIGHT))
+    asyncio.run(burst(server.base, warmup, IN_FLIGHT))
 
 
 def _pair(
@@ -223,15 +230,15 @@ def _pair(
     weighs on both sides. ``app_open``: before the rush (not timed) each founder's app makes a
     signed-in call, as when it shows the roadshow page."""
     healthz = [("GET", "/healthz", {})] * founders
-    before_s, before = asyncio.run(_burst(server.base, healthz, IN_FLIGHT))
+    before_s, before = asyncio.run(burst(server.base, healthz, IN_FLIGHT))
     if app_open:
         opened = [("GET", "/api/v1/me", {"Authorization": f"Bearer {t}"}) for t in tokens]
-        asyncio.run(_burst(server.base, opened, IN_FLIGHT))
+        asyncio.run(burst(server.base, opened, IN_FLIGHT))
     rush = [
         ("POST", f"/api/v1/events/{roadshow}/registrations", {"Authorization": f"Bearer {t}"}) for t in tokens
     ]
-    rush_s, results = asyncio.run(_burst(server.base, rush, IN_FLIGHT))
-    after_s, after = asyncio.run(_burst(server.base, healthz, IN_FLIGHT))
+    rush_s, results = asyncio.run(burst(server.base, rush, IN_FLIGHT))
+    after_s, after = asyncio.run(burst(server.base, healthz, IN_FLIGHT))
     return _round(founders, [before_s, after_s], before + after, rush_s, results)
 
 
@@ -244,9 +251,10 @@ def run(quick: bool = False, log=print) -> dict[str, Any]:
     samples = 50 if quick else SAMPLES
     db_dir = bench_dir() / "events-db"
     rounds = 1 if quick else ROUNDS
-    data = _setup(db_dir, founders, rounds + 2)
+    data = _setup(db_dir, founders, rounds + 2 + len(PARTS))
     tokens, salon = data["tokens"], data["salon"]
-    *roadshows, cold_roadshow, stock_roadshow = data["roadshows"]
+    roadshows = data["roadshows"][:rounds]
+    cold_roadshow, stock_roadshow, *part_roadshows = data["roadshows"][rounds:]
     server = bench_server(db_dir, free_port())
     try:
         _warm_up(server, data, tokens)
@@ -266,9 +274,11 @@ def run(quick: bool = False, log=print) -> dict[str, Any]:
         stock_pair = _pair(stock, founders, tokens, stock_roadshow)
     finally:
         stock.stop()
+    parts = _parts(db_dir, data, founders, part_roadshows)
     redis_latency = None
-    if _redis_up():
-        env = {"REDIS_URL": "redis://127.0.0.1:6379/15"}
+    redis_url = _redis_url()
+    if redis_url:
+        env = {"REDIS_URL": redis_url}
         a, b = bench_server(db_dir, free_port(), **env), bench_server(db_dir, free_port(), **env)
         try:
             redis_latency = asyncio.run(_latency(b.base, a.base, tokens[samples:], salon, streams, samples))
@@ -285,6 +295,7 @@ def run(quick: bool = False, log=print) -> dict[str, Any]:
         "ratio_range": [ratios[0], ratios[-1]],
         "cold_rush": cold_pair,
         "stock_django_asgi": stock_pair,
+        "parts": parts,
         "latency_one_process": latency,
         "latency_two_processes_redis": redis_latency,
     }
@@ -324,6 +335,17 @@ def run(quick: bool = False, log=print) -> dict[str, Any]:
             f"plain/s / registrations/s ({sr['ratio_to_plain']:.3f}); "
             "no one-hop chain, no GC freeze, no token memory",
         ),
+        *(
+            (
+                f"one part: {part['part']}",
+                f"{part['plain_json']['per_second']:,.0f} / {part['rush']['per_second']:,.0f}",
+                f"plain/s (GET /healthz) / registrations/s ({part['rush']['ratio_to_plain']:.3f}); "
+                f"{part['rush']['confirmed']} / {part['rush']['waitlisted']} / {part['rush']['errors']}",
+            )
+            if "rush" in part
+            else (f"one part: {part['part']}", "skipped", part["skipped"])
+            for part in parts
+        ),
         (
             "registrations/s ÷ plain JSON/s, median of rounds",
             f"{results_out['ratio_median']:.3f}",
@@ -344,7 +366,7 @@ def run(quick: bool = False, log=print) -> dict[str, Any]:
             )
         )
     else:
-        rows.append(("two processes via Redis", "skipped", "no Redis at 127.0.0.1:6379"))
+        rows.append(("two processes via Redis", "skipped", "no REDIS_URL, or it does not answer"))
     log(table("Events: rush and message latency (same run)", rows))
     log(f"saved {path}")
     return results_out

@@ -19,7 +19,7 @@ def main(founders: int, seats: int, rounds: int) -> None:
     from beiyang.accounts.models import ApiToken, User
     from beiyang.accounts.tokens import new_secret
     from beiyang.companies.models import Company, Membership
-    from beiyang.companies.tests.factories import next_credit_code
+    from beiyang.core.identifiers import make_credit_code
     from beiyang.events.models import Event
 
     users = User.objects.bulk_create(
@@ -28,7 +28,7 @@ def main(founders: int, seats: int, rounds: int) -> None:
     companies = Company.objects.bulk_create(
         [
             Company(
-                credit_code=next_credit_code(),
+                credit_code=make_credit_code(i + 1),
                 name=f"智能科技{i}",
                 district="徐汇",
                 stage="seed",

@@ -3,7 +3,9 @@
 
 The same three rules as the Beiyang pack: youth-fund eligibility, the startup-capital
 amount, and the voucher amount under the shared ceiling. Reads a JSON job on stdin, prints
-JSON timings.
+JSON timings. ``python openfisca_runner.py --batch FILE.jsonl`` is the whole-process side: start,
+build the system, read the profiles, calculate, print the counts, as ``beiyang benefits
+--batch`` does.
 """
 
 import datetime
@@ -201,6 +203,16 @@ def single(tbs, profile: dict, period: str, repeat: int) -> dict:
     }
 
 
+def stream(tbs, profiles: list, period: str) -> float:
+    """Seconds per profile, each its own simulation built and calculated (as a request would)."""
+    t0 = time.perf_counter()
+    for profile in profiles:
+        entity = {"companies": {"c": {k: {period: val} for k, val in inputs(profile).items()}}}
+        sim = SimulationBuilder().build_from_entities(tbs, entity)
+        [float(sim.calculate(rule, period)[0]) for rule in RULES]
+    return (time.perf_counter() - t0) / len(profiles)
+
+
 def batch(tbs, profiles: list, period: str) -> dict:
     t0 = time.perf_counter()
     rows = [inputs(p) for p in profiles]
@@ -215,10 +227,25 @@ def batch(tbs, profiles: list, period: str) -> dict:
     return {"seconds": seconds, "youth_fund_eligible": int(out["youth_fund_eligible"].sum())}
 
 
+def batch_command(path: str) -> None:
+    with open(path, encoding="utf-8") as fh:
+        profiles = [json.loads(line) for line in fh if line.strip()]
+    result = batch(system(), profiles, str(AS_OF.year))
+    json.dump({"profiles": len(profiles), **result}, sys.stdout)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--batch"]:
+        batch_command(sys.argv[2])
+        return
     job = json.load(sys.stdin)
     tbs = system()
     report = {"single": single(tbs, job["profile"], job["period"], job["repeat"])}
+    if job.get("stream_file"):
+        with open(job["stream_file"], encoding="utf-8") as fh:
+            profiles = [json.loads(line) for line in fh]
+        stream(tbs, profiles[:50], job["period"])  # warm-up
+        report["stream_s"] = stream(tbs, profiles, job["period"])
     if job.get("profiles_file"):
         with open(job["profiles_file"], encoding="utf-8") as fh:
             profiles = [json.loads(line) for line in fh]

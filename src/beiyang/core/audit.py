@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db import models
 
-from beiyang.core.inserts import insert_all
 from beiyang.core.models import AuditEntry
 
 
@@ -62,4 +61,4 @@ def log_action(action_type: str, **fields: Any) -> AuditEntry:
 
 
 def log_actions(entries: list[AuditEntry]) -> list[AuditEntry]:
-    return insert_all(entries)
+    return AuditEntry.objects.bulk_create(entries)

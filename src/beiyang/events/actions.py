@@ -27,7 +27,6 @@ from beiyang.companies.queries import company_ids_of
 from beiyang.core.audit import audit_entry, log_action, snapshot
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
-from beiyang.core.inserts import insert_all
 from beiyang.events.eligibility import check_condition, evaluate_gate
 from beiyang.events.models import KINDS, CalendarFeed, Event, Registration
 from beiyang.notifications.actions import do_send_messages, new_message
@@ -349,7 +348,7 @@ def _write_registrations(event: Event, registrations: list[Registration]) -> Non
         # 32**8 codes: a clash is rare enough to retry on the unique index rather than look first.
         try:
             with transaction.atomic():
-                insert_all(registrations)
+                Registration.objects.bulk_create(registrations)
             break
         except IntegrityError:
             if Registration.objects.filter(

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from beiyang.core.audit import audit_entry, log_action, log_actions
 from beiyang.core.errors import InvalidInput, NotFound
-from beiyang.core.inserts import insert_all
 from beiyang.core.models import AuditEntry
 from beiyang.core.realtime import hub
 from beiyang.notifications.models import ChannelPreference, Delivery, Message
@@ -89,7 +88,7 @@ def do_send_messages(
     ``audit``: the caller's own entries, written in the same statement as the messages'."""
     if any(m.dedupe_key for m in messages):
         raise ValueError("messages with a dedupe key are sent one at a time")
-    insert_all(messages)
+    Message.objects.bulk_create(messages)
     log_actions(
         [*audit, *(audit_entry("notifications.message.created", **_audit_fields(m)) for m in messages)]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,7 +10,7 @@ from beiyang.companies.models import Company, Membership
 from beiyang.core.audit import log_action
 from beiyang.core.errors import Conflict
 from beiyang.notifications.actions import do_send_message
-from beiyang.policies import queries
+from beiyang.policies import published, queries
 from beiyang.policies.engine import evaluate
 from beiyang.policies.models import BenefitMatch, PackVersion
 
@@ -74,10 +75,23 @@ def _publish(version: PackVersion, actor) -> None:
 
     queries.forget_current_pack()
     transaction.on_commit(queries.forget_current_pack)
+    transaction.on_commit(lambda: export_published(version))
     transaction.on_commit(lambda: match_all_companies_task())
 
 
 @transaction.atomic(durable=True)
+def export_published(version: PackVersion) -> None:
+    """Write the published version where ``beiyang benefits`` reads it (no database there)."""
+    published.write_export(
+        settings.VAR_DIR,
+        pack_id=version.pack_id,
+        version=version.version,
+        checksum=version.checksum,
+        published_at=version.published_at.isoformat(),
+        files=version.files,
+    )
+
+
 def do_publish_pack_version(version_id: int, *, actor) -> PackVersion:
     version = PackVersion.objects.select_for_update().filter(pk=version_id).first()
     if version is None:

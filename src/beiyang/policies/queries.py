@@ -13,6 +13,7 @@ from django.utils import timezone
 from beiyang.companies.models import Company, Membership
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.policies.engine import Evaluation, Pack, PackError, ProfileError, evaluate, load_pack
+from beiyang.policies.engine.evaluate import EARLIEST_DATE, LATEST_DATE
 from beiyang.policies.engine.pack import read_pack_files
 from beiyang.policies.models import PackVersion
 
@@ -21,9 +22,6 @@ _lock = threading.Lock()
 _disk_pack: Pack | None = None
 _current: tuple[float, Pack] | None = None
 PACK_RECHECK_SECONDS = 5.0
-
-EARLIEST_DATE = dt.date(2000, 1, 1)
-LATEST_DATE = dt.date(2100, 12, 31)
 
 
 def engine_error(exc: Exception) -> InvalidInput:

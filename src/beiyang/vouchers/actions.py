@@ -29,7 +29,6 @@ from beiyang.core.audit import audit_entry, log_action
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import parse_credit_code
-from beiyang.core.inserts import insert_all
 from beiyang.core.money import fen_to_yuan, yuan_to_fen
 from beiyang.notifications.actions import do_send_message, do_send_messages, new_message
 from beiyang.vouchers import ledger
@@ -491,7 +490,9 @@ def _write_redemptions(plans: list[_Plan]) -> list[Redemption]:
             for plan in plans
         ]
     )
-    redemptions = insert_all([_redemption(plan, moved) for plan, moved in zip(plans, transfers, strict=True)])
+    redemptions = Redemption.objects.bulk_create(
+        [_redemption(plan, moved) for plan, moved in zip(plans, transfers, strict=True)]
+    )
     _tell_redeemed(
         [
             (r, plan.balance_after)

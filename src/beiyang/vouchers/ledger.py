@@ -16,7 +16,6 @@ from django.db import connection
 from django.db.models import F
 
 from beiyang.core.errors import Conflict
-from beiyang.core.inserts import insert_all
 from beiyang.vouchers.models import Account, Transfer
 
 GUARDED_TYPES = {Account.POOL, Account.GRANT}
@@ -93,7 +92,7 @@ def transfer_many(moves: list[Move]) -> list[Transfer]:
         _debit(accounts[pk], column, amount)
     for column, amounts in sorted(credits.items()):
         _credit(column, dict(sorted(amounts.items())))
-    return insert_all(
+    return Transfer.objects.bulk_create(
         [
             Transfer(
                 debit=move.debit,

@@ -5,14 +5,13 @@ import factory
 
 from beiyang.accounts.tests.factories import UserFactory
 from beiyang.companies.models import Company, Membership
-from beiyang.core.identifiers import credit_code_check_char
+from beiyang.core.identifiers import make_credit_code
 
 _codes = itertools.count(1)
 
 
 def next_credit_code(district_code: str = "310104") -> str:
-    body = f"91{district_code}{next(_codes):09d}"
-    return body + credit_code_check_char(body)
+    return make_credit_code(next(_codes), district_code)
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):

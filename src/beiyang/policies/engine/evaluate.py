@@ -22,6 +22,9 @@ from beiyang.policies.engine.profile import profile_facts
 ELIGIBLE, INELIGIBLE, UNDETERMINED = "eligible", "ineligible", "undetermined"
 PASS, FAIL, UNKNOWN_RESULT = "pass", "fail", "unknown"
 CENT = Decimal("0.01")
+# The dates an evaluation may be asked for (the API and the command refuse others).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
 MAX_PAIR_TRIALS = 400
 
 

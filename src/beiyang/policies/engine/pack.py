@@ -42,7 +42,9 @@ class _LineDict(dict):
     line: int = 0
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it: the pure-Python one took most of the time
+# of loading a pack (and so of every ``beiyang benefits`` call). Marks carry lines in both.
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 

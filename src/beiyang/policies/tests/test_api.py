@@ -1,9 +1,6 @@
-import json
 import re
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from beiyang.notifications.models import Message
 from beiyang.policies.engine.pack import read_pack_files
@@ -139,24 +136,3 @@ def test_importing_a_changed_pack_under_the_same_version_is_refused():
     files["parameters.yaml"] += "\n"
     with pytest.raises(Conflict):
         do_import_pack(files)
-
-
-def test_cli_profile_and_batch(tmp_path, capsys):
-    profile = tmp_path / "p.json"
-    profile.write_text(json.dumps(PROFILE, ensure_ascii=False), encoding="utf-8")
-    call_command("benefits", "--profile", str(profile), "--json")
-    out = json.loads(capsys.readouterr().out)
-    assert {r["policy"] for r in out["results"]} >= {"youth-fund"} and out["as_of"] == "2026-11-29"
-    call_command("benefits", "--profile", str(profile), "--date", "2026-06-01")
-    assert "youth-fund" in capsys.readouterr().out
-    batch = tmp_path / "b.jsonl"
-    batch.write_text(
-        "\n".join(json.dumps(p, ensure_ascii=False) for p in [PROFILE, {"company": {"district": "长宁"}}])
-    )
-    call_command("benefits", "--batch", str(batch), "--json", "--date", "2026-11-29")
-    summary = json.loads(capsys.readouterr().out)
-    assert summary["profiles"] == 2 and summary["policies"]["youth-fund"]["eligible"] == 1
-    bad = tmp_path / "bad.json"
-    bad.write_text('{"founder": {"age": -3}}')
-    with pytest.raises(CommandError, match=r"founder\.age"):
-        call_command("benefits", "--profile", str(bad))

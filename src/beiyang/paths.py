@@ -1,0 +1,16 @@
+"""Where things are on disk, without Django: the settings and the standalone ``beiyang
+benefits`` command read the same places."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = PACKAGE_DIR.parent.parent
+POLICY_PACK_DIR = PACKAGE_DIR / "policies" / "packs" / "beiyang"
+
+
+def var_dir() -> Path:
+    """Databases, uploads, logs and the published pack's export (``BEIYANG_VAR_DIR``)."""
+    return Path(os.environ.get("BEIYANG_VAR_DIR") or BASE_DIR / "var")
