@@ -421,13 +421,27 @@ def do_withdraw(user, application_id: int) -> Application:
 
 
 def access_staff_application(staff, application_id: int, *, lock: bool = False) -> Application:
+    """The application for a reviewer. ``lock=True`` is for acting on it (every review action
+    locks), so it also refuses a reviewer who is a member of the applicant company."""
     if not has_role(staff, "reviewer"):
         raise AccessDenied("仅审核员可以处理申请", "Only reviewers handle applications")
     qs = Application.objects.select_for_update() if lock else Application.objects.all()
     application = qs.select_related("company").filter(pk=application_id).first()
     if application is None:
         raise NotFound("申请不存在", "No such application", field="application_id")
+    if lock:
+        _check_conflict_of_interest(staff, application)
     return application
+
+
+def _check_conflict_of_interest(reviewer, application: Application) -> None:
+    """Nobody reviews, takes, is given, pauses or pays out their own company's application."""
+    if Membership.objects.filter(user=reviewer, company_id=application.company_id).exists():
+        raise AccessDenied(
+            f"审核员不能处理本人所在企业的申请(申请#{application.pk})",
+            f"A reviewer may not handle their own company's application (#{application.pk})",
+            code="conflict_of_interest",
+        )
 
 
 def _reviewers():
@@ -454,6 +468,7 @@ def check_assign(staff, application_ids: list[int], assignee_id: int) -> list[Ap
     done = []
     for application_id in sorted(set(application_ids)):  # a stable lock order
         application = access_staff_application(staff, application_id, lock=True)
+        _check_conflict_of_interest(assignee, application)
         _assign(application, assignee, staff)
         done.append(application)
     return done
@@ -503,10 +518,24 @@ def check_auto_assign(staff) -> int:
         .filter(status="submitted", assignee__isnull=True)
         .order_by("due_on", "id")
     )
+    # Staff who belong to a company: neither the one assigning nor the one given may be a member.
+    company_of_member = dict(
+        Membership.objects.filter(user_id__in=[staff.pk, *(r.pk for r in reviewers)]).values_list(
+            "user_id", "company_id"
+        )
+    )
+    turn = itertools.cycle(range(len(reviewers)))
     count = 0
-    for application, reviewer in zip(waiting, itertools.cycle(reviewers)):
-        _assign(application, reviewer, staff)
-        count += 1
+    for application in waiting:
+        if company_of_member.get(staff.pk) == application.company_id:
+            continue
+        start = next(turn)
+        for step in range(len(reviewers)):
+            reviewer = reviewers[(start + step) % len(reviewers)]
+            if company_of_member.get(reviewer.pk) != application.company_id:
+                _assign(application, reviewer, staff)
+                count += 1
+                break
     return count
 
 
@@ -535,15 +564,6 @@ def check_request_info(staff, application_id: int, *, message: str) -> Applicati
     return application
 
 
-def _check_conflict_of_interest(staff, application: Application) -> None:
-    if Membership.objects.filter(user=staff, company_id=application.company_id).exists():
-        raise AccessDenied(
-            "审核员不能审核本人所在企业的申请",
-            "A reviewer may not decide on their own company's application",
-            code="conflict_of_interest",
-        )
-
-
 @transaction.atomic(durable=True)
 def check_approve(
     staff,
@@ -556,7 +576,6 @@ def check_approve(
     """Approve. Above the pack's four-eyes threshold the first approval is recorded and a
     second reviewer must approve too. Never above the engine's maximum."""
     application = access_staff_application(staff, application_id, lock=True)
-    _check_conflict_of_interest(staff, application)
     if application.status not in TRANSITIONS["approve"][0]:
         _move(application, "approve")
     if not (reason or "").strip():
@@ -668,7 +687,6 @@ def _carry_out(application: Application, staff) -> None:
 @transaction.atomic(durable=True)
 def check_reject(staff, application_id: int, *, reason: str) -> Application:
     application = access_staff_application(staff, application_id, lock=True)
-    _check_conflict_of_interest(staff, application)
     if not (reason or "").strip():
         raise InvalidInput("请填写驳回理由", "A reason is required", field="reason")
     before = _move(application, "reject")

@@ -193,17 +193,11 @@ def test_four_eyes_above_the_threshold(funded_vouchers, founder, reviewers):
     assert client.get("me/vouchers").json()["grants"][0]["balance_cny"] == "500000.00"
 
 
-def test_reviewers_never_decide_on_their_own_company(founder, make_staff):
-    from beiyang.companies.tests.factories import MembershipFactory
-
-    _user, company, client = founder
-    reviewer, api = make_staff("reviewer")
-    MembershipFactory(user=reviewer, company=company, role="member")
-    app = ready(client)
-    client.post(f"applications/{app['id']}/submit")
-    resp = api.post(f"staff/applications/{app['id']}/approve", {"reason": "自己批"})
+def test_reviewers_never_decide_on_their_own_company(insider):
+    _reviewer, api, app_id = insider
+    resp = api.post(f"staff/applications/{app_id}/approve", {"reason": "自己批"})
     assert resp.status_code == 403 and resp.json()["code"] == "conflict_of_interest"
-    assert api.post(f"staff/applications/{app['id']}/reject", {"reason": "x"}).status_code == 403
+    assert api.post(f"staff/applications/{app_id}/reject", {"reason": "x"}).status_code == 403
 
 
 def test_fee_waiver_records_its_period(founder, reviewers):
@@ -363,3 +357,64 @@ def test_a_missing_file_is_refused_by_the_action_and_the_page_says_so(founder):
     page.force_login(user)
     html = page.post(f"/applications/{app['id']}/", {"step": "upload", "doc_type": "founder_id"}, follow=True)
     assert "请选择要上传的文件" in html.content.decode()
+
+
+@pytest.fixture
+def insider(founder, make_staff):
+    """A reviewer who is also a member of the founder's company, and that company's submitted application."""
+    from beiyang.companies.tests.factories import MembershipFactory
+
+    _user, company, client = founder
+    reviewer, api = make_staff("reviewer")
+    MembershipFactory(user=reviewer, company=company, role="member")
+    app = ready(client)
+    client.post(f"applications/{app['id']}/submit")
+    return reviewer, api, app["id"]
+
+
+def _refused_as_conflict(resp) -> None:
+    assert resp.status_code == 403 and resp.json()["code"] == "conflict_of_interest", resp.json()
+
+
+def test_an_insider_takes_no_reviewer_action_on_their_company(insider, make_staff):
+    reviewer, api, app_id = insider
+    _refused_as_conflict(api.post(f"staff/applications/{app_id}/assign", {}))
+    _refused_as_conflict(
+        api.post("staff/applications/assign", {"application_ids": [app_id], "assignee_id": reviewer.pk})
+    )
+    _refused_as_conflict(api.post(f"staff/applications/{app_id}/request-info", {"message": "补充"}))
+    other, other_api = make_staff("reviewer")
+    _refused_as_conflict(api.post(f"staff/applications/{app_id}/assign", {"assignee_id": other.pk}))
+    # Nobody else may hand it to them either.
+    _refused_as_conflict(other_api.post(f"staff/applications/{app_id}/assign", {"assignee_id": reviewer.pk}))
+    application = Application.objects.get(pk=app_id)
+    assert application.status == "submitted" and application.assignee_id is None
+    Application.objects.filter(pk=app_id).update(status="approved")
+    _refused_as_conflict(api.post(f"staff/applications/{app_id}/disburse"))
+    assert Application.objects.get(pk=app_id).status == "approved"
+    page = Client()
+    page.force_login(reviewer)
+    Application.objects.filter(pk=app_id).update(status="submitted")
+    page.post("/staff/applications/", {"application_id": app_id, "step": "assign_me"})
+    assert Application.objects.get(pk=app_id).assignee_id is None
+    assert not AuditEntry.objects.filter(action_type="applications.application.assigned").exists()
+
+
+def test_round_robin_skips_an_insider(insider, make_founder):
+    reviewer, api, app_id = insider
+    _u, _c, outsider_client = make_founder()
+    elsewhere = ready(outsider_client)
+    outsider_client.post(f"applications/{elsewhere['id']}/submit")
+    # The insider is the only reviewer: their company's application waits, the other one is theirs.
+    assert api.post("staff/applications/auto-assign").json()["assigned"] == 1
+    assert Application.objects.get(pk=app_id).assignee_id is None
+    assert Application.objects.get(pk=elsewhere["id"]).assignee_id == reviewer.pk
+
+
+def test_round_robin_gives_an_insiders_company_to_another_reviewer(insider, make_staff):
+    reviewer, _api, app_id = insider
+    other, other_api = make_staff("reviewer")
+    # The insider has the lower id and no load, so a plain rotation would pick them first.
+    assert reviewer.pk < other.pk
+    assert other_api.post("staff/applications/auto-assign").json()["assigned"] == 1
+    assert Application.objects.get(pk=app_id).assignee_id == other.pk
