@@ -98,6 +98,9 @@ def _evaluate(company, policy_id: str) -> dict[str, Any]:
     return {
         "status": data["status"],
         "amount_fen": data["amount_fen"],
+        # The policy's published upper bound (None: the policy has no amount at all).
+        "max_fen": data["max_amount_fen"],
+        "has_amount": policy_has_amount(pack, policy_id),
         "lane": data["lane"],
         "failed": [c["label"] for c in data["criteria"] if c["result"] == "fail"],
         "missing": [m["label"] for m in data["missing_facts"]],
@@ -106,6 +109,18 @@ def _evaluate(company, policy_id: str) -> dict[str, Any]:
         "method": data["how_to_apply"],
         "params": {p["parameter"]: p["value"] for p in data["parameters"]},
     }
+
+
+def policy_has_amount(pack, policy_id: str) -> bool:
+    return pack.policies[policy_id].amount is not None
+
+
+def _limit_fen(snapshot: dict[str, Any]) -> int | None:
+    """The most that may be asked: the engine's amount for this company when it can compute one,
+    else the policy's published maximum (the formula may lack a fact; the bound never does)."""
+    if snapshot["amount_fen"] is not None:
+        return snapshot["amount_fen"]
+    return snapshot.get("max_fen")
 
 
 def _refuse_ineligible(snapshot: dict[str, Any]) -> None:
@@ -132,9 +147,17 @@ def _sla_days(application_policy: str, lane: str) -> int:
     return int(params["review.sla_normal_days"])
 
 
-def _amount(amount_cny: Any, max_fen: int | None) -> int | None:
+def _amount(amount_cny: Any, snapshot: dict[str, Any]) -> int | None:
+    max_fen = _limit_fen(snapshot)
     if amount_cny is None:
-        return max_fen
+        return max_fen if snapshot["amount_fen"] is not None else None
+    if not snapshot.get("has_amount", True):
+        raise InvalidInput(
+            "该政策不涉及金额,请不要填写申请金额",
+            "This benefit has no amount; leave amount_cny out",
+            field="amount_cny",
+            code="no_amount",
+        )
     fen = yuan_to_fen(amount_cny, "amount_cny")
     if fen < 0:
         raise InvalidInput(
@@ -206,7 +229,7 @@ def do_start_application(
     _refuse_ineligible(snapshot)
     if not isinstance(answers or {}, dict) or len(str(answers or {})) > 20_000:
         raise InvalidInput("补充信息格式不正确或过长", "answers must be a small object", field="answers")
-    amount = _amount(amount_cny, snapshot["amount_fen"])
+    amount = _amount(amount_cny, snapshot)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -216,7 +239,7 @@ def do_start_application(
                 pack_version=snapshot["pack_version"],
                 lane=snapshot["lane"],
                 amount_requested_fen=amount,
-                max_amount_fen=snapshot["amount_fen"],
+                max_amount_fen=_limit_fen(snapshot),
                 answers=answers or {},
                 eligibility=snapshot,
                 sla_days=_sla_days(policy_id, snapshot["lane"]),
@@ -338,15 +361,16 @@ def do_submit(user, application_id: int) -> Application:
         snapshot["status"],
         snapshot["amount_fen"],
     )
-    application.eligibility, application.max_amount_fen = snapshot, snapshot["amount_fen"]
+    limit = _limit_fen(snapshot)
+    application.eligibility, application.max_amount_fen = snapshot, limit
     if (
         application.amount_requested_fen is not None
-        and snapshot["amount_fen"] is not None
-        and application.amount_requested_fen > snapshot["amount_fen"]
+        and limit is not None
+        and application.amount_requested_fen > limit
     ):
         raise Conflict(
-            "申请金额已超过最新的最高额度,请修改后再提交",
-            "The amount is now above the maximum",
+            f"申请金额已超过最新的最高额度{fen_to_yuan(limit):,}元,请修改后再提交",
+            f"The amount is now above the maximum of {fen_to_yuan(limit):,} CNY",
             field="amount_cny",
             code="over_maximum",
         )
@@ -590,7 +614,7 @@ def check_approve(
             if application.amount_requested_fen is not None
             else None
         ),
-        snapshot["amount_fen"],
+        snapshot,
     )
     from beiyang.policies.queries import current_pack
 

@@ -418,3 +418,46 @@ def test_round_robin_gives_an_insiders_company_to_another_reviewer(insider, make
     assert reviewer.pk < other.pk
     assert other_api.post("staff/applications/auto-assign").json()["assigned"] == 1
     assert Application.objects.get(pk=app_id).assignee_id == other.pk
+
+
+def test_the_published_maximum_holds_when_the_amount_cannot_be_computed(make_founder):
+    """Startup capital is 最高10万元; with the headcount unknown the engine has no exact amount,
+    and the application must still refuse more than the maximum."""
+    _u, _c, client = make_founder(headcount=None)
+    over = client.post("applications", {"policy": "startup-capital", "amount_cny": 150000})
+    assert over.status_code == 400 and over.json()["code"] == "over_maximum", over.json()
+    assert "100,000" in over.json()["message"] and over.json()["field"] == "amount_cny"
+    assert Application.objects.count() == 0
+    ok = client.post("applications", {"policy": "startup-capital", "amount_cny": 100000})
+    assert ok.status_code == 201 and ok.json()["max_amount_cny"] == "100000.00"
+    assert ok.json()["amount_requested_cny"] == "100000.00"
+
+
+def test_a_raised_amount_is_refused_at_submission_too(make_founder):
+    _u, _company, client = make_founder(headcount=None)
+    app = ready(client, amount=100000)
+    Application.objects.filter(pk=app["id"]).update(amount_requested_fen=150_000_00)
+    resp = client.post(f"applications/{app['id']}/submit")
+    assert resp.status_code == 409 and resp.json()["code"] == "over_maximum"
+
+
+def test_the_benefit_card_shows_the_maximum_when_the_amount_is_unknown(make_founder):
+    user, _c, client = make_founder(headcount=None)
+    card = next(r for r in client.get("me/benefits").json()["results"] if r["policy"] == "startup-capital")
+    assert card["amount_cny"] is None and card["max_amount_cny"] == 100000
+    assert card["max_amount_label"] == "最高10万元" and card["max_amount_label_en"] == "Up to ¥100,000"
+    assert card["max_amount_parameters"] == ["startup_capital.max_cny"]
+    cited = next(p for p in card["parameters"] if p["parameter"] == "startup_capital.max_cny")
+    assert cited["value"] == 100000 and cited["reference"] and cited["assumption"] is False
+    page = Client()
+    page.force_login(user)
+    html = page.get("/benefits/").content.decode()
+    card_html = html[html.index('id="benefit-startup-capital"') :]
+    assert "最高10万元" in card_html[: card_html.index("</article>")]
+
+
+def test_an_amount_for_a_benefit_without_one_is_refused(make_founder):
+    _u, _c, client = make_founder(programmes=["hkust"], sectors=["robotics"])
+    resp = client.post("applications", {"policy": "hkust-incubator", "amount_cny": 5000})
+    assert resp.status_code == 400 and resp.json()["code"] == "no_amount", resp.json()
+    assert client.post("applications", {"policy": "hkust-incubator"}).status_code == 201

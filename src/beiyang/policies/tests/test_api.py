@@ -98,7 +98,7 @@ def test_policy_finds_the_company_when_its_profile_changes(make_founder):
 
 def _changed_pack_files() -> dict:
     files = read_pack_files(__import__("django.conf").conf.settings.POLICY_PACK_DIR)
-    files["pack.yaml"] = files["pack.yaml"].replace('version: "2026.11.1"', 'version: "2026.12.1"')
+    files["pack.yaml"] = files["pack.yaml"].replace('version: "2026.11.2"', 'version: "2026.12.1"')
     files["parameters.yaml"] = files["parameters.yaml"].replace(
         "  values: {2025-09-01: [徐汇]}\n  reference: {source: vouchers,",
         "  values: {2025-09-01: [徐汇, 长宁]}\n  reference: {source: vouchers,",
