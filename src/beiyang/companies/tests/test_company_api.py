@@ -129,3 +129,11 @@ def test_another_companys_code_cannot_be_claimed_by_an_edit(founder, make_founde
     _other, _theirs, other_client = make_founder()
     resp = other_client.put("me/company", {"credit_code": company.credit_code})
     assert resp.status_code == 409 and resp.json()["code"] == "company_exists"
+
+
+def test_a_founder_cannot_use_the_staff_correction(founder):
+    _user, company, client = founder
+    resp = client.post(
+        f"staff/companies/{company.pk}/credit-code", {"credit_code": next_credit_code(), "reason": "x"}
+    )
+    assert resp.status_code == 403 and Company.objects.get(pk=company.pk).credit_code == company.credit_code
