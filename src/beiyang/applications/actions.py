@@ -25,6 +25,7 @@ from beiyang.companies.queries import company_of
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.core.uploads import sniff
 from beiyang.notifications.actions import do_send_message
 
 DOC_LABELS = {
@@ -39,18 +40,6 @@ DOC_LABELS = {
     "bank_account": "银行账户信息",
     "hkust_affiliation_proof": "港科大身份证明",
     "pitch_deck": "路演材料",
-}
-# The leading bytes each allowed file type must start with: the extension alone proves nothing.
-MAGIC = {
-    "pdf": [b"%PDF"],
-    "png": [b"\x89PNG"],
-    "jpg": [b"\xff\xd8\xff"],
-    "jpeg": [b"\xff\xd8\xff"],
-    "docx": [b"PK\x03\x04"],
-    "xlsx": [b"PK\x03\x04"],
-    "pptx": [b"PK\x03\x04"],
-    "doc": [b"\xd0\xcf\x11\xe0"],
-    "xls": [b"\xd0\xcf\x11\xe0"],
 }
 TRANSITIONS = {
     "submit": ({"draft"}, "submitted", "提交"),
@@ -262,37 +251,6 @@ def do_start_application(
     return application
 
 
-def _sniff(upload: UploadedFile | None) -> str:
-    if upload is None:
-        raise InvalidInput("请选择要上传的文件", "Choose a file to upload", field="file", code="file_missing")
-    name = upload.name or ""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in MAGIC:
-        raise InvalidInput(
-            f"不支持的文件类型,可上传:{'、'.join(sorted(MAGIC))}",
-            f"File type not allowed; one of {', '.join(sorted(MAGIC))}",
-            field="file",
-            code="file_type",
-        )
-    if upload.size > settings.APPLICATION_MAX_UPLOAD_BYTES:
-        raise InvalidInput(
-            f"文件过大,上限{settings.APPLICATION_MAX_UPLOAD_BYTES // (1024 * 1024)}MB",
-            "The file is too large",
-            field="file",
-            code="file_too_large",
-        )
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in MAGIC[ext]):
-        raise InvalidInput(
-            "文件内容与扩展名不符",
-            "The file's content does not match its extension",
-            field="file",
-            code="file_type_mismatch",
-        )
-    return ext
-
-
 @transaction.atomic(durable=True)
 def do_upload_document(user, application_id: int, *, doc_type: str, upload: UploadedFile | None) -> Document:
     application = access_founder_application(user, application_id, lock=True)
@@ -311,7 +269,15 @@ def do_upload_document(user, application_id: int, *, doc_type: str, upload: Uplo
             field="doc_type",
             code="invalid_doc_type",
         )
-    ext = _sniff(upload)
+    limit = settings.APPLICATION_MAX_DOCUMENTS_PER_TYPE
+    if application.documents.filter(doc_type=doc_type).count() >= limit:
+        raise Conflict(
+            f"每类材料最多上传{limit}份,请先与审核员确认",
+            f"At most {limit} files of one document type",
+            field="doc_type",
+            code="too_many_documents",
+        )
+    ext, kind = sniff(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -321,7 +287,7 @@ def do_upload_document(user, application_id: int, *, doc_type: str, upload: Uplo
         doc_type=doc_type,
         original_name=(upload.name or "")[-200:],
         size=upload.size,
-        content_type=upload.content_type or ext,
+        content_type=kind.mime,
         sha256=digest.hexdigest(),
         uploaded_by=user,
     )
