@@ -13,6 +13,12 @@ from beiyang.web.asgi_handler import SyncChainASGIHandler, freeze_startup_heap  
 
 application = SyncChainASGIHandler() if settings.ASGI_SYNC_CHAIN else ASGIHandler()
 
+from beiyang.core.uploads import request_cap  # noqa: E402
+from beiyang.web.body_limit import BodyLimit  # noqa: E402
+
+# Bodies over the largest upload (with its form) are refused before they are read.
+application = BodyLimit(application, limit=max(request_cap(), settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+
 if settings.SERVE_STATIC:
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 

@@ -268,6 +268,13 @@ GC_FREEZE_AT_START = env_bool("GC_FREEZE_AT_START", True)
 # Request bodies beyond this are refused with 413 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The cap is enforced while a multipart body streams in (beiyang/core/uploads.py); the ASGI
+# server refuses a body over it before reading it (beiyang/web/body_limit.py).
+FILE_UPLOAD_HANDLERS = [
+    "beiyang.core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -338,6 +345,8 @@ VOUCHERS_RACE_WINDOW_SECONDS = 0.0
 VOUCHERS_HOLD_SECONDS = int(os.environ.get("VOUCHERS_HOLD_SECONDS", "900"))
 
 APPLICATION_MAX_UPLOAD_BYTES = int(os.environ.get("APPLICATION_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+# Files of one document type an application may hold (re-uploads included).
+APPLICATION_MAX_DOCUMENTS_PER_TYPE = int(os.environ.get("APPLICATION_MAX_DOCUMENTS_PER_TYPE", "5"))
 
 # --- Beiyang --------------------------------------------------------------------------------
 POLICY_PACK_DIR = paths.POLICY_PACK_DIR

@@ -2,14 +2,12 @@
 
 Threads share nothing but the database, as separate server workers would."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from beiyang.events.actions import do_register
 from beiyang.events.models import Registration
 from beiyang.events.tests.factories import EventFactory
+from tests.concurrency.parallel import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PEOPLE = 16
@@ -17,24 +15,7 @@ SEATS = 4
 
 
 def _rush(users, event_id):
-    barrier = threading.Barrier(len(users))
-    errors = []
-
-    def register(user):
-        try:
-            barrier.wait(timeout=30)
-            do_register(user, event_id)
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=register, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
+    return [e for e in at_once(lambda user: do_register(user, event_id), users) if isinstance(e, Exception)]
 
 
 @pytest.mark.parametrize("guard", [False, True], ids=["guard-off", "guard-on"])

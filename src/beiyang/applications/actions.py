@@ -25,6 +25,7 @@ from beiyang.companies.queries import company_of
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.core.uploads import sniff
 from beiyang.notifications.actions import do_send_message
 
 DOC_LABELS = {
@@ -39,18 +40,6 @@ DOC_LABELS = {
     "bank_account": "银行账户信息",
     "hkust_affiliation_proof": "港科大身份证明",
     "pitch_deck": "路演材料",
-}
-# The leading bytes each allowed file type must start with: the extension alone proves nothing.
-MAGIC = {
-    "pdf": [b"%PDF"],
-    "png": [b"\x89PNG"],
-    "jpg": [b"\xff\xd8\xff"],
-    "jpeg": [b"\xff\xd8\xff"],
-    "docx": [b"PK\x03\x04"],
-    "xlsx": [b"PK\x03\x04"],
-    "pptx": [b"PK\x03\x04"],
-    "doc": [b"\xd0\xcf\x11\xe0"],
-    "xls": [b"\xd0\xcf\x11\xe0"],
 }
 TRANSITIONS = {
     "submit": ({"draft"}, "submitted", "提交"),
@@ -98,6 +87,9 @@ def _evaluate(company, policy_id: str) -> dict[str, Any]:
     return {
         "status": data["status"],
         "amount_fen": data["amount_fen"],
+        # The policy's published upper bound (None: the policy has no amount at all).
+        "max_fen": data["max_amount_fen"],
+        "has_amount": policy_has_amount(pack, policy_id),
         "lane": data["lane"],
         "failed": [c["label"] for c in data["criteria"] if c["result"] == "fail"],
         "missing": [m["label"] for m in data["missing_facts"]],
@@ -106,6 +98,18 @@ def _evaluate(company, policy_id: str) -> dict[str, Any]:
         "method": data["how_to_apply"],
         "params": {p["parameter"]: p["value"] for p in data["parameters"]},
     }
+
+
+def policy_has_amount(pack, policy_id: str) -> bool:
+    return pack.policies[policy_id].amount is not None
+
+
+def _limit_fen(snapshot: dict[str, Any]) -> int | None:
+    """The most that may be asked: the engine's amount for this company when it can compute one,
+    else the policy's published maximum (the formula may lack a fact; the bound never does)."""
+    if snapshot["amount_fen"] is not None:
+        return snapshot["amount_fen"]
+    return snapshot.get("max_fen")
 
 
 def _refuse_ineligible(snapshot: dict[str, Any]) -> None:
@@ -132,9 +136,17 @@ def _sla_days(application_policy: str, lane: str) -> int:
     return int(params["review.sla_normal_days"])
 
 
-def _amount(amount_cny: Any, max_fen: int | None) -> int | None:
+def _amount(amount_cny: Any, snapshot: dict[str, Any]) -> int | None:
+    max_fen = _limit_fen(snapshot)
     if amount_cny is None:
-        return max_fen
+        return max_fen if snapshot["amount_fen"] is not None else None
+    if not snapshot.get("has_amount", True):
+        raise InvalidInput(
+            "该政策不涉及金额,请不要填写申请金额",
+            "This benefit has no amount; leave amount_cny out",
+            field="amount_cny",
+            code="no_amount",
+        )
     fen = yuan_to_fen(amount_cny, "amount_cny")
     if fen < 0:
         raise InvalidInput(
@@ -206,7 +218,7 @@ def do_start_application(
     _refuse_ineligible(snapshot)
     if not isinstance(answers or {}, dict) or len(str(answers or {})) > 20_000:
         raise InvalidInput("补充信息格式不正确或过长", "answers must be a small object", field="answers")
-    amount = _amount(amount_cny, snapshot["amount_fen"])
+    amount = _amount(amount_cny, snapshot)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -216,7 +228,7 @@ def do_start_application(
                 pack_version=snapshot["pack_version"],
                 lane=snapshot["lane"],
                 amount_requested_fen=amount,
-                max_amount_fen=snapshot["amount_fen"],
+                max_amount_fen=_limit_fen(snapshot),
                 answers=answers or {},
                 eligibility=snapshot,
                 sla_days=_sla_days(policy_id, snapshot["lane"]),
@@ -239,37 +251,6 @@ def do_start_application(
     return application
 
 
-def _sniff(upload: UploadedFile | None) -> str:
-    if upload is None:
-        raise InvalidInput("请选择要上传的文件", "Choose a file to upload", field="file", code="file_missing")
-    name = upload.name or ""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in MAGIC:
-        raise InvalidInput(
-            f"不支持的文件类型,可上传:{'、'.join(sorted(MAGIC))}",
-            f"File type not allowed; one of {', '.join(sorted(MAGIC))}",
-            field="file",
-            code="file_type",
-        )
-    if upload.size > settings.APPLICATION_MAX_UPLOAD_BYTES:
-        raise InvalidInput(
-            f"文件过大,上限{settings.APPLICATION_MAX_UPLOAD_BYTES // (1024 * 1024)}MB",
-            "The file is too large",
-            field="file",
-            code="file_too_large",
-        )
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in MAGIC[ext]):
-        raise InvalidInput(
-            "文件内容与扩展名不符",
-            "The file's content does not match its extension",
-            field="file",
-            code="file_type_mismatch",
-        )
-    return ext
-
-
 @transaction.atomic(durable=True)
 def do_upload_document(user, application_id: int, *, doc_type: str, upload: UploadedFile | None) -> Document:
     application = access_founder_application(user, application_id, lock=True)
@@ -288,7 +269,15 @@ def do_upload_document(user, application_id: int, *, doc_type: str, upload: Uplo
             field="doc_type",
             code="invalid_doc_type",
         )
-    ext = _sniff(upload)
+    limit = settings.APPLICATION_MAX_DOCUMENTS_PER_TYPE
+    if application.documents.filter(doc_type=doc_type).count() >= limit:
+        raise Conflict(
+            f"每类材料最多上传{limit}份,请先与审核员确认",
+            f"At most {limit} files of one document type",
+            field="doc_type",
+            code="too_many_documents",
+        )
+    ext, kind = sniff(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -298,7 +287,7 @@ def do_upload_document(user, application_id: int, *, doc_type: str, upload: Uplo
         doc_type=doc_type,
         original_name=(upload.name or "")[-200:],
         size=upload.size,
-        content_type=upload.content_type or ext,
+        content_type=kind.mime,
         sha256=digest.hexdigest(),
         uploaded_by=user,
     )
@@ -338,15 +327,16 @@ def do_submit(user, application_id: int) -> Application:
         snapshot["status"],
         snapshot["amount_fen"],
     )
-    application.eligibility, application.max_amount_fen = snapshot, snapshot["amount_fen"]
+    limit = _limit_fen(snapshot)
+    application.eligibility, application.max_amount_fen = snapshot, limit
     if (
         application.amount_requested_fen is not None
-        and snapshot["amount_fen"] is not None
-        and application.amount_requested_fen > snapshot["amount_fen"]
+        and limit is not None
+        and application.amount_requested_fen > limit
     ):
         raise Conflict(
-            "申请金额已超过最新的最高额度,请修改后再提交",
-            "The amount is now above the maximum",
+            f"申请金额已超过最新的最高额度{fen_to_yuan(limit):,}元,请修改后再提交",
+            f"The amount is now above the maximum of {fen_to_yuan(limit):,} CNY",
             field="amount_cny",
             code="over_maximum",
         )
@@ -421,13 +411,27 @@ def do_withdraw(user, application_id: int) -> Application:
 
 
 def access_staff_application(staff, application_id: int, *, lock: bool = False) -> Application:
+    """The application for a reviewer. ``lock=True`` is for acting on it (every review action
+    locks), so it also refuses a reviewer who is a member of the applicant company."""
     if not has_role(staff, "reviewer"):
         raise AccessDenied("仅审核员可以处理申请", "Only reviewers handle applications")
     qs = Application.objects.select_for_update() if lock else Application.objects.all()
     application = qs.select_related("company").filter(pk=application_id).first()
     if application is None:
         raise NotFound("申请不存在", "No such application", field="application_id")
+    if lock:
+        _check_conflict_of_interest(staff, application)
     return application
+
+
+def _check_conflict_of_interest(reviewer, application: Application) -> None:
+    """Nobody reviews, takes, is given, pauses or pays out their own company's application."""
+    if Membership.objects.filter(user=reviewer, company_id=application.company_id).exists():
+        raise AccessDenied(
+            f"审核员不能处理本人所在企业的申请(申请#{application.pk})",
+            f"A reviewer may not handle their own company's application (#{application.pk})",
+            code="conflict_of_interest",
+        )
 
 
 def _reviewers():
@@ -454,6 +458,7 @@ def check_assign(staff, application_ids: list[int], assignee_id: int) -> list[Ap
     done = []
     for application_id in sorted(set(application_ids)):  # a stable lock order
         application = access_staff_application(staff, application_id, lock=True)
+        _check_conflict_of_interest(assignee, application)
         _assign(application, assignee, staff)
         done.append(application)
     return done
@@ -503,10 +508,24 @@ def check_auto_assign(staff) -> int:
         .filter(status="submitted", assignee__isnull=True)
         .order_by("due_on", "id")
     )
+    # Staff who belong to a company: neither the one assigning nor the one given may be a member.
+    company_of_member = dict(
+        Membership.objects.filter(user_id__in=[staff.pk, *(r.pk for r in reviewers)]).values_list(
+            "user_id", "company_id"
+        )
+    )
+    turn = itertools.cycle(range(len(reviewers)))
     count = 0
-    for application, reviewer in zip(waiting, itertools.cycle(reviewers)):
-        _assign(application, reviewer, staff)
-        count += 1
+    for application in waiting:
+        if company_of_member.get(staff.pk) == application.company_id:
+            continue
+        start = next(turn)
+        for step in range(len(reviewers)):
+            reviewer = reviewers[(start + step) % len(reviewers)]
+            if company_of_member.get(reviewer.pk) != application.company_id:
+                _assign(application, reviewer, staff)
+                count += 1
+                break
     return count
 
 
@@ -535,15 +554,6 @@ def check_request_info(staff, application_id: int, *, message: str) -> Applicati
     return application
 
 
-def _check_conflict_of_interest(staff, application: Application) -> None:
-    if Membership.objects.filter(user=staff, company_id=application.company_id).exists():
-        raise AccessDenied(
-            "审核员不能审核本人所在企业的申请",
-            "A reviewer may not decide on their own company's application",
-            code="conflict_of_interest",
-        )
-
-
 @transaction.atomic(durable=True)
 def check_approve(
     staff,
@@ -556,7 +566,6 @@ def check_approve(
     """Approve. Above the pack's four-eyes threshold the first approval is recorded and a
     second reviewer must approve too. Never above the engine's maximum."""
     application = access_staff_application(staff, application_id, lock=True)
-    _check_conflict_of_interest(staff, application)
     if application.status not in TRANSITIONS["approve"][0]:
         _move(application, "approve")
     if not (reason or "").strip():
@@ -571,7 +580,7 @@ def check_approve(
             if application.amount_requested_fen is not None
             else None
         ),
-        snapshot["amount_fen"],
+        snapshot,
     )
     from beiyang.policies.queries import current_pack
 
@@ -668,7 +677,6 @@ def _carry_out(application: Application, staff) -> None:
 @transaction.atomic(durable=True)
 def check_reject(staff, application_id: int, *, reason: str) -> Application:
     application = access_staff_application(staff, application_id, lock=True)
-    _check_conflict_of_interest(staff, application)
     if not (reason or "").strip():
         raise InvalidInput("请填写驳回理由", "A reason is required", field="reason")
     before = _move(application, "reject")

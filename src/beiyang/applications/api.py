@@ -22,9 +22,11 @@ from beiyang.core.errors import AccessDenied
 from beiyang.core.exports import table_response
 from beiyang.core.money import fen_to_yuan
 from beiyang.core.schemas import ErrorOut
+from beiyang.core.uploads import check_upload_accepted, served_type
 
 router = Router(tags=["applications"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut}
 
 
 def _yuan(fen):
@@ -84,9 +86,14 @@ def get_application(request, application_id: int):
 
 
 @router.post(
-    "/applications/{application_id}/documents", response={201: DocumentOut, **ERRORS}, auth=founder_auth
+    "/applications/{application_id}/documents",
+    response={201: DocumentOut, **UPLOAD_ERRORS},
+    auth=founder_auth,
 )
-def upload(request, application_id: int, doc_type: Form[str], file: File[UploadedFile]):
+def upload(request, application_id: int, doc_type: Form[str] = "", file: File[UploadedFile | None] = None):
+    # Both optional here so that a body refused by the upload handler (nothing parsed) gets its
+    # 413, and a missing file the action's own answer.
+    check_upload_accepted(request)
     return Status(
         201, actions.do_upload_document(request.auth, application_id, doc_type=doc_type, upload=file)
     )
@@ -102,13 +109,16 @@ def download(request, application_id: int, document_id: int):
     from django.http import FileResponse
 
     document = actions.access_document(request.auth, application_id, document_id)
+    # The type it was sniffed as (its stored extension), never what a client once claimed.
+    kind = served_type(document.file.name)
     response = FileResponse(
         document.file.open("rb"),
-        content_type=document.content_type,
-        as_attachment=True,
+        content_type=kind.mime if kind else "application/octet-stream",
+        as_attachment=not (kind and kind.inline),
         filename=document.original_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
 

@@ -10,6 +10,7 @@ from beiyang.applications import actions, queries
 from beiyang.applications.actions import DOC_LABELS
 from beiyang.applications.models import LANES, STATUSES
 from beiyang.core.errors import DomainError
+from beiyang.core.uploads import check_upload_accepted
 
 
 @login_required
@@ -40,6 +41,7 @@ def application_detail(request, application_id: int):
         raise Http404 from None
     if request.method == "POST":
         try:
+            check_upload_accepted(request)
             step = request.POST.get("step")
             if step == "upload":
                 actions.do_upload_document(

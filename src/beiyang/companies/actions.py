@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from beiyang.accounts.models import User
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
+from beiyang.companies.queries import credit_code_frozen
 from beiyang.companies.vocab import MEMBER_ROLES, PROGRAMMES, SECTORS, parse_stage, parse_tags
 from beiyang.core.audit import log_action, snapshot
-from beiyang.core.errors import Conflict, InvalidInput, NotFound
+from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.identifiers import parse_credit_code, parse_district
 
 COMPANY_FIELDS = [
@@ -100,14 +103,10 @@ def do_save_my_company(user: User, data: dict[str, Any]) -> Company:
                 field=missing[0],
                 code="required",
             )
-        if Company.objects.filter(credit_code=fields["credit_code"]).exists():
-            raise Conflict(
-                "该统一社会信用代码已被登记,请联系企业创始人邀请您加入",
-                "This credit code is already registered; ask its founder to add you",
-                field="credit_code",
-                code="company_exists",
-            )
-        company = Company.objects.create(**fields)
+        if _code_taken(fields["credit_code"]):
+            raise _code_taken_error()
+        with _unique_credit_code():
+            company = Company.objects.create(**fields)
         Membership.objects.create(company=company, user=user, role="founder")
         _assign_officer(company)
         log_action(
@@ -119,22 +118,51 @@ def do_save_my_company(user: User, data: dict[str, Any]) -> Company:
     return _apply_changes(company, fields, actor=user)
 
 
+def _code_taken(credit_code: str, company: Company | None = None) -> bool:
+    """Whether another company holds the code: the friendly answer for the common case; the
+    unique constraint (``_unique_credit_code``) is what holds when two claims race."""
+    others = Company.objects.filter(credit_code=credit_code)
+    return (others.exclude(pk=company.pk) if company is not None else others).exists()
+
+
+def _code_taken_error() -> Conflict:
+    return Conflict(
+        "该统一社会信用代码已被其他企业登记,请联系该企业创始人邀请您加入",
+        "Another company has registered this credit code; ask its founder to add you",
+        field="credit_code",
+        code="company_exists",
+    )
+
+
+@contextmanager
+def _unique_credit_code() -> Iterator[None]:
+    """A savepoint around the write: a claim that lost the race gets the 409, not a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise _code_taken_error() from None
+
+
 def _apply_changes(company: Company, fields: dict[str, Any], *, actor: User) -> Company:
-    if (
-        "credit_code" in fields
-        and fields["credit_code"] != company.credit_code
-        and Company.objects.filter(credit_code=fields["credit_code"]).exclude(pk=company.pk).exists()
-    ):
-        raise Conflict(
-            "该统一社会信用代码已被其他企业使用",
-            "Another company has this credit code",
-            field="credit_code",
-            code="company_exists",
-        )
+    if "credit_code" in fields and fields["credit_code"] != company.credit_code:
+        # Providers redeem against the code: once money or a review hangs on it, only a town
+        # admin's correction (check_correct_credit_code) moves it.
+        if credit_code_frozen(company):
+            raise Conflict(
+                "企业已有申请、券或核销记录,统一社会信用代码不能再修改;如需更正请联系小镇管理员",
+                "The company has applications, vouchers or redemptions: its credit code is frozen; "
+                "ask a town admin to correct it",
+                field="credit_code",
+                code="credit_code_frozen",
+            )
+        if _code_taken(fields["credit_code"], company):
+            raise _code_taken_error()
     before = snapshot(company, COMPANY_FIELDS)
     for key, value in fields.items():
         setattr(company, key, value)
-    company.save()
+    with _unique_credit_code():
+        company.save()
     after = snapshot(company, COMPANY_FIELDS)
     if before != after:
         log_action("companies.company.updated", actor=actor, obj=company, before=before, after=after)
@@ -179,13 +207,43 @@ def check_update_company(user: User, company_id: int, data: dict[str, Any]) -> C
     company = access_company(user, company_id, for_update=True)
     is_member = Membership.objects.filter(company=company, user=user).exists()
     if not is_member and not has_role(user, "town_admin"):
-        from beiyang.core.errors import AccessDenied
-
         raise AccessDenied(
             "只有企业成员或小镇管理员可以修改企业信息",
             "Only the company's members or a town admin may edit it",
         )
     return _apply_changes(company, clean_company_fields(data), actor=user)
+
+
+@transaction.atomic(durable=True)
+def check_correct_credit_code(staff: User, company_id: int, credit_code: Any, *, reason: str) -> Company:
+    """A town admin corrects a company's credit code, frozen or not, with the reason on record."""
+    if not has_role(staff, "town_admin"):
+        raise AccessDenied("仅小镇管理员可以更正统一社会信用代码", "Only a town admin corrects a credit code")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise InvalidInput(
+            "请填写更正理由(不超过500字)", "A reason (up to 500 characters) is required", field="reason"
+        )
+    code = parse_credit_code(credit_code)
+    company = access_company(staff, company_id, for_update=True)
+    if code == company.credit_code:
+        return company
+    if _code_taken(code, company):
+        raise _code_taken_error()
+    before = company.credit_code
+    company.credit_code = code
+    with _unique_credit_code():
+        company.save(update_fields=["credit_code", "updated_at"])
+    log_action(
+        "companies.company.credit_code_corrected",
+        actor=staff,
+        obj=company,
+        before={"credit_code": before},
+        after={"credit_code": code},
+        reason=reason,
+    )
+    _after_profile_change(company)
+    return company
 
 
 @transaction.atomic(durable=True)

@@ -5,7 +5,7 @@ from ninja import Router
 from beiyang.api.auth import founder_auth
 from beiyang.companies import actions, queries
 from beiyang.companies.models import Company
-from beiyang.companies.schemas import CompanyIn, CompanyOut
+from beiyang.companies.schemas import CompanyIn, CompanyOut, CreditCodeCorrectionIn
 from beiyang.core.errors import NotFound
 from beiyang.core.schemas import ErrorOut
 
@@ -67,3 +67,16 @@ def get_company(request, company_id: int):
 )
 def put_company(request, company_id: int, body: CompanyIn):
     return company_out(actions.check_update_company(request.auth, company_id, _body(body)))
+
+
+@router.post(
+    "/staff/companies/{company_id}/credit-code",
+    response={200: CompanyOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    auth=founder_auth,
+)
+def correct_credit_code(request, company_id: int, body: CreditCodeCorrectionIn):
+    """A town admin corrects a company's credit code (frozen for founders once it has an
+    application, grant or redemption); the reason goes into the audit log."""
+    return company_out(
+        actions.check_correct_credit_code(request.auth, company_id, body.credit_code, reason=body.reason)
+    )

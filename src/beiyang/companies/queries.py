@@ -26,3 +26,16 @@ def company_ids_of(user_ids) -> dict[int, int]:
 
 def company_members(company: Company) -> QuerySet[Membership]:
     return company.memberships.select_related("user").order_by("id")
+
+
+def credit_code_frozen(company: Company) -> bool:
+    """True once anything hangs on the company's credit code: an application (in any state), a
+    voucher grant or a redemption against one."""
+    from beiyang.applications.models import Application
+    from beiyang.vouchers.models import Grant, Redemption
+
+    return (
+        Application.objects.filter(company=company).exists()
+        or Grant.objects.filter(company=company).exists()
+        or Redemption.objects.filter(grant__company=company).exists()
+    )

@@ -20,6 +20,11 @@ class CompanyIn(StrictSchema):
     in_town: bool | None = None
 
 
+class CreditCodeCorrectionIn(StrictSchema):
+    credit_code: str = Field(max_length=32)
+    reason: str = Field(max_length=500)
+
+
 class MemberOut(Schema):
     user_id: int
     name: str

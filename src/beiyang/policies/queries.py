@@ -34,9 +34,9 @@ def engine_error(exc: Exception) -> InvalidInput:
     raise exc
 
 
-def pack_from_files(files: dict[str, str]) -> Pack:
+def pack_from_files(files: dict[str, str], *, stored: bool = False) -> Pack:
     try:
-        return load_pack(files)
+        return load_pack(files, stored=stored)
     except PackError as exc:
         raise engine_error(exc) from None
 
@@ -47,7 +47,7 @@ def _cached(checksum: str, files_loader) -> Pack:
         with _lock:
             pack = _packs.get(checksum)
             if pack is None:
-                pack = pack_from_files(files_loader())
+                pack = pack_from_files(files_loader(), stored=True)
                 _packs[checksum] = pack
     return pack
 

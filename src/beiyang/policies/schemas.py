@@ -57,6 +57,11 @@ class PolicyResultOut(Schema):
     amount_cny: int | float | None
     amount_fen: int | None
     amount_note: str | None
+    max_amount_cny: int | float | None
+    max_amount_fen: int | None
+    max_amount_label: str | None
+    max_amount_label_en: str | None
+    max_amount_parameters: list[str]
     breakdown: list[dict[str, Any]]
     ceiling: dict[str, Any] | None
     criteria: list[CriterionOut]

@@ -13,7 +13,7 @@ from beiyang.notifications.models import Message
 from beiyang.vouchers.models import Grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PDF = b"%PDF-1.4 test document"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\nstartxref\n9\n%%EOF\n"
 
 
 def upload(client, application_id, doc_type, content=PDF, name="file.pdf"):
@@ -150,8 +150,10 @@ def test_documents(founder):
     assert upload(client, app["id"], "tax_return").json()["code"] == "invalid_doc_type"
     missing = client.post(f"applications/{app['id']}/submit")
     assert missing.status_code == 400 and missing.json()["code"] == "missing_documents"
-    png = upload(client, app["id"], "founder_id", content=b"\x89PNG\r\n\x1a\n....", name="id.png")
-    assert png.status_code == 201 and png.json()["size"] == 12
+    from beiyang.applications.tests.test_uploads import PNG
+
+    png = upload(client, app["id"], "founder_id", content=PNG, name="id.png")
+    assert png.status_code == 201 and png.json()["size"] == len(PNG)
 
 
 def test_file_too_large(founder, settings):
@@ -193,17 +195,11 @@ def test_four_eyes_above_the_threshold(funded_vouchers, founder, reviewers):
     assert client.get("me/vouchers").json()["grants"][0]["balance_cny"] == "500000.00"
 
 
-def test_reviewers_never_decide_on_their_own_company(founder, make_staff):
-    from beiyang.companies.tests.factories import MembershipFactory
-
-    _user, company, client = founder
-    reviewer, api = make_staff("reviewer")
-    MembershipFactory(user=reviewer, company=company, role="member")
-    app = ready(client)
-    client.post(f"applications/{app['id']}/submit")
-    resp = api.post(f"staff/applications/{app['id']}/approve", {"reason": "自己批"})
+def test_reviewers_never_decide_on_their_own_company(insider):
+    _reviewer, api, app_id = insider
+    resp = api.post(f"staff/applications/{app_id}/approve", {"reason": "自己批"})
     assert resp.status_code == 403 and resp.json()["code"] == "conflict_of_interest"
-    assert api.post(f"staff/applications/{app['id']}/reject", {"reason": "x"}).status_code == 403
+    assert api.post(f"staff/applications/{app_id}/reject", {"reason": "x"}).status_code == 403
 
 
 def test_fee_waiver_records_its_period(founder, reviewers):
@@ -363,3 +359,107 @@ def test_a_missing_file_is_refused_by_the_action_and_the_page_says_so(founder):
     page.force_login(user)
     html = page.post(f"/applications/{app['id']}/", {"step": "upload", "doc_type": "founder_id"}, follow=True)
     assert "请选择要上传的文件" in html.content.decode()
+
+
+@pytest.fixture
+def insider(founder, make_staff):
+    """A reviewer who is also a member of the founder's company, and that company's submitted application."""
+    from beiyang.companies.tests.factories import MembershipFactory
+
+    _user, company, client = founder
+    reviewer, api = make_staff("reviewer")
+    MembershipFactory(user=reviewer, company=company, role="member")
+    app = ready(client)
+    client.post(f"applications/{app['id']}/submit")
+    return reviewer, api, app["id"]
+
+
+def _refused_as_conflict(resp) -> None:
+    assert resp.status_code == 403 and resp.json()["code"] == "conflict_of_interest", resp.json()
+
+
+def test_an_insider_takes_no_reviewer_action_on_their_company(insider, make_staff):
+    reviewer, api, app_id = insider
+    _refused_as_conflict(api.post(f"staff/applications/{app_id}/assign", {}))
+    _refused_as_conflict(
+        api.post("staff/applications/assign", {"application_ids": [app_id], "assignee_id": reviewer.pk})
+    )
+    _refused_as_conflict(api.post(f"staff/applications/{app_id}/request-info", {"message": "补充"}))
+    other, other_api = make_staff("reviewer")
+    _refused_as_conflict(api.post(f"staff/applications/{app_id}/assign", {"assignee_id": other.pk}))
+    # Nobody else may hand it to them either.
+    _refused_as_conflict(other_api.post(f"staff/applications/{app_id}/assign", {"assignee_id": reviewer.pk}))
+    application = Application.objects.get(pk=app_id)
+    assert application.status == "submitted" and application.assignee_id is None
+    Application.objects.filter(pk=app_id).update(status="approved")
+    _refused_as_conflict(api.post(f"staff/applications/{app_id}/disburse"))
+    assert Application.objects.get(pk=app_id).status == "approved"
+    page = Client()
+    page.force_login(reviewer)
+    Application.objects.filter(pk=app_id).update(status="submitted")
+    page.post("/staff/applications/", {"application_id": app_id, "step": "assign_me"})
+    assert Application.objects.get(pk=app_id).assignee_id is None
+    assert not AuditEntry.objects.filter(action_type="applications.application.assigned").exists()
+
+
+def test_round_robin_skips_an_insider(insider, make_founder):
+    reviewer, api, app_id = insider
+    _u, _c, outsider_client = make_founder()
+    elsewhere = ready(outsider_client)
+    outsider_client.post(f"applications/{elsewhere['id']}/submit")
+    # The insider is the only reviewer: their company's application waits, the other one is theirs.
+    assert api.post("staff/applications/auto-assign").json()["assigned"] == 1
+    assert Application.objects.get(pk=app_id).assignee_id is None
+    assert Application.objects.get(pk=elsewhere["id"]).assignee_id == reviewer.pk
+
+
+def test_round_robin_gives_an_insiders_company_to_another_reviewer(insider, make_staff):
+    reviewer, _api, app_id = insider
+    other, other_api = make_staff("reviewer")
+    # The insider has the lower id and no load, so a plain rotation would pick them first.
+    assert reviewer.pk < other.pk
+    assert other_api.post("staff/applications/auto-assign").json()["assigned"] == 1
+    assert Application.objects.get(pk=app_id).assignee_id == other.pk
+
+
+def test_the_published_maximum_holds_when_the_amount_cannot_be_computed(make_founder):
+    """Startup capital is 最高10万元; with the headcount unknown the engine has no exact amount,
+    and the application must still refuse more than the maximum."""
+    _u, _c, client = make_founder(headcount=None)
+    over = client.post("applications", {"policy": "startup-capital", "amount_cny": 150000})
+    assert over.status_code == 400 and over.json()["code"] == "over_maximum", over.json()
+    assert "100,000" in over.json()["message"] and over.json()["field"] == "amount_cny"
+    assert Application.objects.count() == 0
+    ok = client.post("applications", {"policy": "startup-capital", "amount_cny": 100000})
+    assert ok.status_code == 201 and ok.json()["max_amount_cny"] == "100000.00"
+    assert ok.json()["amount_requested_cny"] == "100000.00"
+
+
+def test_a_raised_amount_is_refused_at_submission_too(make_founder):
+    _u, _company, client = make_founder(headcount=None)
+    app = ready(client, amount=100000)
+    Application.objects.filter(pk=app["id"]).update(amount_requested_fen=150_000_00)
+    resp = client.post(f"applications/{app['id']}/submit")
+    assert resp.status_code == 409 and resp.json()["code"] == "over_maximum"
+
+
+def test_the_benefit_card_shows_the_maximum_when_the_amount_is_unknown(make_founder):
+    user, _c, client = make_founder(headcount=None)
+    card = next(r for r in client.get("me/benefits").json()["results"] if r["policy"] == "startup-capital")
+    assert card["amount_cny"] is None and card["max_amount_cny"] == 100000
+    assert card["max_amount_label"] == "最高10万元" and card["max_amount_label_en"] == "Up to ¥100,000"
+    assert card["max_amount_parameters"] == ["startup_capital.max_cny"]
+    cited = next(p for p in card["parameters"] if p["parameter"] == "startup_capital.max_cny")
+    assert cited["value"] == 100000 and cited["reference"] and cited["assumption"] is False
+    page = Client()
+    page.force_login(user)
+    html = page.get("/benefits/").content.decode()
+    card_html = html[html.index('id="benefit-startup-capital"') :]
+    assert "最高10万元" in card_html[: card_html.index("</article>")]
+
+
+def test_an_amount_for_a_benefit_without_one_is_refused(make_founder):
+    _u, _c, client = make_founder(programmes=["hkust"], sectors=["robotics"])
+    resp = client.post("applications", {"policy": "hkust-incubator", "amount_cny": 5000})
+    assert resp.status_code == 400 and resp.json()["code"] == "no_amount", resp.json()
+    assert client.post("applications", {"policy": "hkust-incubator"}).status_code == 201

@@ -1,7 +1,7 @@
 import pytest
 
 from beiyang.companies.models import Company, Membership
-from beiyang.companies.tests.factories import next_credit_code
+from beiyang.companies.tests.factories import CompanyFactory, next_credit_code
 from beiyang.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +84,56 @@ def test_staff_can_read_but_only_town_admin_can_edit(founder, make_staff):
     assert reviewer.put(f"companies/{company.pk}", {"headcount": 99}).status_code == 403
     _admin, admin = make_staff("town_admin")
     assert admin.put(f"companies/{company.pk}", {"headcount": 99}).json()["headcount"] == 99
+
+
+def test_the_credit_code_is_free_to_change_until_the_company_applies(founder):
+    _user, company, client = founder
+    first = next_credit_code()
+    assert client.put("me/company", {"credit_code": first}).json()["credit_code"] == first
+    assert client.post("applications", {"policy": "startup-capital"}).status_code == 201
+    resp = client.put("me/company", {"credit_code": next_credit_code(), "headcount": 3})
+    assert resp.status_code == 409 and resp.json()["code"] == "credit_code_frozen"
+    assert resp.json()["field"] == "credit_code" and "管理员" in resp.json()["message"]
+    assert Company.objects.get(pk=company.pk).credit_code == first
+    # The same code again (the company page always sends it) is no change.
+    assert client.put("me/company", {"credit_code": first, "headcount": 3}).status_code == 200
+    assert client.put(f"companies/{company.pk}", {"credit_code": next_credit_code()}).status_code == 409
+
+
+def test_a_town_admin_corrects_a_frozen_code_with_an_audit_entry(founder, make_staff):
+    from beiyang.applications.models import Application
+
+    _user, company, client = founder
+    client.post("applications", {"policy": "startup-capital"})
+    assert Application.objects.filter(company=company).exists()
+    _admin, admin_api = make_staff("town_admin")
+    frozen = admin_api.put(f"companies/{company.pk}", {"credit_code": next_credit_code()})
+    assert frozen.status_code == 409 and frozen.json()["code"] == "credit_code_frozen"
+    _r, reviewer_api = make_staff("reviewer")
+    corrected = next_credit_code()
+    url = f"staff/companies/{company.pk}/credit-code"
+    assert reviewer_api.post(url, {"credit_code": corrected, "reason": "工商变更"}).status_code == 403
+    assert admin_api.post(url, {"credit_code": corrected, "reason": ""}).json()["field"] == "reason"
+    resp = admin_api.post(url, {"credit_code": corrected, "reason": "营业执照更正"})
+    assert resp.status_code == 200 and resp.json()["credit_code"] == corrected
+    entry = AuditEntry.objects.get(action_type="companies.company.credit_code_corrected")
+    assert entry.before == {"credit_code": company.credit_code} and entry.after == {"credit_code": corrected}
+    assert entry.data["reason"] == "营业执照更正"
+    other = CompanyFactory()
+    taken = admin_api.post(url, {"credit_code": other.credit_code, "reason": "x"})
+    assert taken.status_code == 409 and taken.json()["code"] == "company_exists"
+
+
+def test_another_companys_code_cannot_be_claimed_by_an_edit(founder, make_founder):
+    _user, company, _client = founder
+    _other, _theirs, other_client = make_founder()
+    resp = other_client.put("me/company", {"credit_code": company.credit_code})
+    assert resp.status_code == 409 and resp.json()["code"] == "company_exists"
+
+
+def test_a_founder_cannot_use_the_staff_correction(founder):
+    _user, company, client = founder
+    resp = client.post(
+        f"staff/companies/{company.pk}/credit-code", {"credit_code": next_credit_code(), "reason": "x"}
+    )
+    assert resp.status_code == 403 and Company.objects.get(pk=company.pk).credit_code == company.credit_code

@@ -39,6 +39,7 @@ class BoundPolicy:
         "ceiling",
         "criteria",
         "lane_fn",
+        "max_amount",
         "memo",
         "pack",
         "params",
@@ -60,6 +61,11 @@ class BoundPolicy:
             if amount is not None and amount.node is not None
             else None
         )
+        self.max_amount = (
+            Decimal(amount.max_fn({}, params)).quantize(CENT, ROUND_HALF_UP)
+            if amount is not None and amount.max_fn is not None
+            else None
+        )
         self.splits = tuple((part, Decimal(part.fn({}, params))) for part in amount.split) if amount else ()
         self.ceiling = None
         if amount is not None and amount.ceiling is not None:
@@ -79,6 +85,10 @@ class BoundPolicy:
             pack, policy = self.pack, self.policy
             source_ids = list(dict.fromkeys([*policy.sources, *(c.source for c in policy.criteria)]))
             note = policy.amount.note if policy.amount else None
+            maximum = None
+            if self.max_amount is not None:
+                words = cny_text(self.max_amount)
+                maximum = Text(f"最高{words.zh}", f"Up to {words.en}")
             criteria = [
                 {"id": c.id, "label": c.label.zh, "label_en": c.label.en, "source": c.source}
                 for c in policy.criteria
@@ -100,6 +110,13 @@ class BoundPolicy:
                     "provider": policy.provider.zh,
                     "amount_note": note.zh if note else None,
                     "amount_note_en": note.en if note else None,
+                    # Known whatever the profile lacks: the card says "最高10万元" and an
+                    # application may not ask for more.
+                    "max_amount_cny": _json_amount(self.max_amount),
+                    "max_amount_label": maximum.zh if maximum else None,
+                    "max_amount_label_en": maximum.en if maximum else None,
+                    # Its source: these parameters, each listed under "parameters" with its reference.
+                    "max_amount_parameters": list(policy.amount.max_params) if policy.amount else [],
                 },
                 "_criteria": criteria,
                 "_tail": {
@@ -177,6 +194,12 @@ class PolicyResult:
     def amount_fen(self) -> int | None:
         return None if self.amount is None else int(self.amount * 100)
 
+    @property
+    def max_amount_fen(self) -> int | None:
+        """The policy's published upper bound, whether or not the amount could be computed."""
+        top = self._bound.max_amount
+        return None if top is None else int(top * 100)
+
     def to_dict(self, json_facts: dict[str, Any] | None = None) -> dict[str, Any]:
         """The answer as JSON-ready data. Parts that do not depend on the profile are built
         once per policy and date and shared: treat the result as read-only."""
@@ -201,6 +224,7 @@ class PolicyResult:
             "status": self.status,
             "amount_cny": _json_amount(self.amount),
             "amount_fen": self.amount_fen,
+            "max_amount_fen": self.max_amount_fen,
             "breakdown": [
                 {"part": pid, "label": label.zh, "label_en": label.en, "amount_cny": _json_amount(v)}
                 for pid, label, v in self.breakdown
@@ -215,6 +239,22 @@ class PolicyResult:
             "lane": self.lane,
             **static["_tail"],
         }
+
+
+def cny_text(value: Decimal | float | int) -> Text:
+    """An amount of yuan as people write it, and in English.
+
+    >>> cny_text(100_000), cny_text(Decimal("2000000000.00")), cny_text(3500)
+    (Text(zh='10万元', en='¥100,000'), Text(zh='20亿元', en='¥2,000,000,000'), Text(zh='3,500元', en='¥3,500'))
+    """
+    amount = Decimal(str(value))
+    if amount >= 100_000_000 and amount % 1_000_000 == 0:
+        zh = f"{float(amount / 100_000_000):g}亿元"
+    elif amount >= 10_000 and amount % 100 == 0:
+        zh = f"{float(amount / 10_000):g}万元"
+    else:
+        zh = f"{amount:,.0f}元"
+    return Text(zh, f"¥{amount:,.0f}")
 
 
 def _json_amount(value: Decimal | None) -> int | float | None:
@@ -342,6 +382,8 @@ def evaluate_policy(
             missing.extend(f for f in policy.amount.facts if f not in facts and f not in missing)
         else:
             amount = max(Decimal(0), Decimal(value)).quantize(CENT, ROUND_HALF_UP)
+            if bound.max_amount is not None and amount > bound.max_amount:
+                amount = bound.max_amount
             if remaining is not None and amount > remaining:
                 amount = remaining.quantize(CENT, ROUND_HALF_UP)
             result.amount = amount

@@ -178,6 +178,11 @@ class Amount:
     ceiling: str | None
     split: list[Split]
     note: Text | None
+    # The published upper bound ("最高10万元"): parameters only, so it is known for every
+    # profile, even when the formula lacks a fact.
+    max_source: str
+    max_fn: expr.Scalar | None
+    max_params: tuple[str, ...]
 
 
 @dataclass
@@ -420,6 +425,7 @@ def _parse_policy(
     params: dict[str, Parameter],
     sources: dict[str, Source],
     ceilings_spec: dict,
+    stored: bool = False,
 ) -> Policy:
     data = ctx.mapping(data, "a policy file")
     ctx.unknown_keys(
@@ -487,7 +493,20 @@ def _parse_policy(
     amount = None
     if data.get("amount") is not None:
         spec = ctx.mapping(data["amount"], f"policy {pid} amount", data)
-        ctx.unknown_keys(spec, {"formula", "ceiling", "split", "note"}, f"policy {pid} amount")
+        ctx.unknown_keys(spec, {"formula", "max", "ceiling", "split", "note"}, f"policy {pid} amount")
+        max_fn, max_params = None, ()
+        if spec.get("max") is not None:
+            max_node, max_fn, max_facts, max_params = _compile(
+                ctx, spec["max"], f"policy {pid} amount max", spec, facts, params
+            )
+            if max_facts or expr.TODAY in expr.names_in(max_node):
+                raise ctx.fail(f"policy {pid}: the amount's max reads parameters only", spec)
+            all_params.update(max_params)
+        elif not stored:
+            # A version stored before maxima existed still loads (it answers without one).
+            raise ctx.fail(
+                f"policy {pid}: the amount needs a max, its published upper bound (from parameters)", spec
+            )
         if spec.get("formula") is None:
             # An amount that only explains (an equity investment decided case by case).
             node, fn, used_facts, used_params = None, None, (), ()
@@ -526,6 +545,9 @@ def _parse_policy(
             ceiling=ceiling,
             split=splits,
             note=ctx.text(spec["note"], "amount note", spec) if spec.get("note") else None,
+            max_source=str(spec.get("max") or ""),
+            max_fn=max_fn,
+            max_params=max_params,
         )
     apply = ctx.mapping(data.get("apply") or {}, f"policy {pid} apply", data)
     ctx.unknown_keys(
@@ -573,8 +595,9 @@ def _parse_policy(
     )
 
 
-def load_pack(files: dict[str, str]) -> Pack:
-    """Build a pack from ``{relative path: YAML text}``."""
+def load_pack(files: dict[str, str], *, stored: bool = False) -> Pack:
+    """Build a pack from ``{relative path: YAML text}``. ``stored`` is for versions already in
+    the database, which may predate a rule new imports must follow (an amount's ``max``)."""
     if "pack.yaml" not in files:
         raise PackError("pack.yaml is missing", "pack.yaml")
     ctx = _Ctx("pack.yaml")
@@ -615,7 +638,9 @@ def load_pack(files: dict[str, str]) -> Pack:
     policies: dict[str, Policy] = {}
     for name in sorted(f for f in files if f.startswith("policies/") and f.endswith((".yaml", ".yml"))):
         pctx = _Ctx(name)
-        policy = _parse_policy(pctx, _load_yaml(name, files[name]), facts, params, sources, ceilings_spec)
+        policy = _parse_policy(
+            pctx, _load_yaml(name, files[name]), facts, params, sources, ceilings_spec, stored
+        )
         if policy.id in policies:
             raise pctx.fail(f"policy id {policy.id!r} is used twice", policy.raw)
         policies[policy.id] = policy

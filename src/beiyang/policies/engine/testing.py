@@ -1,5 +1,6 @@
 """Running a pack's YAML test cases. Each case gives a profile, a date, and per policy the
-expected ``status`` and optionally ``amount_cny``, ``breakdown``, ``lane``, ``failed``
+expected ``status`` and optionally ``amount_cny``, ``max_cny`` (the published upper bound,
+known even when the amount is not), ``breakdown``, ``lane``, ``failed``
 (criteria that fail), ``missing_facts`` and ``would_qualify_if`` (facts a suggestion
 changes; ``[]`` means no suggestion is possible). ``not_in_force`` means the policy is not
 offered on that date. ``expect_total_cny`` checks the total a company can get."""
@@ -40,6 +41,8 @@ def run_case(pack: Pack, case: dict[str, Any]) -> list[str]:
                 expected is not None and got.amount != Decimal(str(expected))
             ):
                 problems.append(f"{pid}: amount {data['amount_cny']}, expected {expected}")
+        if "max_cny" in want and data.get("max_amount_cny") != want["max_cny"]:
+            problems.append(f"{pid}: maximum {data.get('max_amount_cny')}, expected {want['max_cny']}")
         if "breakdown" in want:
             parts = {b["part"]: b["amount_cny"] for b in data["breakdown"]}
             for part, amount in want["breakdown"].items():

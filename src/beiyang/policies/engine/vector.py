@@ -487,6 +487,8 @@ def _evaluate_columns(pack: Pack, cols: Columns, as_of: dt.date) -> BatchSummary
         if policy.amount is not None and policy.amount.node is not None:
             amount, amount_known = vec_eval(policy.amount.node, cols, params)
             amount = np.broadcast_to(np.asarray(amount, dtype=np.float64), (n,))
+            if policy.amount.max_fn is not None:
+                amount = np.minimum(amount, float(policy.amount.max_fn({}, params)))
             if remaining is not None:
                 amount = np.minimum(amount, remaining)
             counted = eligible & _bool(amount_known, n)

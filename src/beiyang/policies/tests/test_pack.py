@@ -133,3 +133,50 @@ def test_invalid_packs_are_refused_with_file_line_and_reason(name, text, reason,
 def test_a_pack_without_policies_or_pack_yaml():
     with pytest.raises(PackError, match=r"pack\.yaml is missing"):
         load_pack({})
+
+
+def test_every_amount_carries_its_published_maximum_from_cited_parameters():
+    for policy in PACK.policies.values():
+        if policy.amount is None:
+            continue
+        assert policy.amount.max_params, policy.id
+        for pid in policy.amount.max_params:
+            assert PACK.parameters[pid].reference, (policy.id, pid)
+            assert pid in policy.params, (policy.id, pid)  # listed with the answer's parameters
+
+
+STARTUP = "policies/startup-capital.yaml"
+
+
+def _startup_amount(amount: str) -> str:
+    text = read_pack_files(settings.POLICY_PACK_DIR)[STARTUP]
+    head, _old, tail = text.partition(text[text.index("amount:\n") : text.index("apply:\n")])
+    return head + amount + tail
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason"),
+    [
+        ("amount:\n  formula: params.startup_capital.max_cny\n", "max"),
+        (
+            "amount:\n  formula: params.startup_capital.max_cny\n  max: company.headcount * 2\n",
+            "parameters only",
+        ),
+        ("amount:\n  formula: params.startup_capital.max_cny\n  max: params.nope\n", "unknown parameter"),
+    ],
+)
+def test_an_amount_without_a_published_maximum_is_refused(amount, reason):
+    with pytest.raises(PackError) as err:
+        load_pack(_files(**{STARTUP: _startup_amount(amount)}))
+    assert err.value.file == STARTUP and reason in err.value.reason
+
+
+def test_a_version_stored_before_maxima_still_loads_and_answers_without_one():
+    import datetime as dt
+
+    from beiyang.policies.engine import evaluate
+
+    files = _files(**{STARTUP: _startup_amount("amount:\n  formula: params.startup_capital.max_cny\n")})
+    pack = load_pack(files, stored=True)
+    result = evaluate(pack, {"company": {"district": "徐汇"}}, dt.date(2026, 11, 29)).by_policy()
+    assert result["startup-capital"].to_dict()["max_amount_cny"] is None

@@ -265,3 +265,25 @@ def test_a_batch_answers_each_request_as_if_alone(granted, provider):
     assert AuditEntry.objects.filter(action_type="vouchers.redemption.posted").count() == 2
     told = Message.objects.filter(user=user, title__contains="抵扣").order_by("id")
     assert [m.body.rsplit("余额", 1)[1] for m in told] == ["94,000.00元。", "0.00元。"]
+
+
+def test_a_founder_cannot_change_the_code_a_related_provider_was_refused_for(granted):
+    """The credit code is what providers redeem against: once a grant exists it stays put, so a
+    related party refused for the company cannot be paid after the founder switches codes."""
+    from conftest import Api
+
+    from beiyang.accounts.actions import do_create_provider
+    from beiyang.companies.tests.factories import next_credit_code
+
+    _u, company, client, _grant = granted
+    _related, key = do_create_provider(
+        name="关联方", kinds=["compute"], related_credit_codes=[company.credit_code]
+    )
+    related = Api()
+    related.client.defaults["HTTP_X_API_KEY"] = key
+    assert redeem(related, body(company)).json()["code"] == "related_party"
+    fresh = next_credit_code()
+    switched = client.put("me/company", {"credit_code": fresh})
+    assert switched.status_code == 409 and switched.json()["code"] == "credit_code_frozen", switched.json()
+    resp = redeem(related, body(company, company_credit_code=fresh), key="k-2")
+    assert resp.status_code != 201 and Redemption.objects.count() == 0

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
+from beiyang.policies.engine.evaluate import cny_text
+
 register = template.Library()
 
 
@@ -21,16 +23,10 @@ def cny(value) -> str:
     if value is None or value == "":
         return ""
     try:
-        amount = float(value)
-    except (TypeError, ValueError):
+        words = cny_text(float(value))
+    except (TypeError, ValueError, ArithmeticError):
         return str(value)
-    if (get_language() or "").startswith("en"):
-        return f"¥{amount:,.0f}"
-    if amount >= 100_000_000 and amount % 1_000_000 == 0:
-        return f"{amount / 100_000_000:g}亿元"
-    if amount >= 10_000 and amount % 100 == 0:
-        return f"{amount / 10_000:g}万元"
-    return f"{amount:,.0f}元"
+    return words.en if (get_language() or "").startswith("en") else words.zh
 
 
 @register.filter
