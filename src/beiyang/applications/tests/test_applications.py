@@ -363,3 +363,14 @@ def test_a_missing_file_is_refused_by_the_action_and_the_page_says_so(founder):
     page.force_login(user)
     html = page.post(f"/applications/{app['id']}/", {"step": "upload", "doc_type": "founder_id"}, follow=True)
     assert "请选择要上传的文件" in html.content.decode()
+
+
+def test_applications_export_writes_no_formula(make_founder, reviewers):
+    from beiyang.core.tests.spreadsheets import assert_inert
+
+    company_name = "@SUM(1+9)*cmd|' /C calc'!A0"
+    _user, _company, client = make_founder(name=company_name)
+    (_reviewer, api), _ = reviewers
+    client.post(f"applications/{ready(client)['id']}/submit")
+    url = "staff/applications-export?format="
+    assert_inert(api.get(url + "csv"), api.get(url + "xlsx"), company_name)

@@ -265,3 +265,15 @@ def test_a_batch_answers_each_request_as_if_alone(granted, provider):
     assert AuditEntry.objects.filter(action_type="vouchers.redemption.posted").count() == 2
     told = Message.objects.filter(user=user, title__contains="抵扣").order_by("id")
     assert [m.body.rsplit("余额", 1)[1] for m in told] == ["94,000.00元。", "0.00元。"]
+
+
+def test_statement_writes_no_formula(granted, provider):
+    from beiyang.core.tests.spreadsheets import assert_inert
+
+    _u, company, _c, _g = granted
+    company.name = '=HYPERLINK("http://evil.example","点我")'
+    company.save()
+    _provider, api = provider
+    assert redeem(api, body(company, invoice_no="=1+cmd|' /C calc'!A0")).status_code == 201
+    url = f"provider/statements/{timezone.localdate():%Y-%m}?format="
+    assert_inert(api.get(url + "csv"), api.get(url + "xlsx"), company.name, "=1+cmd|' /C calc'!A0")
