@@ -118,3 +118,15 @@ def _fresh_pack_choice():
     forget_current_pack()
     yield
     forget_current_pack()
+
+
+def assert_api_error(resp, status: int) -> dict:
+    """``resp`` is the API's own JSON error: the status, a code and both messages."""
+    assert resp.status_code == status, (resp.status_code, resp.content[:300])
+    assert resp["Content-Type"].startswith("application/json"), resp["Content-Type"]
+    body = resp.json()
+    assert isinstance(body.get("code"), str) and body["code"]
+    assert isinstance(body.get("message"), str) and body["message"]
+    assert isinstance(body.get("message_en"), str) and body["message_en"]
+    assert isinstance(body.get("field"), str | None)
+    return body

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -39,6 +40,29 @@ _PYDANTIC_ZH = {
     "greater_than": "数值过小",
     "less_than": "数值过大",
     "json_invalid": "不是合法的JSON",
+}
+
+
+# Errors that always answer the same: status, code, Chinese and English message.
+FIXED_ERRORS: dict[type[Exception], tuple[int, str, str, str]] = {
+    AuthenticationError: (
+        401,
+        "authentication_required",
+        "请先登录或提供有效的令牌",
+        "Sign in or send a valid token",
+    ),
+    AuthorizationError: (403, "forbidden", "没有权限执行此操作", "You may not do this"),
+    RequestDataTooBig: (413, "payload_too_large", "请求内容过大", "The request body is too large"),
+    # No boundary, an oversized part header, a truncated body: the client's fault.
+    MultiPartParserError: (
+        400,
+        "malformed_body",
+        "上传内容格式不正确(multipart)",
+        "The upload is not well-formed multipart/form-data",
+    ),
+    # Too many fields or files, a path outside its folder: refused, never a 500.
+    SuspiciousOperation: (400, "bad_request", "请求无效", "Bad request"),
+    Http404: (404, "not_found", "未找到", "Not found"),
 }
 
 
@@ -98,27 +122,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             errors=errors,
         )
 
-    @api.exception_handler(AuthenticationError)
-    def auth_error(request, exc):
-        return error_response(
-            api,
-            request,
-            401,
-            "authentication_required",
-            "请先登录或提供有效的令牌",
-            "Sign in or send a valid token",
-        )
-
-    @api.exception_handler(AuthorizationError)
-    def authz_error(request, exc):
-        return error_response(api, request, 403, "forbidden", "没有权限执行此操作", "You may not do this")
-
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         if isinstance(exc.__cause__, RequestDataTooBig):
-            return error_response(
-                api, request, 413, "payload_too_large", "请求内容过大", "The request body is too large"
-            )
+            return error_response(api, request, *FIXED_ERRORS[RequestDataTooBig])
         if exc.status_code == 400:
             return error_response(
                 api,
@@ -130,15 +137,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             )
         return error_response(api, request, exc.status_code, "http_error", str(exc), str(exc))
 
-    @api.exception_handler(RequestDataTooBig)
-    def too_big(request, exc):
-        return error_response(
-            api, request, 413, "payload_too_large", "请求内容过大", "The request body is too large"
+    for exc_class, answer in FIXED_ERRORS.items():
+        api.add_exception_handler(
+            exc_class, lambda request, exc, answer=answer: error_response(api, request, *answer)
         )
-
-    @api.exception_handler(Http404)
-    def not_found(request, exc):
-        return error_response(api, request, 404, "not_found", "未找到", "Not found")
 
     @api.exception_handler(Exception)
     def unexpected(request, exc):

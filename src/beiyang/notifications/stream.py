@@ -16,7 +16,9 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 
 from beiyang.accounts.actions import authenticate_token
+from beiyang.core.errors import InvalidInput
 from beiyang.core.realtime import hub
+from beiyang.core.schemas import parse_row_id
 from beiyang.notifications.models import Message
 from beiyang.notifications.queries import unread_count
 
@@ -77,15 +79,17 @@ async def message_stream(request: HttpRequest):
         )
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
     if raw is not None:
-        if not raw.isdigit() or len(raw) > 18:
-            return _error(
-                400,
-                "invalid_last_event_id",
-                "Last-Event-ID 应为消息编号(非负整数)",
-                "Last-Event-ID must be a message id (a non-negative integer)",
-                field="Last-Event-ID",
+        try:
+            last_id = parse_row_id(
+                raw,
+                "Last-Event-ID",
+                allow_zero=True,
+                code="invalid_last_event_id",
+                message="Last-Event-ID 应为消息编号(非负整数)",
+                message_en="Last-Event-ID must be a message id (a non-negative integer)",
             )
-        last_id = int(raw)
+        except InvalidInput as exc:
+            return _error(400, exc.code, exc.message, exc.message_en, field=exc.field)
     else:
         last_id = await sync_to_async(_latest_id)(user.pk)
     user_id = user.pk
