@@ -71,7 +71,9 @@ def sms_code(request, body: SmsCodeIn):
     )
 
 
-@router.post("/auth/sms-token", response={200: TokenOut, 401: ErrorOut, 404: ErrorOut}, auth=None)
+@router.post(
+    "/auth/sms-token", response={200: TokenOut, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut}, auth=None
+)
 def sms_token(request, body: SmsLoginIn):
     user = actions.check_sms_login(body.phone, body.code)
     _token, raw = actions.do_issue_token(user, "sms-login")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.decorators import sync_only_middleware
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -86,6 +87,45 @@ def error_response(
         body["field"] = field
     body.update(extra)
     return api.create_response(request, body, status=status)
+
+
+def json_error(
+    status: int, code: str, message: str, message_en: str, field: str | None = None
+) -> JsonResponse:
+    """The error shape for responses made outside django-ninja (the stream, the middleware)."""
+    body = {"code": code, "message": message, "message_en": message_en}
+    if field:
+        body["field"] = field
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@sync_only_middleware
+class ApiErrorShapeMiddleware:
+    """Under /api/, Django's and django-ninja's own 404 (no such route) and 405 (plain text,
+    from the route's dispatcher) become the API's JSON errors; pages keep their HTML."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code in (404, 405)
+            and request.path_info.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            if response.status_code == 404:
+                return json_error(404, *FIXED_ERRORS[Http404][1:])
+            shaped = json_error(
+                405,
+                "method_not_allowed",
+                f"此地址不支持 {request.method} 方法",
+                f"{request.method} is not allowed here",
+            )
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

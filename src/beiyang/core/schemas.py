@@ -57,5 +57,18 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
+class FieldErrorOut(Schema):
+    field: str | None = None
+    code: str
+    message: str
+    message_en: str
+
+
+class ValidationErrorOut(ErrorOut):
+    """422: the first problem at the top, every problem in ``errors``."""
+
+    errors: list[FieldErrorOut]
+
+
 class OkOut(Schema):
     ok: bool = True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
 
@@ -37,6 +38,6 @@ class PreferencesIn(Schema):
     email: bool | None = None
     sms: bool | None = None
     webhook: bool | None = None
-    language: str | None = None
+    language: Literal["zh-hans", "en"] | None = None
     quiet_start: dt.time | None = None
     quiet_end: dt.time | None = None

@@ -13,9 +13,10 @@ import json
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 
 from beiyang.accounts.actions import authenticate_token
+from beiyang.api.errors import json_error
 from beiyang.core.errors import InvalidInput
 from beiyang.core.realtime import hub
 from beiyang.core.schemas import parse_row_id
@@ -23,13 +24,6 @@ from beiyang.notifications.models import Message
 from beiyang.notifications.queries import unread_count
 
 MAX_REPLAY = 200
-
-
-def _error(status: int, code: str, zh: str, en: str, field: str | None = None) -> JsonResponse:
-    body = {"code": code, "message": zh, "message_en": en}
-    if field:
-        body["field"] = field
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 async def _user(request: HttpRequest):
@@ -71,10 +65,10 @@ def _frame(item: dict) -> str:
 
 async def message_stream(request: HttpRequest):
     if request.method != "GET":
-        return _error(405, "method_not_allowed", "仅支持 GET", "Only GET is allowed")
+        return json_error(405, "method_not_allowed", "仅支持 GET", "Only GET is allowed")
     user = await _user(request)
     if user is None:
-        return _error(
+        return json_error(
             401, "authentication_required", "请先登录或提供有效的令牌", "Sign in or send a valid token"
         )
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
@@ -89,7 +83,7 @@ async def message_stream(request: HttpRequest):
                 message_en="Last-Event-ID must be a message id (a non-negative integer)",
             )
         except InvalidInput as exc:
-            return _error(400, exc.code, exc.message, exc.message_en, field=exc.field)
+            return json_error(400, exc.code, exc.message, exc.message_en, field=exc.field)
     else:
         last_id = await sync_to_async(_latest_id)(user.pk)
     user_id = user.pk
