@@ -124,9 +124,13 @@ def assert_api_error(resp, status: int) -> dict:
     """``resp`` is the API's own JSON error: the status, a code and both messages."""
     assert resp.status_code == status, (resp.status_code, resp.content[:300])
     assert resp["Content-Type"].startswith("application/json"), resp["Content-Type"]
-    body = resp.json()
-    assert isinstance(body.get("code"), str) and body["code"]
-    assert isinstance(body.get("message"), str) and body["message"]
-    assert isinstance(body.get("message_en"), str) and body["message_en"]
-    assert isinstance(body.get("field"), str | None)
+    return assert_error_body(resp.json())
+
+
+def assert_error_body(body) -> dict:
+    assert isinstance(body, dict), body
+    assert isinstance(body.get("code"), str) and body["code"], body
+    assert isinstance(body.get("message"), str) and body["message"], body
+    assert isinstance(body.get("message_en"), str) and body["message_en"], body
+    assert isinstance(body.get("field"), str | None), body
     return body

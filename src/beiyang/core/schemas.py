@@ -26,6 +26,17 @@ def _within_calendar(value: dt.datetime) -> dt.datetime:
 BoundedDateTime = Annotated[dt.datetime, AfterValidator(_within_calendar)]
 
 
+def _naive_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("a local time of day (Asia/Shanghai), without a UTC offset")
+    return value
+
+
+# A time of day on the town's clock; an offset means nothing for quiet hours and the database
+# refuses one.
+LocalTime = Annotated[dt.time, AfterValidator(_naive_time)]
+
+
 def parse_row_id(
     raw: object,
     field: str,

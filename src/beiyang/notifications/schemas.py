@@ -5,6 +5,8 @@ from typing import Literal
 
 from ninja import Schema
 
+from beiyang.core.schemas import LocalTime
+
 
 class MessageOut(Schema):
     id: int
@@ -39,5 +41,5 @@ class PreferencesIn(Schema):
     sms: bool | None = None
     webhook: bool | None = None
     language: Literal["zh-hans", "en"] | None = None
-    quiet_start: dt.time | None = None
-    quiet_end: dt.time | None = None
+    quiet_start: LocalTime | None = None
+    quiet_end: LocalTime | None = None

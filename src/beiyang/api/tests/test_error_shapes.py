@@ -87,3 +87,9 @@ def test_schema_valid_preference_bodies_are_accepted(founder):
         assert_api_error(api.put("me/notification-preferences", {"language": "fr"}), 422)["field"]
         == "language"
     )
+
+
+def test_quiet_hours_with_a_utc_offset_are_a_422(founder):
+    _user, _company, api = founder
+    body = {"quiet_start": "19:02:31+04:08", "quiet_end": "10:01:59+00:43"}
+    assert assert_api_error(api.put("me/notification-preferences", body), 422)["field"] == "quiet_start"
