@@ -9,7 +9,6 @@ Redis. ``BEIYANG_PROFILE=production`` turns on the deployment hardening that
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -30,8 +29,6 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 PROFILE = os.environ.get("BEIYANG_PROFILE", "development")
 PRODUCTION = PROFILE == "production"
-# Under pytest (and servers the tests start) jobs run inline and password hashing is cheap.
-TESTING = "pytest" in sys.modules or env_bool("BEIYANG_TESTING", False)
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 SECRET_KEY = os.environ.get("SECRET_KEY") or (
@@ -155,7 +152,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "beiyang"}}
 
-if TESTING or env_bool("HUEY_IMMEDIATE", False):
+if env_bool("HUEY_IMMEDIATE", False):
     HUEY = {"name": "beiyang", "immediate": True}
 elif REDIS_URL:
     HUEY = {
@@ -181,9 +178,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-if TESTING:
-    # Argon2 is deliberately slow; one test checks the production list.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -266,6 +260,9 @@ STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"
 # How long a server process may answer for a bearer token from memory (accounts.token_cache);
 # 0 looks every call up in the database.
 TOKEN_CACHE_SECONDS = float(os.environ.get("TOKEN_CACHE_SECONDS", "300"))
+# Tokens' last-use stamps are written by a background thread once a second (accounts.actions);
+# off, each request writes its own (the test settings, so that a test can look at once).
+TOKEN_USE_WRITE_BEHIND = env_bool("TOKEN_USE_WRITE_BEHIND", True)
 
 # Off only in the concurrency tests that show the overbooking race the guard prevents.
 EVENTS_SEAT_GUARD = True

@@ -20,7 +20,11 @@ def _alive(pid: int) -> bool:
 
 def test_sigterm_stops_the_server_and_its_job_worker(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BEIYANG_TESTING")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env.update(
         {"BEIYANG_VAR_DIR": str(tmp_path), "DEBUG": "0", "HUEY_IMMEDIATE": "0", "PYTHONUNBUFFERED": "1"}
     )
