@@ -74,3 +74,16 @@ def test_queue_form_with_an_application_id_that_is_not_one(make_staff, applicati
         "/staff/applications/", {"application_id": application_id, "step": "assign_me"}, follow=True
     )
     assert resp.status_code == 200 and "应为编号" in resp.content.decode()
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])
+def test_a_page_form_with_broken_multipart_is_a_400_page(founder, content_type):
+    user, _company, _api = founder
+    page = Client(enforce_csrf_checks=True)
+    page.force_login(user)
+    page.get("/applications/")
+    token = page.cookies["csrftoken"].value
+    resp = page.generic(
+        "POST", "/applications/", b"--x\r\n\r\n", content_type=content_type, headers={"X-CSRFToken": token}
+    )
+    assert resp.status_code == 400
