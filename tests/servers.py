@@ -31,7 +31,7 @@ def uvicorn_server(extra_env: dict | None = None):
         "DEBUG": "0",
         "BEIYANG_VAR_DIR": str(settings.VAR_DIR),
         "STREAM_HEARTBEAT_SECONDS": "2",
-        "BEIYANG_TESTING": "1",
+        "DJANGO_SETTINGS_MODULE": "beiyang.settings_test",
         **(extra_env or {}),
     }
     if not settings.REDIS_URL:

@@ -9,7 +9,11 @@ django.setup(set_prefix=False)
 
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402  (after setup)
 
-from beiyang.web.asgi_handler import SyncChainASGIHandler, freeze_startup_heap  # noqa: E402
+from beiyang.web.asgi_handler import (  # noqa: E402
+    StaticFilesHandler,
+    SyncChainASGIHandler,
+    freeze_startup_heap,
+)
 
 application = SyncChainASGIHandler() if settings.ASGI_SYNC_CHAIN else ASGIHandler()
 
@@ -20,9 +24,7 @@ from beiyang.web.body_limit import BodyLimit  # noqa: E402
 application = BodyLimit(application, limit=max(request_cap(), settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
 
 if settings.SERVE_STATIC:
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    application = ASGIStaticFilesHandler(application)
+    application = StaticFilesHandler(application)
 
 if settings.GC_FREEZE_AT_START:
     freeze_startup_heap()

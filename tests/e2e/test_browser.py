@@ -4,6 +4,7 @@ appears in the open page and in a second tab within a second."""
 import shutil
 from pathlib import Path
 
+import playwright.sync_api as playwright
 import pytest
 from django.conf import settings
 
@@ -13,7 +14,7 @@ from beiyang.events.tests.factories import EventFactory
 from tests.servers import uvicorn_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api")
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.slow,

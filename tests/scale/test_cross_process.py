@@ -6,7 +6,6 @@ import time
 
 import httpx
 import pytest
-from django.conf import settings
 
 from beiyang.events.tests.factories import EventFactory
 from tests.servers import uvicorn_server
@@ -14,7 +13,7 @@ from tests.servers import uvicorn_server
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.slow,
-    pytest.mark.skipif(not settings.REDIS_URL, reason="cross-process fan-out needs REDIS_URL"),
+    pytest.mark.backend("redis"),  # cross-process fan-out travels through Redis
 ]
 
 

@@ -356,8 +356,8 @@ def do_revoke_token(user: User, token_id: int) -> ApiToken:
 class _TokenUse:
     """Tokens' last-use stamps, written behind the requests: the first request of each founder
     in a rush would otherwise wait for a write of its own. Stamps gather here and a background
-    thread writes them once a second in one statement (at once under tests, so that they can
-    look). The stamp is informational and coarse (``TOKEN_TOUCH_SECONDS``); a crash loses at
+    thread writes them once a second in one statement (``TOKEN_USE_WRITE_BEHIND``; the test
+    settings write at once, so that a test can look). The stamp is informational and coarse (``TOKEN_TOUCH_SECONDS``); a crash loses at
     most the last second of them."""
 
     def __init__(self) -> None:
@@ -366,13 +366,14 @@ class _TokenUse:
         self._writer: threading.Thread | None = None
 
     def note(self, token_id: int, at: dt.datetime) -> None:
+        behind = settings.TOKEN_USE_WRITE_BEHIND
         with self._lock:
             self._pending[token_id] = at
             idle = self._writer is None or not self._writer.is_alive()
-            if idle and not settings.TESTING:
+            if idle and behind:
                 self._writer = threading.Thread(target=self._write_forever, name="token-use", daemon=True)
                 self._writer.start()
-        if settings.TESTING:
+        if not behind:
             self.write()
 
     def write(self) -> None:

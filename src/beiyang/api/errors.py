@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.decorators import sync_only_middleware
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -42,6 +44,29 @@ _PYDANTIC_ZH = {
 }
 
 
+# Errors that always answer the same: status, code, Chinese and English message.
+FIXED_ERRORS: dict[type[Exception], tuple[int, str, str, str]] = {
+    AuthenticationError: (
+        401,
+        "authentication_required",
+        "请先登录或提供有效的令牌",
+        "Sign in or send a valid token",
+    ),
+    AuthorizationError: (403, "forbidden", "没有权限执行此操作", "You may not do this"),
+    RequestDataTooBig: (413, "payload_too_large", "请求内容过大", "The request body is too large"),
+    # No boundary, an oversized part header, a truncated body: the client's fault.
+    MultiPartParserError: (
+        400,
+        "malformed_body",
+        "上传内容格式不正确(multipart)",
+        "The upload is not well-formed multipart/form-data",
+    ),
+    # Too many fields or files, a path outside its folder: refused, never a 500.
+    SuspiciousOperation: (400, "bad_request", "请求无效", "Bad request"),
+    Http404: (404, "not_found", "未找到", "Not found"),
+}
+
+
 def _field_of(loc: list | tuple) -> str | None:
     parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "header", "form", "data")]
     return ".".join(parts) or None
@@ -62,6 +87,45 @@ def error_response(
         body["field"] = field
     body.update(extra)
     return api.create_response(request, body, status=status)
+
+
+def json_error(
+    status: int, code: str, message: str, message_en: str, field: str | None = None
+) -> JsonResponse:
+    """The error shape for responses made outside django-ninja (the stream, the middleware)."""
+    body = {"code": code, "message": message, "message_en": message_en}
+    if field:
+        body["field"] = field
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@sync_only_middleware
+class ApiErrorShapeMiddleware:
+    """Under /api/, Django's and django-ninja's own 404 (no such route) and 405 (plain text,
+    from the route's dispatcher) become the API's JSON errors; pages keep their HTML."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code in (404, 405)
+            and request.path_info.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            if response.status_code == 404:
+                return json_error(404, *FIXED_ERRORS[Http404][1:])
+            shaped = json_error(
+                405,
+                "method_not_allowed",
+                f"此地址不支持 {request.method} 方法",
+                f"{request.method} is not allowed here",
+            )
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -98,27 +162,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             errors=errors,
         )
 
-    @api.exception_handler(AuthenticationError)
-    def auth_error(request, exc):
-        return error_response(
-            api,
-            request,
-            401,
-            "authentication_required",
-            "请先登录或提供有效的令牌",
-            "Sign in or send a valid token",
-        )
-
-    @api.exception_handler(AuthorizationError)
-    def authz_error(request, exc):
-        return error_response(api, request, 403, "forbidden", "没有权限执行此操作", "You may not do this")
-
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         if isinstance(exc.__cause__, RequestDataTooBig):
-            return error_response(
-                api, request, 413, "payload_too_large", "请求内容过大", "The request body is too large"
-            )
+            return error_response(api, request, *FIXED_ERRORS[RequestDataTooBig])
         if exc.status_code == 400:
             return error_response(
                 api,
@@ -130,15 +177,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             )
         return error_response(api, request, exc.status_code, "http_error", str(exc), str(exc))
 
-    @api.exception_handler(RequestDataTooBig)
-    def too_big(request, exc):
-        return error_response(
-            api, request, 413, "payload_too_large", "请求内容过大", "The request body is too large"
+    for exc_class, answer in FIXED_ERRORS.items():
+        api.add_exception_handler(
+            exc_class, lambda request, exc, answer=answer: error_response(api, request, *answer)
         )
-
-    @api.exception_handler(Http404)
-    def not_found(request, exc):
-        return error_response(api, request, 404, "not_found", "未找到", "Not found")
 
     @api.exception_handler(Exception)
     def unexpected(request, exc):

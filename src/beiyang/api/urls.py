@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from beiyang.api.errors import install_error_handlers
+from beiyang.core.schemas import ErrorOut, ValidationErrorOut
 
-api = NinjaAPI(
+REF = "#/components/schemas/{model}"
+
+
+def _json(description: str, name: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}},
+    }
+
+
+class BeiyangAPI(NinjaAPI):
+    """The errors every operation can give are in the OpenAPI document, not only the ones each
+    route lists: 401 where a credential is needed, 422 where there is input to validate."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (ErrorOut, ValidationErrorOut):
+            definition = model.model_json_schema(ref_template=REF)
+            components.update(definition.pop("$defs", {}))
+            components[model.__name__] = definition
+        for item in schema["paths"].values():
+            for op in item.values():
+                responses = op.setdefault("responses", {})
+                if op.get("security"):
+                    responses.setdefault("401", _json("Authentication required", "ErrorOut"))
+                if op.get("parameters") or op.get("requestBody"):
+                    responses["422"] = _json("Validation error", "ValidationErrorOut")
+        return schema
+
+
+api = BeiyangAPI(
     title="Beiyang 北杨 API",
     version="1",
     description="北杨人工智能创新小镇创业者服务平台 API · Founder services of the Beiyang AI Innovation Town",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from beiyang.applications.models import Application
 from beiyang.core.models import AuditEntry
+from beiyang.core.schemas import parse_row_id
 
 
 def sla_status(application: Application, today: dt.date | None = None) -> str:
@@ -44,7 +45,14 @@ def review_queue(
     elif assignee == "none":
         qs = qs.filter(assignee__isnull=True)
     elif assignee not in (None, ""):
-        qs = qs.filter(assignee_id=int(assignee))
+        qs = qs.filter(
+            assignee_id=parse_row_id(
+                assignee,
+                "assignee",
+                message="assignee 应为用户编号、me 或 none",
+                message_en="assignee is a user id, me or none",
+            )
+        )
     return qs.order_by("due_on", "id")
 
 

@@ -10,7 +10,9 @@ from beiyang.applications import actions, queries
 from beiyang.applications.actions import DOC_LABELS
 from beiyang.applications.models import LANES, STATUSES
 from beiyang.core.errors import DomainError
+from beiyang.core.schemas import parse_row_id
 from beiyang.core.uploads import check_upload_accepted
+from beiyang.web.views import bad_request
 
 
 @login_required
@@ -82,7 +84,7 @@ def review_queue(request):
         return HttpResponseForbidden("仅审核员 Reviewers only")
     if request.method == "POST":
         try:
-            application_id = int(request.POST.get("application_id", "0"))
+            application_id = parse_row_id(request.POST.get("application_id", ""), "application_id")
             step = request.POST.get("step")
             if step == "assign_me":
                 actions.check_assign(request.user, [application_id], request.user.pk)
@@ -103,15 +105,16 @@ def review_queue(request):
                 actions.check_auto_assign(request.user)
         except DomainError as exc:
             messages.error(request, exc.localized())
-        except ValueError:
-            messages.error(request, "无效的申请编号 Invalid application id")
         return redirect(request.get_full_path())
     lane = request.GET.get("lane") or None
     assignee = request.GET.get("assignee") or None
-    rows = [
-        (a, queries.sla_status(a))
-        for a in queries.review_queue(lane=lane, assignee=assignee, user=request.user)[:200]
-    ]
+    try:
+        rows = [
+            (a, queries.sla_status(a))
+            for a in queries.review_queue(lane=lane, assignee=assignee, user=request.user)[:200]
+        ]
+    except DomainError as exc:
+        return bad_request(request, exc)
     return render(
         request,
         "applications/queue.html",

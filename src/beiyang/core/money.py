@@ -38,6 +38,10 @@ def to_decimal(value: object, field: str = "amount_cny") -> Decimal:
         raise InvalidInput(
             "金额必须是有限的数字", "The amount must be a finite number", field=field, code="invalid_amount"
         )
+    # The range first, exactly (copy_abs does not round): quantizing a number with more
+    # significant digits than the decimal context holds (28) raises InvalidOperation.
+    if amount.copy_abs() > MAX_YUAN:
+        raise InvalidInput("金额超出范围", "The amount is out of range", field=field, code="invalid_amount")
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(
             "金额最多保留两位小数(分)",
@@ -45,8 +49,6 @@ def to_decimal(value: object, field: str = "amount_cny") -> Decimal:
             field=field,
             code="invalid_amount",
         )
-    if abs(amount) > MAX_YUAN:
-        raise InvalidInput("金额超出范围", "The amount is out of range", field=field, code="invalid_amount")
     return amount
 
 

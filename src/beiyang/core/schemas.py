@@ -1,7 +1,58 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict, Field
+
+from beiyang.core.errors import InvalidInput
+
+# The largest integer a row id can be (a signed 64-bit column on SQLite and PostgreSQL); a
+# bigger number is not "no such row" but an overflow in the database driver.
+MAX_ROW_ID = 2**63 - 1
+
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+
+def _within_calendar(value: dt.datetime) -> dt.datetime:
+    # Year 1 or 9999 in Asia/Shanghai falls off the calendar once converted to UTC.
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("the year must be between 1900 and 9000")
+    return value
+
+
+# A query's time bound: any real date, never one that overflows converting time zones.
+BoundedDateTime = Annotated[dt.datetime, AfterValidator(_within_calendar)]
+
+
+def _naive_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("a local time of day (Asia/Shanghai), without a UTC offset")
+    return value
+
+
+# A time of day on the town's clock; an offset means nothing for quiet hours and the database
+# refuses one.
+LocalTime = Annotated[dt.time, AfterValidator(_naive_time)]
+
+
+def parse_row_id(
+    raw: object,
+    field: str,
+    *,
+    allow_zero: bool = False,
+    code: str = "invalid_id",
+    message: str = "应为编号(正整数)",
+    message_en: str = "must be an id (a positive integer)",
+) -> int:
+    """``raw`` as a row id: ASCII digits only (``"²"`` and ``"１"`` pass ``str.isdigit``), in range."""
+    text = str(raw)
+    if text.isascii() and text.isdigit() and len(text) <= 19:
+        value = int(text)
+        if (allow_zero or value > 0) and value <= MAX_ROW_ID:
+            return value
+    raise InvalidInput(message, message_en, field=field, code=code)
 
 
 class StrictSchema(Schema):
@@ -15,6 +66,19 @@ class ErrorOut(Schema):
     message: str
     message_en: str
     field: str | None = None
+
+
+class FieldErrorOut(Schema):
+    field: str | None = None
+    code: str
+    message: str
+    message_en: str
+
+
+class ValidationErrorOut(ErrorOut):
+    """422: the first problem at the top, every problem in ``errors``."""
+
+    errors: list[FieldErrorOut]
 
 
 class OkOut(Schema):

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.urls import reverse
 from ninja import Header, Query, Router, Schema, Status
 
 from beiyang.accounts.roles import has_role
 from beiyang.api.auth import founder_auth
 from beiyang.core.errors import AccessDenied
-from beiyang.core.schemas import ErrorOut
+from beiyang.core.schemas import BoundedDateTime, ErrorOut
 from beiyang.events import actions, exports, queries
 from beiyang.events.calendar import ics_response
 from beiyang.events.models import Event, Registration
@@ -66,8 +64,8 @@ def registration_out(registration: Registration) -> dict:
 
 class EventQuery(Schema):
     kind: str | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
+    start: BoundedDateTime | None = None
+    end: BoundedDateTime | None = None
 
 
 @router.get("/events", response=list[EventOut], auth=None)

@@ -4,7 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from beiyang.core.schemas import StrictSchema
+from beiyang.core.schemas import RowId, StrictSchema
 
 
 class MatchOut(Schema):
@@ -37,6 +37,6 @@ class AnswerIn(StrictSchema):
 
 
 class CohortIn(StrictSchema):
-    company_ids: list[int] | None = Field(None, max_length=5000)
-    mentor_ids: list[int] | None = Field(None, max_length=2000)
+    company_ids: list[RowId] | None = Field(None, max_length=5000)
+    mentor_ids: list[RowId] | None = Field(None, max_length=2000)
     need: str = Field("", max_length=200)

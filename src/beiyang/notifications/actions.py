@@ -143,6 +143,9 @@ def preference_for(user_id: int) -> ChannelPreference:
 
 @transaction.atomic(durable=True)
 def do_set_preferences(user, **changes: Any) -> ChannelPreference:
+    # null leaves a switch or the language as it is (the schema allows it); quiet hours
+    # are cleared with null.
+    changes = {k: v for k, v in changes.items() if v is not None or k in ("quiet_start", "quiet_end")}
     pref, _ = ChannelPreference.objects.select_for_update().get_or_create(user=user)
     before = {f: getattr(pref, f) for f in changes}
     for key, value in changes.items():

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
+
+from beiyang.core.schemas import LocalTime
 
 
 class MessageOut(Schema):
@@ -37,6 +40,6 @@ class PreferencesIn(Schema):
     email: bool | None = None
     sms: bool | None = None
     webhook: bool | None = None
-    language: str | None = None
-    quiet_start: dt.time | None = None
-    quiet_end: dt.time | None = None
+    language: Literal["zh-hans", "en"] | None = None
+    quiet_start: LocalTime | None = None
+    quiet_end: LocalTime | None = None

@@ -21,24 +21,20 @@ from collections import defaultdict
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 
 from beiyang.accounts.actions import authenticate_token
 from beiyang.accounts.queries import credential_is_live
 from beiyang.accounts.token_cache import FORGET_USER
 from beiyang.accounts.tokens import digest
+from beiyang.api.errors import json_error
+from beiyang.core.errors import InvalidInput
 from beiyang.core.realtime import Subscriber, hub
+from beiyang.core.schemas import parse_row_id
 from beiyang.notifications.models import Message
 from beiyang.notifications.queries import unread_count
 
 MAX_REPLAY = 200
-
-
-def _error(status: int, code: str, zh: str, en: str, field: str | None = None) -> JsonResponse:
-    body = {"code": code, "message": zh, "message_en": en}
-    if field:
-        body["field"] = field
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 class _Open:
@@ -111,23 +107,25 @@ def _frame(item: dict) -> str:
 
 async def message_stream(request: HttpRequest):
     if request.method != "GET":
-        return _error(405, "method_not_allowed", "仅支持 GET", "Only GET is allowed")
+        return json_error(405, "method_not_allowed", "仅支持 GET", "Only GET is allowed")
     user, credential = await _user(request)
     if user is None:
-        return _error(
+        return json_error(
             401, "authentication_required", "请先登录或提供有效的令牌", "Sign in or send a valid token"
         )
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
     if raw is not None:
-        if not raw.isdigit() or len(raw) > 18:
-            return _error(
-                400,
-                "invalid_last_event_id",
-                "Last-Event-ID 应为消息编号(非负整数)",
-                "Last-Event-ID must be a message id (a non-negative integer)",
-                field="Last-Event-ID",
+        try:
+            last_id = parse_row_id(
+                raw,
+                "Last-Event-ID",
+                allow_zero=True,
+                code="invalid_last_event_id",
+                message="Last-Event-ID 应为消息编号(非负整数)",
+                message_en="Last-Event-ID must be a message id (a non-negative integer)",
             )
-        last_id = int(raw)
+        except InvalidInput as exc:
+            return json_error(400, exc.code, exc.message, exc.message_en, field=exc.field)
     else:
         last_id = await sync_to_async(_latest_id)(user.pk)
     user_id = user.pk

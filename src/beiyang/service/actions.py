@@ -23,6 +23,7 @@ from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from beiyang.core.uploads import sniff
 from beiyang.notifications.actions import do_send_message
 from beiyang.service.clock import ServiceHours
 from beiyang.service.models import (
@@ -289,9 +290,7 @@ def _tell_staff(request: ServiceRequest, title: str, body: str, title_en: str) -
 def _attach(message: ServiceMessage, upload: UploadedFile | None) -> None:
     if upload is None:
         return
-    from beiyang.applications.actions import _sniff  # one file check for every upload
-
-    ext = _sniff(upload)
+    ext, kind = sniff(upload)  # one check of the bytes for every upload in the town
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -299,7 +298,7 @@ def _attach(message: ServiceMessage, upload: UploadedFile | None) -> None:
     message.sha256 = digest.hexdigest()
     message.original_name = (upload.name or "")[-200:]
     message.size = upload.size
-    message.content_type = upload.content_type or ext
+    message.content_type = kind.mime  # what the bytes are, never what the client claimed
     message.file.save(f"file.{ext}", upload, save=False)
 
 

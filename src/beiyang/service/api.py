@@ -168,13 +168,13 @@ def add_message(request, request_id: int):
 
 
 @router.get(
-    "/service-requests/{request_id}/files/{message_id}",
+    "/service-requests/{request_id}/files/{attachment_id}",
     response={200: None, 404: ErrorOut},
     auth=founder_auth,
 )
-def download(request, request_id: int, message_id: int):
+def download(request, request_id: int, attachment_id: int):
     actions.access_founder_request(request.auth, request_id)
-    return _file(actions.access_attachment(request.auth, request_id, message_id))
+    return _file(actions.access_attachment(request.auth, request_id, attachment_id))
 
 
 @router.post("/service-requests/{request_id}/rate", response={200: RequestOut, **ERRORS}, auth=founder_auth)
@@ -214,13 +214,13 @@ def staff_get(request, request_id: int):
 
 
 @router.get(
-    "/staff/service-requests/{request_id}/files/{message_id}",
+    "/staff/service-requests/{request_id}/files/{attachment_id}",
     response={200: None, **ERRORS},
     auth=founder_auth,
 )
-def staff_download(request, request_id: int, message_id: int):
+def staff_download(request, request_id: int, attachment_id: int):
     actions.access_staff_request(request.auth, request_id)
-    return _file(actions.access_attachment(request.auth, request_id, message_id))
+    return _file(actions.access_attachment(request.auth, request_id, attachment_id))
 
 
 @router.post(

@@ -28,7 +28,10 @@ from __future__ import annotations
 import gc
 
 from asgiref.sync import sync_to_async
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.asgi import ASGIHandler
+from django.http import Http404
 from django.urls import get_resolver
 
 
@@ -46,3 +49,14 @@ def freeze_startup_heap() -> None:
     get_resolver().url_patterns  # noqa: B018  (imports the views and the API)
     gc.collect()
     gc.freeze()
+
+
+class StaticFilesHandler(ASGIStaticFilesHandler):
+    """Serves /static/ like Django's, but a path that climbs out of its folder
+    (``/static/..%2f..%2fbeiyang.sqlite3``) is a plain 404, not an exception and a 500."""
+
+    def serve(self, request):
+        try:
+            return super().serve(request)
+        except SuspiciousOperation:
+            raise Http404("no such static file") from None

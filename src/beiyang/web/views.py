@@ -7,6 +7,7 @@ from django.shortcuts import render
 from beiyang.accounts.queries import user_roles
 from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
+from beiyang.core.errors import DomainError
 from beiyang.notifications.queries import inbox
 
 
@@ -28,3 +29,8 @@ def staff_home(request):
         "web/staff_home.html",
         {"roles": user_roles(request.user), "can_packs": has_role(request.user, "town_admin")},
     )
+
+
+def bad_request(request, error: DomainError):
+    """A page's answer to input it cannot use: 400, the message in both languages, the field."""
+    return render(request, "web/bad_request.html", {"error": error}, status=400)

@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 import re
 import time
 
@@ -201,11 +202,20 @@ def test_profile_update_and_audit(founder):
     assert client.put("me", {"email": "not-an-email"}).json()["field"] == "email"
 
 
-def test_argon2_is_the_production_hasher():
+def test_production_settings_hold_no_test_switch():
+    """The suite runs on beiyang.settings_test; the production module is what it says."""
     from django.conf import settings
 
-    production = [h for h in settings.PASSWORD_HASHERS if "MD5" not in h]
-    assert production[0].endswith("Argon2PasswordHasher")
+    from beiyang import settings as production
+
+    assert (
+        os.environ["DJANGO_SETTINGS_MODULE"] == "beiyang.settings_test"
+        and "MD5" in settings.PASSWORD_HASHERS[0]
+    )
+    assert production.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    assert not any("MD5" in h for h in production.PASSWORD_HASHERS)
+    assert production.TOKEN_USE_WRITE_BEHIND is True and not hasattr(production, "TESTING")
+    assert production.HUEY["immediate"] is False or os.environ.get("HUEY_IMMEDIATE")
 
 
 def test_http_sms_gateway_backend(settings):
@@ -248,7 +258,7 @@ def test_token_use_is_written_behind_the_request(api, settings):
     api.token = api.post("auth/signup", SIGNUP).json()["token"]
     token = ApiToken.objects.get()
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=None)
-    settings.TESTING = False
+    settings.TOKEN_USE_WRITE_BEHIND = True
     assert api.get("me").status_code == 200
     assert ApiToken.objects.get().last_used_at is None  # not by the request itself
     deadline = time.monotonic() + 10
@@ -279,3 +289,50 @@ def test_the_authorization_header_forms(client, header, works):
     token = token_for(UserFactory())
     resp = client.get("/api/v1/me", HTTP_AUTHORIZATION=header.format(t=token))
     assert resp.status_code == (200 if works else 401)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_background_writer_stamps_many_tokens_in_one_statement_and_survives_errors(settings, caplog):
+    from conftest import token_for
+    from django.db import DatabaseError, connection
+    from django.test.utils import CaptureQueriesContext
+
+    from beiyang.accounts.actions import _token_use
+    from beiyang.accounts.tests.factories import UserFactory
+
+    tokens = [token_for(UserFactory()) for _ in range(3)]
+    ApiToken.objects.update(last_used_at=None)
+    stamp = timezone.now()
+    for token in ApiToken.objects.all():
+        _token_use.note(token.pk, stamp)  # the test settings: written at once
+    assert set(ApiToken.objects.values_list("last_used_at", flat=True)) == {stamp}
+    ApiToken.objects.update(last_used_at=None)
+
+    settings.TOKEN_USE_WRITE_BEHIND = True
+    real_write, failures = _token_use.write, []
+
+    def flaky_write():
+        if not failures:
+            failures.append(1)
+            raise DatabaseError("database is locked")
+        real_write()
+
+    _token_use.write = flaky_write
+    try:
+        for token in ApiToken.objects.all():
+            _token_use.note(token.pk, stamp)
+        assert ApiToken.objects.filter(last_used_at__isnull=False).count() == 0  # not by note()
+        deadline = time.monotonic() + 15
+        while ApiToken.objects.filter(last_used_at__isnull=True).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        _token_use.write = real_write
+    # The first pass failed and was logged; the thread lived on and a later pass wrote them.
+    assert failures and "could not record token use" in caplog.text
+    assert ApiToken.objects.filter(last_used_at__isnull=True).count() == 0
+    assert _token_use._writer.is_alive() and len(tokens) == 3
+    with CaptureQueriesContext(connection) as queries:
+        for token in ApiToken.objects.all():
+            _token_use._pending[token.pk] = stamp
+        real_write()
+    assert [q["sql"].split()[0] for q in queries.captured_queries].count("UPDATE") == 1

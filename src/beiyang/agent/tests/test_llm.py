@@ -74,21 +74,26 @@ def test_the_model_picks_the_tool_and_our_handlers_answer(model, api):
 def test_bad_arguments_are_dropped(model):
     model.answer = tool_call("check_eligibility", {"age": "old", "district": "东京", "policy": "free-money"})
     assert understand_with_llm("我能拿钱吗").slots == {}
+    assert model.seen
 
 
 @pytest.mark.parametrize("answer", [{"choices": []}, {"oops": 1}, tool_call("launch_rockets", {})])
 def test_falls_back_on_nonsense(model, api, answer):
     model.answer = answer
     assert understand_with_llm("算力券最多补多少") is None
+    assert len(model.seen) == 1  # the model was asked, and its answer refused
     assert api.post("agent/messages", {"text": "算力券最多补多少"}).json()["intent"] == "policy_question"
+    assert len(model.seen) == 2
 
 
 def test_falls_back_on_errors(model, api):
     model.status = 500
     model.answer = {}
     assert api.post("agent/messages", {"text": "转人工"}).json()["intent"] == "human_handoff"
+    assert [m["messages"][-1]["content"] for m in model.seen] == ["转人工"]  # asked, failed, fell back
 
 
-def test_not_configured_means_embedded(monkeypatch):
+def test_not_configured_means_embedded(model, monkeypatch):
     monkeypatch.delenv("LLM_BASE_URL", raising=False)
     assert understand_with_llm("你好") is None
+    assert model.seen == []  # a model is listening, but nobody told us where

@@ -5,6 +5,7 @@ it must either be listed as public, or refuse anonymous callers with 401; and no
 may answer 500 to anyone.
 """
 
+import datetime as dt
 import re
 
 import pytest
@@ -33,15 +34,132 @@ PUBLIC = {
 }
 
 
-def api_routes() -> list[tuple[str, str]]:
+def api_route_templates() -> list[tuple[str, str]]:
+    """Every (method, path) with its parameters still in braces: ``/api/v1/events/{event_id}``."""
     from beiyang.api.urls import api
 
     routes = []
     for prefix, router in api._routers:
         for path, path_view in router.path_operations.items():
-            url = re.sub(r"\{[^}]+\}", "1", f"/api/v1/{prefix}{path}".replace("//", "/"))
+            url = f"/api/v1/{prefix}{path}".replace("//", "/")
             routes.extend((method.lower(), url) for op in path_view.operations for method in op.methods)
     return sorted(set(routes))
+
+
+def api_routes() -> list[tuple[str, str]]:
+    return [(m, re.sub(r"\{[^}]+\}", "1", url)) for m, url in api_route_templates()]
+
+
+@pytest.fixture
+def world(founder, make_staff):
+    """One real object behind every path parameter, all the founder's, so that a walk reaches
+    each route's permission check instead of a 404 for a row that does not exist."""
+    from conftest import Api, token_for
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from beiyang.accounts.actions import do_create_provider
+    from beiyang.accounts.models import ApiToken
+    from beiyang.agent.models import HandoverTicket
+    from beiyang.competitions.actions import do_create_competition
+    from beiyang.events.tests.factories import EventFactory
+    from beiyang.internships.actions import check_open_round
+    from beiyang.matching.models import MatchProfile
+    from beiyang.notifications.actions import do_send_message
+    from beiyang.policies.actions import do_import_pack
+    from beiyang.policies.engine.pack import read_pack_files
+    from beiyang.vouchers.actions import do_fund_pool, do_issue_grant
+
+    user, company, client = founder
+    event = EventFactory()
+    assert client.post(f"events/{event.pk}/registrations").status_code == 201
+    application = client.post("applications", {"policy": "startup-capital"}).json()
+    document = client.client.post(
+        f"/api/v1/applications/{application['id']}/documents",
+        {
+            "doc_type": application["documents_required"][0],
+            "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\nstartxref\n0\n%%EOF\n"),
+        },
+        headers={"Authorization": f"Bearer {client.token}"},
+    ).json()
+    mentor = MatchProfile.objects.create(kind="mentor", name="导师", sectors=["llm"], monthly_capacity=3)
+    intro = client.post("intros", {"target_id": mentor.pk}).json()
+    client.post("agent/messages", {"text": "转人工"})
+    year = timezone.localdate().year
+    for source in ("city", "district"):
+        do_fund_pool(kind="compute", source=source, year=year, amount_fen=1_000_000_00)
+    do_issue_grant(company=company, kind="compute", amount_fen=100_000_00)
+    _provider, key = do_create_provider(name="徐汇智算中心", kinds=["compute"])
+    provider = Api()
+    provider.client.defaults["HTTP_X_API_KEY"] = key
+    redemption = provider.post(
+        "provider/redemptions",
+        {
+            "company_credit_code": company.credit_code,
+            "kind": "compute",
+            "invoice_no": "INV-1",
+            "invoice_amount_cny": "1000.00",
+            "contract_no": "C-1",
+        },
+        headers={"Idempotency-Key": "k-1"},
+    ).json()
+    token_for(user)  # a second token, so that revoking one leaves the client signed in
+    admin, admin_api = make_staff("town_admin")
+    officer, _ = make_staff("service_officer")
+    assert admin_api.put(f"staff/companies/{company.pk}/officer", {"user_id": officer.pk}).status_code == 200
+    soon = timezone.now() + dt.timedelta(days=7)
+    competition = do_create_competition(
+        admin,
+        title="大赛",
+        prize_pool_cny=1000,
+        rounds=[{"name": "初赛", "starts_at": soon, "ends_at": soon + dt.timedelta(days=1), "advance": 1}],
+        rubric=[{"id": "tech", "label": "技术", "weight": 1, "max": 10}],
+    )
+    entry = client.post(
+        f"competitions/{competition.pk}/entries", {"project": "项目", "summary": "简介"}
+    ).json()
+    position = client.post(
+        "internships",
+        {"title": "实习", "skills": ["python"], "seats": 1, "months": 12, "starts_on": str(soon.date())},
+    ).json()
+    service_request = client.post(
+        "service-requests", {"category": "policy", "title": "咨询", "description": "算力券怎么申请"}
+    ).json()
+    attachment = client.client.post(
+        f"/api/v1/service-requests/{service_request['id']}/messages",
+        {
+            "text": "附件",
+            "file": SimpleUploadedFile("b.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\nstartxref\n0\n%%EOF\n"),
+        },
+        headers={"Authorization": f"Bearer {client.token}"},
+    ).json()
+    return {
+        "attachment_id": attachment["id"],
+        "application_id": application["id"],
+        "company_id": company.pk,
+        "document_id": document["id"],
+        "event_id": event.pk,
+        "intro_id": intro["id"],
+        "message_id": do_send_message(user.pk, kind="system", title="你好", channels=False).pk,
+        "period": timezone.localdate().strftime("%Y-%m"),
+        "policy_id": "startup-capital",
+        "redemption_id": redemption["redemption_id"],
+        "ticket_id": HandoverTicket.objects.get().pk,
+        "token_id": ApiToken.objects.filter(user=user).order_by("id").first().pk,
+        "version_id": do_import_pack(read_pack_files(settings.POLICY_PACK_DIR), publish=True).pk,
+        "competition_id": competition.pk,
+        "number": 1,
+        "entry_id": entry["id"],
+        "position_id": position["id"],
+        "round_id": check_open_round(admin).pk,
+        "request_id": service_request["id"],
+        "_provider": provider,
+    }
+
+
+def fill(url: str, world: dict) -> str:
+    return re.sub(r"\{([^}]+)\}", lambda m: str(world[m.group(1)]), url)
 
 
 def test_the_walk_sees_the_routes():
@@ -62,18 +180,20 @@ def test_anonymous(api, method, url):
         assert resp.json()["code"] == "authentication_required"
 
 
-@pytest.mark.parametrize(("method", "url"), api_routes())
-def test_other_founder_and_every_role_get_no_500(founder, make_founder, make_staff, method, url):
-    _user, company, _client = founder
+def test_other_founder_and_every_role_get_no_500(world, make_founder, make_staff):
+    # One world for the whole walk (building it per route took minutes); routes that delete
+    # or cancel go last, so that they do not take the others' objects away first.
     _other, _other_company, other = make_founder()
-    callers = [other] + [make_staff(role)[1] for role in ROLE_NAMES]
-    own_url = url.replace("/companies/1", f"/companies/{company.pk}")
-    for client in callers:
-        resp = client.call(method, own_url, {} if method in ("post", "put") else None)
-        assert resp.status_code < 500, (method, own_url, resp.status_code, resp.content[:200])
-    # Another founder never reads or changes this founder's company (staff routes answer 403).
-    if own_url.startswith("/api/v1/companies/"):
-        assert other.call(method, own_url, {} if method == "put" else None).status_code == 404
+    callers = [other, world["_provider"]] + [make_staff(role)[1] for role in ROLE_NAMES]
+    routes = sorted(api_route_templates(), key=lambda r: r[0] == "delete" or r[1].endswith("/cancel"))
+    for method, template in routes:
+        url = fill(template, world)
+        for client in callers:
+            resp = client.call(method, url, {} if method in ("post", "put") else None)
+            assert resp.status_code < 500, (method, url, resp.status_code, resp.content[:200])
+        # Another founder never reads or changes this founder's company (staff routes answer 403).
+        if url.startswith("/api/v1/companies/"):
+            assert other.call(method, url, {} if method == "put" else None).status_code == 404
 
 
 def test_staff_only_routes_refuse_founders(founder):
@@ -82,3 +202,17 @@ def test_staff_only_routes_refuse_founders(founder):
         resp = client.get(url)
         assert resp.status_code == 403 and resp.json()["code"] == "forbidden", url
     assert client.post("staff/checkins", {"code": "ABCDEFGH"}).status_code == 403
+
+
+def test_the_world_has_a_row_behind_every_parameter(world, founder, make_staff):
+    """Each route, called by whoever may call it (the founder, their provider, a town admin or
+    the role it needs), finds its object: a 404 here would mean the walks above stop short."""
+    _user, _company, owner = founder
+    staff = {role: make_staff(role)[1] for role in ROLE_NAMES}
+    for method, template in api_route_templates():
+        if method == "delete" or template.endswith(("/cancel", "/publish")):
+            continue  # destructive for the other routes' objects: walked above only
+        url = fill(template, world)
+        callers = [owner, world["_provider"], *staff.values()]
+        codes = [c.call(method, url, {} if method in ("post", "put") else None).status_code for c in callers]
+        assert any(code not in (401, 403, 404) for code in codes), (method, url, codes)

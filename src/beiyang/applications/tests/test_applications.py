@@ -463,3 +463,76 @@ def test_an_amount_for_a_benefit_without_one_is_refused(make_founder):
     resp = client.post("applications", {"policy": "hkust-incubator", "amount_cny": 5000})
     assert resp.status_code == 400 and resp.json()["code"] == "no_amount", resp.json()
     assert client.post("applications", {"policy": "hkust-incubator"}).status_code == 201
+
+
+def test_applications_export_writes_no_formula(make_founder, reviewers):
+    from beiyang.core.tests.spreadsheets import assert_inert
+
+    company_name = "@SUM(1+9)*cmd|' /C calc'!A0"
+    _user, _company, client = make_founder(name=company_name)
+    (_reviewer, api), _ = reviewers
+    client.post(f"applications/{ready(client)['id']}/submit")
+    url = "staff/applications-export?format="
+    assert_inert(api.get(url + "csv"), api.get(url + "xlsx"), company_name)
+
+
+HUGE = "111111111111111111111111111.001"  # more significant digits than Decimal's context holds
+
+
+def test_huge_amounts_are_refused_with_a_4xx(founder, reviewers):
+    from conftest import assert_api_error
+
+    user, _company, client = founder
+    assert (
+        assert_api_error(client.post("applications", {"policy": "startup-capital", "amount_cny": HUGE}), 400)[
+            "field"
+        ]
+        == "amount_cny"
+    )
+    app = ready(client)
+    client.post(f"applications/{app['id']}/submit")
+    (reviewer, api), _ = reviewers
+    api.post(f"staff/applications/{app['id']}/assign", {})
+    resp = api.post(f"staff/applications/{app['id']}/approve", {"amount_cny": HUGE, "reason": "ok"})
+    assert assert_api_error(resp, 400)["code"] == "invalid_amount"
+    # The pages: the same amount in the founder's form and the reviewer's approval form.
+    page = Client()
+    page.force_login(user)
+    resp = page.post("/applications/", {"policy": "startup-capital", "amount_cny": HUGE}, follow=True)
+    assert resp.status_code == 200 and "金额" in resp.content.decode()
+    page.force_login(reviewer)
+    resp = page.post(
+        "/staff/applications/",
+        {"application_id": app["id"], "step": "approve", "amount_cny": HUGE, "reason": "ok"},
+        follow=True,
+    )
+    assert resp.status_code == 200 and "金额" in resp.content.decode()
+    assert Application.objects.get(pk=app["id"]).status == "in_review"
+
+
+@pytest.mark.parametrize(
+    "content_type, payload",
+    [
+        ("multipart/form-data", b"--x\r\n\r\n"),  # no boundary
+        ("multipart/form-data; boundary=", b"--\r\n"),
+        (
+            "multipart/form-data; boundary=b",
+            b'--b\r\nContent-Disposition: form-data; name="doc_type"; x="'
+            + b"a" * 8200
+            + b'"\r\n\r\nlicense\r\n--b--\r\n',
+        ),
+    ],
+)
+def test_broken_multipart_is_a_400(founder, content_type, payload):
+    from conftest import assert_api_error
+
+    _user, _company, client = founder
+    app = client.post("applications", {"policy": "startup-capital"}).json()
+    resp = client.client.generic(
+        "POST",
+        f"/api/v1/applications/{app['id']}/documents",
+        payload,
+        content_type=content_type,
+        headers={"Authorization": f"Bearer {client.token}"},
+    )
+    assert_api_error(resp, 400)

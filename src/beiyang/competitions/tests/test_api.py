@@ -271,3 +271,21 @@ def test_a_round_with_missing_scores_closes_only_with_a_reason(make_founder, mak
     api = next(api for user, api in judges if user.pk == a.judge_id)
     sheet = {"round": 1, "scores": {"tech": 5, "market": 5}}
     assert api.put(f"judge/entries/{a.entry_id}/scores", sheet).status_code == 409
+
+
+def test_the_deck_must_be_what_its_name_says(make_founder, competition):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _, _, api, entry_id = _enter(make_founder, competition, 1)[0]
+
+    def upload(name, data):
+        return api.client.post(
+            f"/api/v1/competition-entries/{entry_id}/deck",
+            {"file": SimpleUploadedFile(name, data)},
+            headers={"Authorization": f"Bearer {api.token}"},
+        )
+
+    assert upload("deck.docx", b"PK\x03\x04").json()["code"] == "file_type"
+    assert upload("deck.pdf", b"%PDF-1.4\n<html><script>x</script>").json()["code"] == "file_type_mismatch"
+    ok = upload("deck.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\nstartxref\n0\n%%EOF\n")
+    assert ok.status_code == 200 and ok.json()["has_deck"]

@@ -1,3 +1,4 @@
+import contextlib
 from decimal import Decimal
 
 import pytest
@@ -28,3 +29,25 @@ def test_short_form():
     assert format_cny_short(100_000_00) == "10万元"
     assert format_cny_short(1234_56) == "1234.56元"
     assert fen_to_yuan(5) == Decimal("0.05")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "111111111111111111111111111.001",  # more digits than Decimal's 28: quantize fails
+        "1" * 40 + ".5",
+        "-" + "9" * 30 + ".01",
+        "1e30",
+        "0." + "1" * 40,
+    ],
+)
+def test_amounts_beyond_decimal_precision_are_refused_not_crashed(bad):
+    with pytest.raises(InvalidInput) as err:
+        yuan_to_fen(bad)
+    assert err.value.code == "invalid_amount"
+
+
+@given(st.decimals(allow_nan=True, allow_infinity=True) | st.text(max_size=60))
+def test_any_amount_is_a_number_or_invalid_input(value):
+    with contextlib.suppress(InvalidInput):
+        yuan_to_fen(value)

@@ -46,7 +46,7 @@ def test_a_failing_handler_does_not_stop_the_others(seen):
     assert seen == [("ping", 1), ("ping", 2)]
 
 
-@pytest.mark.skipif(not settings.REDIS_URL, reason="notices between processes travel through Redis")
+@pytest.mark.backend("redis")  # notices between processes travel through Redis
 def test_notices_from_other_processes_arrive_and_a_lost_connection_is_reported(seen):
     import redis
 

@@ -6,12 +6,12 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from beiyang.core.sqlite import base
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite backend only"),
+    pytest.mark.backend("sqlite"),
     pytest.mark.django_db(transaction=True),
 ]
 

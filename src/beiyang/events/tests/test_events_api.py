@@ -102,9 +102,10 @@ def test_registering_someone_else_is_not_possible(founder, make_founder):
     _user, _company, client = founder
     other, _c, _other_client = make_founder()
     resp = client.post(f"events/{EventFactory().pk}/registrations", {"user_id": other.pk})
-    # The route takes no body: the registration is always the caller's own.
-    assert resp.status_code in (201, 422)
+    # The route reads no body: the user_id is ignored and the registration is the caller's own.
+    assert resp.status_code == 201, resp.json()
     assert not Registration.objects.filter(user=other).exists()
+    assert Registration.objects.get(pk=resp.json()["registration_id"]).user_id == _user.pk
 
 
 def test_eligibility_gate(make_founder):
@@ -349,3 +350,17 @@ def test_a_clashing_checkin_code_is_drawn_again(founder, make_founder, monkeypat
     assert resp.status_code == 201, resp.json()
     assert resp.json()["checkin_code"] == "FRESHC0D"
     assert Registration.objects.filter(event=event).count() == 2
+
+
+def test_attendee_export_writes_no_formula(make_founder, make_staff):
+    from beiyang.core.tests.spreadsheets import assert_inert
+
+    name, company_name = '=HYPERLINK("http://evil.example","点我")', "=cmd|' /C calc'!A0"
+    user, _company, client = make_founder(name=company_name)
+    user.name = name
+    user.save()
+    event = EventFactory()
+    _register(client, event)
+    _m, manager = make_staff("event_manager")
+    url = f"staff/events/{event.pk}/export?format="
+    assert_inert(manager.get(url + "csv"), manager.get(url + "xlsx"), name, company_name)

@@ -1,4 +1,6 @@
 import datetime as dt
+import hashlib
+import hmac
 import http.server
 import json
 import threading
@@ -117,10 +119,7 @@ def test_outbound_webhook_is_signed(founder, settings):
     class Hook(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
             received.append(
-                (
-                    self.headers["X-Beiyang-Signature"],
-                    json.loads(self.rfile.read(int(self.headers["Content-Length"]))),
-                )
+                (self.headers["X-Beiyang-Signature"], self.rfile.read(int(self.headers["Content-Length"])))
             )
             self.send_response(204)
             self.end_headers()
@@ -135,8 +134,13 @@ def test_outbound_webhook_is_signed(founder, settings):
         do_set_preferences(user, email=False, sms=False, webhook=True)
         message = do_send_message(user.pk, kind="event", title="报名成功")
         assert Delivery.objects.get(message=message, channel="webhook").status == "sent"
-        signature, payload = received[0]
-        assert payload["title"] == "报名成功" and len(signature) == 64
+        signature, raw = received[0]
+        assert json.loads(raw)["title"] == "报名成功"
+        # The receiver recomputes the HMAC over the exact bytes with the shared secret.
+        expected = hmac.new(settings.NOTIFY_WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(signature, expected)
+        forged = hmac.new(b"another-secret", raw, hashlib.sha256).hexdigest()
+        assert not hmac.compare_digest(signature, forged)
     finally:
         server.shutdown()
 

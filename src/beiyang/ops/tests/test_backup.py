@@ -39,7 +39,11 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 def _env(var_dir: Path, database: str) -> dict[str, str]:
     """A process of its own on a database of its own: SQLite in ``var_dir``, or (when the suite
     runs on PostgreSQL) a fresh database on the same server, made and dropped here."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BEIYANG_TESTING")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env.update({"BEIYANG_VAR_DIR": str(var_dir), "HUEY_IMMEDIATE": "1", "DEBUG": "0"})
     if ON_POSTGRES:
         db = settings.DATABASES["default"]

@@ -1,6 +1,7 @@
 """The Beiyang pack: its own YAML cases, its figures, and the loader's refusals."""
 
 import pytest
+from conftest import shared_path
 from django.conf import settings
 
 from beiyang.policies.engine import PackError, load_pack, load_pack_dir
@@ -62,9 +63,7 @@ def test_every_figure_not_in_the_article_is_flagged():
 
 
 def test_every_source_quotes_the_article_verbatim():
-    seed = settings.BASE_DIR.parent / "shared" / "seed"
-    if not seed.exists():
-        pytest.skip("the seed article is not beside this checkout")
+    seed = shared_path("seed")
     article = next(seed.glob("*.txt")).read_text(encoding="utf-8")
     flat = "".join(article.split())
     for source in PACK.sources.values():

@@ -10,7 +10,7 @@ from beiyang.service.actions import do_send_service_reminders
 from beiyang.service.models import OfficerAssignment, ServiceMessage, ServiceRequest
 from beiyang.service.tests.conftest import SHANGHAI
 
-PDF = b"%PDF-1.4\n%test\n"
+PDF = b"%PDF-1.4\n%test\n1 0 obj<<>>endobj\nstartxref\n0\n%%EOF\n"
 
 
 def open_request(client, **fields):

@@ -287,3 +287,35 @@ def test_a_founder_cannot_change_the_code_a_related_provider_was_refused_for(gra
     assert switched.status_code == 409 and switched.json()["code"] == "credit_code_frozen", switched.json()
     resp = redeem(related, body(company, company_credit_code=fresh), key="k-2")
     assert resp.status_code != 201 and Redemption.objects.count() == 0
+
+
+def test_statement_writes_no_formula(granted, provider):
+    from beiyang.core.tests.spreadsheets import assert_inert
+
+    _u, company, _c, _g = granted
+    company.name = '=HYPERLINK("http://evil.example","点我")'
+    company.save()
+    _provider, api = provider
+    assert redeem(api, body(company, invoice_no="=1+cmd|' /C calc'!A0")).status_code == 201
+    url = f"provider/statements/{timezone.localdate():%Y-%m}?format="
+    assert_inert(api.get(url + "csv"), api.get(url + "xlsx"), company.name, "=1+cmd|' /C calc'!A0")
+
+
+HUGE = "111111111111111111111111111.001"  # more significant digits than Decimal's context holds
+
+
+def test_huge_amounts_are_refused_with_a_4xx(granted, provider, make_staff):
+    from conftest import assert_api_error
+
+    _u, company, _c, _g = granted
+    _provider, api = provider
+    body_ = assert_api_error(redeem(api, body(company, invoice_amount_cny=HUGE)), 400)
+    assert body_["field"] == "invoice_amount_cny"
+    _o, officer = make_staff("voucher_officer")
+    for amount in (HUGE, float("1e300")):
+        resp = officer.post(
+            "staff/vouchers/grants",
+            {"company_credit_code": company.credit_code, "kind": "compute", "amount_cny": amount},
+        )
+        assert assert_api_error(resp, 400)["code"] == "invalid_amount"
+    assert Redemption.objects.count() == 0 and Grant.objects.count() == 1

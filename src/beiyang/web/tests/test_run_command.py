@@ -18,12 +18,22 @@ def _alive(pid: int) -> bool:
         return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_sigterm_stops_the_server_and_its_job_worker(tmp_path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BEIYANG_TESTING")}
+def _production_env(tmp_path) -> dict[str, str]:
+    """The production settings (not the suite's), with a real job queue in ``tmp_path``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env.update(
         {"BEIYANG_VAR_DIR": str(tmp_path), "DEBUG": "0", "HUEY_IMMEDIATE": "0", "PYTHONUNBUFFERED": "1"}
     )
+    return env
+
+
+def test_sigterm_stops_the_server_and_its_job_worker(tmp_path):
+    port = free_port()
+    env = _production_env(tmp_path)
     run = subprocess.Popen(
         [sys.executable, "-m", "beiyang.cli", "run", "--port", str(port)],
         env=env,
@@ -55,10 +65,7 @@ def test_sigterm_stops_the_server_and_its_job_worker(tmp_path):
 
 def _start(tmp_path, *args, extra_env=None):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BEIYANG_TESTING")}
-    env.update(
-        {"BEIYANG_VAR_DIR": str(tmp_path), "DEBUG": "0", "HUEY_IMMEDIATE": "0", "PYTHONUNBUFFERED": "1"}
-    )
+    env = _production_env(tmp_path)
     env.update(extra_env or {})
     run = subprocess.Popen(
         [sys.executable, "-m", "beiyang.cli", "run", "--port", str(port), *args],
