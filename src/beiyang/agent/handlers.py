@@ -86,6 +86,17 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
 
     pack = _pack()
     policy = pack.policies.get(slots.get("policy", ""))
+    if policy is None and aspect and aspect != "overview":
+        from beiyang.agent.nlu import find_policies
+
+        named = list(dict.fromkeys(p for p, _alias in find_policies(text)))
+        if len(named) >= 2:
+            # "算力券和模型券能一起拿吗": each benefit's answer to that aspect, said once when shared.
+            parts = [on_policy_question(user, text, {"policy": p}, state, aspect) for p in named]
+            zh = list(dict.fromkeys(r.zh for r in parts))
+            en = list(dict.fromkeys(r.en for r in parts))
+            cites = list({c["source"]: c for r in parts for c in r.citations}.values())
+            return Reply("\n".join(zh), "\n".join(en), citations=cites)
     if policy is None:
         titles = [p.title for p in pack.policies.values()]
         return Reply(
@@ -417,14 +428,18 @@ class EventAsk:
 def _event_line(e) -> str:
     from beiyang.events.actions import when_text
 
-    return f"{when_text(e)} {e.title} · {e.venue}(已报名{e.confirmed_count}/{e.capacity})"
+    count = getattr(e, "confirmed_count", None)  # annotated on listings, not on held events
+    return f"{when_text(e)} {e.title} · {e.venue}" + (
+        f"(已报名{count}/{e.capacity})" if count is not None else ""
+    )
 
 
 def _event_line_en(e) -> str:
     from beiyang.events.actions import when_text_en
 
-    return (
-        f"{when_text_en(e)} {e.title_en or e.title} · {e.venue} ({e.confirmed_count}/{e.capacity} registered)"
+    count = getattr(e, "confirmed_count", None)
+    return f"{when_text_en(e)} {e.title_en or e.title} · {e.venue}" + (
+        f" ({count}/{e.capacity} registered)" if count is not None else ""
     )
 
 

@@ -595,10 +595,28 @@ def extract_slots(text: str, today: dt.date | None = None) -> tuple[dict[str, An
     return slots, alias
 
 
+# Words that say which side of a benefit is asked about; marks for the aspect model.
+ASPECT_CUES = {
+    "amount": r"多少|上限|最高|额度|封顶|多大|规模|how much|amount|cap\b|max",
+    "funding_source": r"谁出|谁给|市里|区里|哪里出|出钱|出资|资金来源|谁管|管理人|who pays|funded|fund(?:s|ed)? by",
+    "form": r"无偿|占股|股权|还钱|要还|偿还|补贴还是|grant|equity|repay|loan|free money",
+    "duration": r"几年|多久|多长|第二年|期限|免几|有效期|how long|years?\b|months?\b|expire",
+    "timing": r"什么时候|何时|哪天|几号|开始|截止|开营|启用|开放|when\b|deadline|open(?:s|ing)?\b",
+    "materials": r"材料|资料|准备什么|需要交|文件|证明|documents?|paperwork|need to submit",
+    "how_to_apply": r"怎么申请|如何申请|怎么报|流程|步骤|在哪申请|入口|how (?:do i|to) apply|process|steps",
+    "stacking": r"一起|同时|叠加|兼得|冲突|共用|加起来|都能|和.{1,6}(?:能|可以)|stack|both|combine|together",
+    "location": r"在哪|地址|位置|地点|哪里上课|where\b|address|located",
+    "overview": r"是什么|介绍|干嘛|有什么用|能干|what (?:is|does)|tell me about",
+}
+_ASPECT_RES = {k: re.compile(v) for k, v in ASPECT_CUES.items()}
+
+
 def marks(text: str, slots: dict[str, Any], alias: str) -> list[str]:
     """What the rules found, as features for the model: it learns that "申请 + a policy" differs
     from "申请 + an event" without having seen every policy name in every phrasing."""
     out = [f"{k}" for k in sorted(slots)]
+    lowered = text.lower()
+    out += ["cue:" + k for k, pattern in _ASPECT_RES.items() if pattern.search(lowered)]
     if "policy" in slots:
         out.append("policy:" + slots["policy"])
     if event_kind(text):
@@ -742,10 +760,10 @@ def train(kind: str = "intent", rows: list[dict[str, Any]] | None = None) -> cla
 # Chosen by cross-validation on the training files (`beiyang agent cv --embeddings`): the
 # feature set, the penalty and the temperature that calibrates the probabilities.
 EMBEDDINGS = True
-L2 = 3e-4
-TEMPERATURE = 0.5
+L2 = 3e-5
+TEMPERATURE = 0.65
 # Below this calibrated probability the agent asks which of the top intents was meant.
-CLARIFY_BELOW = 0.45
+CLARIFY_BELOW = 0.5
 
 
 def slots_for(intent: str, raw: str, today: dt.date | None = None) -> dict[str, Any]:

@@ -41,10 +41,14 @@ class Command(BaseCommand):
         cv = sub.add_parser("cv")
         cv.add_argument("--folds", type=int, default=5)
         cv.add_argument("--embeddings", action="store_true", help="also try sentence embeddings")
+        cv.add_argument("--only", help="the one feature set to score (its name as printed)")
+        cv.add_argument("--l2", type=float, help="the one penalty to score")
 
     def handle(self, *args, verb, **options):
         if verb == "cv":
-            return self.cross_validate(options["folds"], options["embeddings"])
+            return self.cross_validate(
+                options["folds"], options["embeddings"], options.get("only"), options.get("l2")
+            )
         if verb == "train":
             for path in nlu.write_shipped():
                 self.stdout.write(f"wrote {path}")
@@ -113,7 +117,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {expected:<20} {row.get(expected, 0)}/{total}  {wrong}")
         return predictions
 
-    def cross_validate(self, folds: int, embeddings: bool) -> None:
+    def cross_validate(
+        self, folds: int, embeddings: bool, only: str | None = None, one_l2: float | None = None
+    ) -> None:
         from beiyang.agent import classifier
 
         rows = nlu.training_rows()
@@ -142,7 +148,9 @@ class Command(BaseCommand):
             )
         best = None
         for name, (featurize, dense) in variants.items():
-            for l2 in grid[name]:
+            if only and name != only:
+                continue
+            for l2 in (one_l2,) if one_l2 else grid[name]:
                 started = time.perf_counter()
                 out = classifier.cross_validate(rows, featurize, k=folds, l2=l2, dense=dense)
                 took = time.perf_counter() - started
@@ -150,8 +158,8 @@ class Command(BaseCommand):
                     f"  {name:<40} l2={l2:<7g} intent accuracy {out['accuracy']:.1%}  ({took:.0f}s)"
                 )
                 if best is None or out["accuracy"] > best[0]:
-                    best = (out["accuracy"], name, l2, out)
-        accuracy, name, l2, out = best
+                    best = (out["accuracy"], name, l2, out, featurize, dense)
+        accuracy, name, l2, out, featurize, dense = best
         temperature = classifier.calibrate(out["logits"], out["truth"])
         self.stdout.write(f"best: {name}, l2={l2:g}: {accuracy:.1%}; calibrated temperature {temperature}")
         import numpy as np
@@ -168,9 +176,17 @@ class Command(BaseCommand):
                 f"  clarify below {threshold:.2f}: asks on {1 - kept / len(rows):.1%} of messages; "
                 f"wrong when not asking {wrong_kept / max(kept, 1):.1%}"
             )
-        aspect_rows = [r for r in rows if r.get("intent") == "policy_question" and r.get("aspect")]
+        picked = [i for i, r in enumerate(rows) if r.get("intent") == "policy_question" and r.get("aspect")]
+        aspect_rows = [rows[i] for i in picked]
         if len({r["aspect"] for r in aspect_rows}) > 1:
-            out = classifier.cross_validate(aspect_rows, rule_features, label="aspect", k=folds, l2=l2)
+            out = classifier.cross_validate(
+                aspect_rows,
+                featurize,
+                label="aspect",
+                k=folds,
+                l2=l2,
+                dense=None if dense is None else dense[picked],
+            )
             self.stdout.write(
                 f"aspect accuracy (policy questions) {out['accuracy']:.1%} of {len(aspect_rows)}"
             )
