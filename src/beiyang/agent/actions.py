@@ -220,10 +220,14 @@ def _understood_reply(user, conversation: Conversation, state: dict, text: str):
         slots = {**{k: v for k, v in remembered.items() if k in ("age", "district")}, **slots}
         if "policy" not in slots and continuing and remembered.get("policy"):
             slots["policy"] = remembered["policy"]
+    unsure = not continuing and u.confidence < nlu.CLARIFY_BELOW
+    if unsure and "out_of_scope" in [i for i, _p in u.ranked[:2]]:
+        # Maybe nothing the agent does: say what it can do (with tappable suggestions) rather
+        # than act on a guess, least of all open a ticket.
+        intent, slots = "out_of_scope", {}
     if (
-        not continuing
-        and u.confidence < nlu.CLARIFY_BELOW
-        and intent not in ("chitchat", "human_handoff")
+        unsure
+        and intent not in ("chitchat", "out_of_scope")
         and (choices := [i for i, _p in u.ranked if i in CHOICES][:3])
         and len(choices) >= 2
     ):
