@@ -115,8 +115,19 @@ def do_agent_turn(
         )
         intent, slots, text = "out_of_scope", {}, text[:MAX_CHARS]
     elif conversation.handed_over:
-        # The service team has this conversation: the bot stays quiet until they close the ticket.
+        # The service team has this conversation: the bot stays quiet until they close the ticket,
+        # and a message after their answer puts the ticket back in their queue.
         reply, intent, slots = handlers.Reply("", ""), "human_handoff", {}
+        for ticket in HandoverTicket.objects.filter(
+            conversation=conversation, status=HandoverTicket.ANSWERED
+        ):
+            ticket.status = HandoverTicket.OPEN
+            ticket.save(update_fields=["status"])
+            log_action(
+                "agent.ticket.reopened",
+                actor=user if getattr(user, "is_authenticated", False) else None,
+                obj=ticket,
+            )
     else:
         reply, intent, slots = _respond(user, conversation, state, text)
     with transaction.atomic():

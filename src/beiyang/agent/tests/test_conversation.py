@@ -142,6 +142,9 @@ def test_after_a_handover_the_bot_is_quiet_until_staff_close(founder, make_staff
     assert quiet["reply"] == "" and quiet["quiet"]
     _staff, staff_api = make_staff("reviewer")
     ticket = HandoverTicket.objects.get()
+    staff_api.post(f"staff/agent/tickets/{ticket.pk}/reply", {"text": "您好,请讲"})
+    assert say(client, "还有一个问题", conversation)["quiet"]
+    assert HandoverTicket.objects.get().status == "open"  # back in the team's queue
     assert staff_api.post(f"staff/agent/tickets/{ticket.pk}/close", {}).json()["status"] == "closed"
     assert "100万元" in say(client, "算力券最多补多少", conversation)["reply"]
 
