@@ -211,8 +211,8 @@ def _understood_reply(user, conversation: Conversation, state: dict, text: str):
     )
     if follow_up and intent in ("policy_question", "out_of_scope", "chitchat") and (slots or remembered):
         intent, continuing = last, True
-        slots = {**slots, **nlu.slots_for(last, text)}
-    found = nlu.slots_for("check_eligibility", text)
+        slots = {**slots, **u.slots_as(last)}
+    found = u.slots_as("check_eligibility")
     if CORRECTION.match(text) and last and (found.get("age") or found.get("district")):
         intent, continuing = last, True
         slots = {**slots, **{k: v for k, v in found.items() if k in ("age", "district")}}

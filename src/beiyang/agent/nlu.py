@@ -155,6 +155,13 @@ class Understanding:
     words: dict[str, bool] = field(default_factory=dict)
     ranked: list[tuple[str, float]] = field(default_factory=list)
     aspect: str | None = None
+    found: dict[str, Any] | None = None  # every slot the rules read, before the intent's filter
+
+    def slots_as(self, intent: str) -> dict[str, Any]:
+        """The slots this message gives to another intent (a follow-up, a correction)."""
+        if self.found is None:
+            return slots_for(intent, self.text)
+        return {k: v for k, v in self.found.items() if k in SLOTS_OF.get(intent, ())}
 
 
 NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千廿卅卌有]+)"
@@ -792,4 +799,5 @@ def understand(raw: str, today: dt.date | None = None) -> Understanding:
         confidence=prediction.confidence,
         ranked=prediction.ranked[:3],
         aspect=aspect,
+        found=dict(slots),
     )
