@@ -73,3 +73,13 @@ def tickets(request):
 def reply(request, ticket_id: int, body: ReplyIn):
     ticket = actions.check_staff_reply(request.auth, ticket_id, body.text)
     return {"ticket_id": ticket.pk, "status": ticket.status}
+
+
+@router.post(
+    "/staff/agent/tickets/{ticket_id}/close",
+    response={200: dict, 403: ErrorOut, 404: ErrorOut},
+    auth=founder_auth,
+)
+def close(request, ticket_id: int):
+    ticket = actions.check_close_ticket(request.auth, ticket_id)
+    return {"ticket_id": ticket.pk, "status": ticket.status}

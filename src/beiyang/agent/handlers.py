@@ -4,6 +4,8 @@ by ``execute`` after the founder confirms."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +33,7 @@ class Reply:
     done: dict[str, Any] | None = None
     awaiting: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # for other handlers, never shown
 
 
 def _pack():
@@ -70,36 +73,101 @@ def handle(intent: str, user, text: str, slots: dict[str, Any], state: dict) -> 
     return globals()[f"on_{intent}"](user, text, slots, state)
 
 
-def on_policy_question(user, text, slots, state) -> Reply:
+def _answer_citation(pack, source_id: str | None, policy) -> list[dict[str, Any]]:
+    sid = source_id if source_id in pack.sources else policy.sources[0]
+    return [pack.sources[sid].as_dict()]
+
+
+def on_policy_question(user, text, slots, state, aspect: str | None = None) -> Reply:
+    """The answer to the aspect asked (who pays, grant or equity, how long, when, materials, how
+    to apply, stacking, where, how much), from the pack, each with its citation."""
+    from beiyang.applications.actions import DOC_LABELS
     from beiyang.policies.engine import evaluate
 
     pack = _pack()
     policy = pack.policies.get(slots.get("policy", ""))
+    if policy is None and aspect and aspect != "overview":
+        from beiyang.agent.nlu import find_policies
+
+        named = list(dict.fromkeys(p for p, _alias in find_policies(text)))
+        if len(named) >= 2:
+            # "算力券和模型券能一起拿吗": each benefit's answer to that aspect, said once when shared.
+            parts = [on_policy_question(user, text, {"policy": p}, state, aspect) for p in named]
+            zh = list(dict.fromkeys(r.zh for r in parts))
+            en = list(dict.fromkeys(r.en for r in parts))
+            cites = list({c["source"]: c for r in parts for c in r.citations}.values())
+            return Reply("\n".join(zh), "\n".join(en), citations=cites)
     if policy is None:
-        names = "、".join(p.title.zh for p in pack.policies.values())
+        titles = [p.title for p in pack.policies.values()]
         return Reply(
-            f"小镇目前有这些政策:{names}。您想了解哪一项?",
-            "Which benefit would you like to know about?",
-            suggestions=SUGGESTIONS[:3],
+            f"小镇目前有这{len(titles)}项政策:{'、'.join(t.zh for t in titles)}。您想了解哪一项?",
+            f"The town has these {len(titles)} benefits: {'; '.join(t.en for t in titles)}. Which one would "
+            "you like to know about?",
+            suggestions=[f"{t.zh}是什么?" for t in titles[:3]],
+        )
+    answers = policy.raw.get("answers") or {}
+    follow = [f"我能申请{policy.title.zh}吗?", f"帮我申请{policy.title.zh}"]
+    if aspect in answers:
+        answer = answers[aspect]
+        label = ASSUMPTION if answer.get("assumption") else ("", "")
+        return Reply(
+            f"{answer['zh']}{label[0]}",
+            f"{answer['en']}{label[1]}",
+            citations=_answer_citation(pack, answer.get("source"), policy),
+            suggestions=follow,
+        )
+    if aspect in ("materials", "how_to_apply"):
+        docs = [DOC_LABELS.get(d, d) for d in policy.documents]
+        docs_en = [d.replace("_", " ") for d in policy.documents]
+        sla = pack.parameters.get(policy.sla_param) if policy.sla_param else None
+        days = sla.value_at(timezone.localdate()) if sla else None
+        zh = f"申请{policy.title.zh}需要准备{len(docs)}份材料:{'、'.join(docs)}。" if docs else ""
+        en = (
+            f"The {policy.title.en.lower()} needs {len(docs_en)} documents: {', '.join(docs_en)}."
+            if docs
+            else ""
+        )
+        if aspect == "how_to_apply":
+            zh = f"对我说“帮我申请{policy.title.zh}”,确认后我会在平台为您创建申请;{zh}上传后提交审核"
+            en = f"Tell me “apply for the {policy.title.en.lower()}” and confirm; I create the application. {en} Upload them and submit for review"
+            if days:
+                assumed = ASSUMPTION if sla.assumption else ("", "")
+                zh += f",审核时限{days}个工作日{assumed[0]}"
+                en += f"; review takes up to {days} working days{assumed[1]}"
+            zh, en = zh + "。", en + "."
+        return Reply(
+            zh or "这项政策无需提交材料。",
+            en or "No documents are needed.",
+            citations=_citations(policy.id),
+            suggestions=follow,
         )
     result = evaluate(pack, {}, timezone.localdate(), policies=[policy.id], suggest=False).results
-    amount = result[0].amount if result else None
+    amount = _amount_text(policy.id, result[0].amount if result else None)
+    note = policy.amount.note if policy.amount and policy.amount.note else None
+    if aspect == "amount":
+        zh = f"{policy.title.zh}{amount[0]}。" if amount[0] else f"{policy.title.zh}:文章没有给出固定金额。"
+        en = (
+            f"The {policy.title.en.lower()} is {amount[1]}."
+            if amount[1]
+            else f"The article gives no fixed amount for the {policy.title.en.lower()}."
+        )
+        if note:
+            zh, en = zh + note.zh + "。", en + " " + note.en + "."
+        return Reply(zh, en, citations=_citations(policy.id), suggestions=follow)
     lines = [f"{policy.title.zh}:{policy.summary.zh}", f"提供方:{policy.provider.zh}。"]
-    if amount:
-        lines.append(f"最高额度:{_yuan(amount)}。")
-    if policy.amount and policy.amount.note:
-        lines.append(policy.amount.note.zh + "。")
+    lines_en = [f"{policy.title.en}: {policy.summary.en}", f"Provided by {policy.provider.en}."]
+    if amount[0]:
+        lines.append(f"额度:{amount[0]}。")
+        lines_en.append(f"Amount: {amount[1]}.")
+    if note:
+        lines.append(note.zh + "。")
+        lines_en.append(note.en + ".")
     source = pack.sources[policy.sources[0]]
     lines.append(f"依据:{source.document}({source.clause}):“{source.quote}”")
-    return Reply(
-        "\n".join(lines),
-        f"{policy.title.en}: {policy.summary.en}",
-        citations=_citations(policy.id),
-        suggestions=[f"我能申请{policy.title.zh}吗?", "帮我申请"],
-    )
+    return Reply("\n".join(lines), " ".join(lines_en), citations=_citations(policy.id), suggestions=follow)
 
 
-def _profile(user, slots) -> dict[str, Any]:
+def _profile(user, slots, state=None) -> dict[str, Any]:
     from beiyang.policies.queries import company_profile
 
     company = _company(user)
@@ -111,19 +179,57 @@ def _profile(user, slots) -> dict[str, Any]:
         profile["founder"] = {"birth_date": user.birth_date}
     if slots.get("district"):
         profile["company"]["district"] = slots["district"]
+    # Answers the founder gave to the agent's own questions in this conversation ("种子轮").
+    for fact, value in (state or {}).get("facts", {}).items():
+        group, name = fact.split(".", 1)
+        if group in profile and not (fact == "founder.age" and slots.get("age") is not None):
+            profile[group][name] = value
     if not company:
         # A visitor asking about a policy is asking about an AI company; say so in the answer.
         profile["company"].setdefault("sectors", ["llm"])
     return {k: {kk: vv for kk, vv in v.items() if vv is not None} for k, v in profile.items()}
 
 
+def _failed_label(policy_id: str, criterion: dict[str, Any]) -> tuple[str, str]:
+    """A criterion that was not met, said as not met ("企业未注册在徐汇区"), from the pack."""
+    policy = _pack().policies.get(policy_id)
+    for spec in (policy.raw.get("criteria") or []) if policy else []:
+        if spec.get("id") == criterion["id"] and isinstance(spec.get("failed"), dict):
+            return spec["failed"]["zh"], spec["failed"]["en"]
+    return f"不满足“{criterion['label']}”", f"not met: {criterion.get('label_en', criterion['label'])}"
+
+
+def _assumed(policy_id: str) -> bool:
+    """Whether the policy's amount rests on a figure the pack marks ``assumption: true``."""
+    pack = _pack()
+    policy = pack.policies.get(policy_id)
+    if policy is None or policy.amount is None:
+        return False
+    return any(pack.parameters[p].assumption for p in policy.amount.params if p in pack.parameters)
+
+
+ASSUMPTION = ("(平台假设,以官方文件为准)", " (a platform assumption; the official documents prevail)")
+
+
+def _amount_text(policy_id: str, amount) -> tuple[str, str]:
+    """ "最高100万元(与模型券、语料券共享这一额度)", with the assumption label where it applies."""
+    if not amount:
+        return "", ""
+    shared = _shared_note(policy_id)
+    assumed = ASSUMPTION if _assumed(policy_id) else ("", "")
+    return (
+        f"最高{_yuan(amount)}{shared[0]}{assumed[0]}",
+        f"up to {float(amount):,.0f} CNY{shared[1]}{assumed[1]}",
+    )
+
+
 def on_check_eligibility(user, text, slots, state) -> Reply:
     from beiyang.policies.queries import evaluate_profile
 
     try:
-        evaluation = evaluate_profile(_profile(user, slots))
+        evaluation = evaluate_profile(_profile(user, slots, state))
     except DomainError as exc:
-        return Reply(f"信息有误:{exc.message}", exc.message_en)
+        return Reply(f"信息有误:{exc.message}", f"Something in the details is wrong: {exc.message_en}")
     results = evaluation.by_policy()
     policy_id = slots.get("policy")
     if not policy_id:
@@ -131,49 +237,108 @@ def on_check_eligibility(user, text, slots, state) -> Reply:
         if not eligible:
             return Reply(
                 "根据目前的信息,暂时没有符合条件的政策。补充企业信息(注册区、融资阶段、成立日期)后我可以再帮您看看。",
-                "Nothing matches yet; complete your company profile and ask again.",
+                "Nothing matches yet on what I know; add your district, financing stage and founding date "
+                "and ask again.",
             )
-        names = "、".join(
-            f"{r.policy.title.zh}{'(最高' + _yuan(r.amount) + ')' if r.amount else ''}" for r in eligible[:6]
-        )
+        # The count is the length of the list shown, every item of it.
+        zh_items = [
+            f"{r.policy.title.zh}{'(' + _amount_text(r.policy.id, r.amount)[0] + ')' if r.amount else ''}"
+            for r in eligible
+        ]
+        en_items = [
+            f"{r.policy.title.en}{' (' + _amount_text(r.policy.id, r.amount)[1] + ')' if r.amount else ''}"
+            for r in eligible
+        ]
         return Reply(
-            f"您目前符合{len(eligible)}项政策:{names}。可以说“帮我申请…”直接发起申请。",
-            f"You qualify for {len(eligible)} benefits.",
+            f"您目前符合{len(eligible)}项政策:\n"
+            + "\n".join(f"· {x}" for x in zh_items)
+            + "\n可以说“帮我申请…”直接发起申请。",
+            f"You qualify for {len(eligible)} benefits:\n"
+            + "\n".join(f"· {x}" for x in en_items)
+            + "\nSay “apply for …” to start an application.",
             citations=[c for r in eligible[:3] for c in _citations(r.policy.id)][:3],
         )
     result = results.get(policy_id)
     if result is None:
         return Reply("该政策目前不在有效期内。", "That benefit is not in force now.")
     data = result.to_dict()
-    title = data["title"]
+    title, title_en = data["title"], data["title_en"]
     if data["status"] == "eligible":
-        passed = "、".join(
-            c["label"] for c in data["criteria"] if c["result"] == "pass" and c["id"] != "ceiling"
-        )
-        amount = f",最高{_yuan(data['amount_cny'])}" if data["amount_cny"] else ""
+        passed = [c for c in data["criteria"] if c["result"] == "pass" and c["id"] != "ceiling"]
+        amount = _amount_text(policy_id, data["amount_cny"])
         return Reply(
-            f"符合条件:您可以申请{title}{amount}。依据:{passed}。",
-            f"Yes: you qualify for {data['title_en']}.",
+            f"符合条件:您可以申请{title}{',' + amount[0] if amount[0] else ''}。"
+            f"依据:{'、'.join(c['label'] for c in passed)}。",
+            f"Yes: you qualify for the {title_en}{', ' + amount[1] if amount[1] else ''}. Because: "
+            + "; ".join(c.get("label_en", c["label"]).lower() for c in passed)
+            + ".",
             citations=data["citations"],
             suggestions=[f"帮我申请{title}"],
+            meta={"amount_cny": data["amount_cny"]},
         )
     if data["status"] == "ineligible":
-        failed = "、".join(c["label"] for c in data["criteria"] if c["result"] == "fail")
-        tip = "" if not data["would_qualify_if"] else f"{data['would_qualify_if'][0]['label']}。"
+        failed = [_failed_label(policy_id, c) for c in data["criteria"] if c["result"] == "fail"]
+        tip = data["would_qualify_if"][0] if data["would_qualify_if"] else None
         return Reply(
-            f"暂不符合{title}:{failed}。{tip}",
-            f"Not yet eligible for {data['title_en']}: {failed}.",
+            f"暂不符合{title}:{'、'.join(f[0] for f in failed)}。" + (f"{tip['label']}。" if tip else ""),
+            f"Not eligible for the {title_en} yet: {'; '.join(f[1] for f in failed)}."
+            + (f" {tip.get('label_en', '')}." if tip and tip.get("label_en") else ""),
             citations=data["citations"],
         )
-    missing = [m for m in data["missing_facts"]]
+    missing = data["missing_facts"]
     ask = missing[0]["label"] if missing else "更多信息"
-    awaiting = "age" if missing and missing[0]["fact"] == "founder.age" else None
     return Reply(
         f"还差一点信息才能判断{title}:请告诉我{ask}。",
-        f"I need your {missing[0]['label_en'] if missing else 'details'}.",
+        f"To check the {title_en} I need your {missing[0]['label_en'] if missing else 'details'}.",
         citations=data["citations"],
-        awaiting=awaiting,
+        awaiting=missing[0]["fact"] if missing else None,
+        suggestions=_fact_choices(missing[0]["fact"]) if missing else [],
     )
+
+
+def _fact_choices(fact_id: str) -> list[str]:
+    """Tappable answers to the agent's own question, for facts with a fixed set of values."""
+    fact = _pack().facts.get(fact_id)
+    values = getattr(fact, "values", None) or {}
+    return [label.zh for label in list(values.values())[:4]] if isinstance(values, dict) else []
+
+
+def answer_fact(fact_id: str, text: str) -> Any:
+    """The value a founder's reply gives to a fact the agent asked for, or None.
+
+    "种子轮" → "seed" for the financing stage; "34" → 34 for the age; "闵行" → "闵行"."""
+    from beiyang.agent.nlu import extract_age, extract_district, normalise
+
+    t = normalise(text).lower()
+    fact = _pack().facts.get(fact_id)
+    if fact is None:
+        return None
+    kind = fact.type
+    if fact_id == "founder.age" or (kind == "int" and "age" in fact_id):
+        bare = re.fullmatch(r"\s*(\d{2})\s*(岁|周岁)?\s*", t)
+        return int(bare.group(1)) if bare else extract_age(t)
+    if kind == "district":
+        return extract_district(t)
+    if kind == "bool":
+        if re.search(r"(没有|还没|未|不是|否|no\b|not)", t):
+            return False
+        if re.search(r"(是|已经|有|对|yes|入驻了)", t):
+            return True
+        return None
+    if kind == "int":
+        m = re.search(r"\d+", t)
+        return int(m.group()) if m else None
+    values = getattr(fact, "values", None) or {}
+    best = None
+    for value, label in values.items():
+        names = [value.lower(), label.zh.lower(), label.en.lower()]
+        stems = [n[:-1] for n in names if n.endswith(("轮", "阶段")) and len(n) > 2]
+        for name in [*names, *stems]:
+            if name and name in t and (best is None or len(name) > best[0]):
+                best = (len(name), value)
+    if best is None:
+        return None
+    return [best[1]] if kind == "set" else best[1]
 
 
 def _events(text: str):
@@ -192,10 +357,90 @@ def _events(text: str):
     return events
 
 
+# Words every event request shares; they name no particular event.
+_GENERIC = re.compile(
+    r"(报名|参加|活动|取消|帮我|一下|我要|我想|本周|下周|这周|周[一二三四五六日天]|星期.|明天|今天|的|了|吧|呗|下)"
+)
+
+
+def _title_overlap(text: str, event) -> int:
+    from beiyang.matching.text import bigrams
+
+    asked = bigrams(_GENERIC.sub(" ", text.lower()))
+    return len(asked & (bigrams(event.title) | bigrams(event.title_en or "")))
+
+
+@dataclass
+class EventAsk:
+    """What a message says about the event meant: its kind, its dates and words of its title."""
+
+    kind: str | None
+    span: tuple | None
+    text: str
+
+    @classmethod
+    def of(cls, text: str) -> EventAsk:
+        return cls(event_kind(text), window(text, timezone.localdate()), text)
+
+    def fits(self, event) -> bool:
+        day = timezone.localtime(event.starts_at).date()
+        return (self.kind is None or event.kind == self.kind) and (
+            self.span is None or self.span[0] <= day < self.span[1]
+        )
+
+    def rank(self, events: list) -> list:
+        """The events that fit, best title match first, then soonest."""
+        fitting = [e for e in events if self.fits(e)]
+        return sorted(fitting, key=lambda e: (-_title_overlap(self.text, e), e.starts_at, e.pk))
+
+    def named(self, events: list) -> bool:
+        return bool(self.kind or self.span or any(_title_overlap(self.text, e) >= 2 for e in events))
+
+    def nearest(self, events: list):
+        """The closest event to a request nothing fits: most title words, same kind, nearest date."""
+        if not events:
+            return None
+        start = self.span[0] if self.span else timezone.localdate()
+        return min(
+            events,
+            key=lambda e: (
+                -_title_overlap(self.text, e),
+                e.kind != self.kind,
+                abs((timezone.localtime(e.starts_at).date() - start).days),
+                e.pk,
+            ),
+        )
+
+    def describe(self) -> tuple[str, str]:
+        from beiyang.events.models import KINDS
+
+        zh = en = ""
+        if self.span:
+            first, last = self.span[0], self.span[1] - dt.timedelta(days=1)
+            zh = f"{first.month}月{first.day}日" + ("" if first == last else f"至{last.month}月{last.day}日")
+            en = f"{first:%d %b}" + ("" if first == last else f"–{last:%d %b}")
+        if self.kind:
+            zh += ("的" if zh else "") + KINDS[self.kind][0]
+            en = f"{KINDS[self.kind][1].lower()}" + (f" on {en}" if en else "")
+        return zh or "您说的", en or "that"
+
+
 def _event_line(e) -> str:
     from beiyang.events.actions import when_text
 
-    return f"{when_text(e)} {e.title} · {e.venue}(已报名{e.confirmed_count}/{e.capacity})"
+    count = getattr(e, "confirmed_count", None)  # annotated on listings, not on held events
+    return f"{when_text(e)} {e.title} · {e.venue}" + (
+        f"(已报名{count}/{e.capacity})" if count is not None else ""
+    )
+
+
+def _event_line_en(e) -> str:
+    from beiyang.events.actions import when_text_en
+
+    count = getattr(e, "confirmed_count", None)
+    return f"{when_text_en(e)} {e.title_en or e.title} · {e.venue}" + (
+        f" ({count}/{e.capacity} registered)" if count is not None else ""
+    )
 
 
 def on_list_events(user, text, slots, state) -> Reply:
@@ -203,30 +448,51 @@ def on_list_events(user, text, slots, state) -> Reply:
     if not events:
         return Reply("这段时间暂时没有活动安排。可以问我“最近有什么活动”。", "No events in that period.")
     return Reply(
-        "近期活动:\n" + "\n".join(f"· {_event_line(e)}" for e in events) + "\n回复“帮我报名…”即可报名。",
-        f"{len(events)} events found.",
+        f"近期活动({len(events)}场):\n"
+        + "\n".join(f"· {_event_line(e)}" for e in events)
+        + "\n回复“帮我报名…”即可报名。",
+        f"{len(events)} upcoming events:\n"
+        + "\n".join(f"· {_event_line_en(e)}" for e in events)
+        + "\nSay “register me for …” to sign up.",
         suggestions=[f"帮我报名{events[0].title}"],
     )
 
 
 def on_register_event(user, text, slots, state) -> Reply:
-    from beiyang.events.queries import registration_open
+    from beiyang.events.actions import when_text, when_text_en
+    from beiyang.events.queries import registration_open, upcoming_events
 
     if not getattr(user, "is_authenticated", False):
         return _login_first()
-    events = [e for e in _events(text) if registration_open(e)]
-    if not events:
+    open_events = [e for e in upcoming_events() if registration_open(e)]
+    ask = EventAsk.of(text)
+    ranked = ask.rank(open_events)
+    if not ask.named(open_events) and len(ranked) != 1:
+        listing = on_list_events(user, "", slots, state)
         return Reply(
-            "没有找到可以报名的对应活动,您可以先问我“最近有什么活动”。",
-            "I found no open event matching that.",
+            "请问您想报名哪一场?\n" + listing.zh,
+            "Which event would you like?\n" + listing.en,
+            suggestions=[f"帮我报名{e.title}" for e in ranked[:3]],
         )
-    event = events[0]
-    from beiyang.events.actions import when_text
-
+    if not ranked or (not ask.kind and not ask.span and _title_overlap(text, ranked[0]) < 2):
+        zh, en = ask.describe()
+        near = ask.nearest(open_events)
+        if near is None:
+            return Reply(
+                f"没有找到{zh}可以报名的活动,目前也没有开放报名的活动。",
+                f"I found no open {en} event, and no event is open for registration now.",
+            )
+        return Reply(
+            f"没有找到{zh}可以报名的活动。最接近的是:{when_text(near)} {near.title}。需要的话回复“帮我报名{near.title}”。",
+            f"I found no open {en} event. The nearest is {when_text_en(near)} {near.title_en or near.title}.",
+            suggestions=[f"帮我报名{near.title}"],
+        )
+    event = ranked[0]
     label = f"{when_text(event)} {event.title}"
     return Reply(
         f"确认为您报名 {label}(地点:{event.venue})吗?回复“确认”即可。",
-        f"Shall I register you for {event.title_en or event.title}? Reply “confirm”.",
+        f"Shall I register you for {when_text_en(event)} {event.title_en or event.title} at {event.venue}? "
+        "Reply “confirm”.",
         proposed={"action": "register", "event_id": event.pk, "label": label},
     )
 
@@ -237,18 +503,34 @@ def on_cancel_registration(user, text, slots, state) -> Reply:
     if not getattr(user, "is_authenticated", False):
         return _login_first()
     mine = list(my_registrations(user, active_only=True))
-    kind, span = event_kind(text), window(text, timezone.localdate())
-    if kind:
-        mine = [r for r in mine if r.event.kind == kind] or mine
-    if span:
-        mine = [r for r in mine if span[0] <= timezone.localtime(r.event.starts_at).date() < span[1]] or mine
     if not mine:
-        return Reply("您目前没有有效的活动报名。", "You have no live registrations.")
-    registration = mine[0]
+        return Reply("您目前没有有效的活动报名,无需取消。", "You have no live registrations to cancel.")
+    held = [r.event for r in mine]
+    ask = EventAsk.of(text)
+    ranked = ask.rank(held)
+    if ask.named(held) and (
+        not ranked or (not ask.kind and not ask.span and _title_overlap(text, ranked[0]) < 2)
+    ):
+        zh, en = ask.describe()
+        return Reply(
+            f"您没有{zh}的报名,所以没有可取消的。您目前报名的活动:\n"
+            + "\n".join(f"· {_event_line(e)}" for e in held),
+            f"You hold no registration for {en}, so there is nothing to cancel. Your registrations:\n"
+            + "\n".join(f"· {_event_line_en(e)}" for e in held),
+            suggestions=[f"取消{e.title}的报名" for e in held[:3]],
+        )
+    if not ask.named(held) and len(held) > 1:
+        return Reply(
+            f"您报名了{len(held)}场活动,要取消哪一场?\n" + "\n".join(f"· {_event_line(e)}" for e in held),
+            f"You hold {len(held)} registrations; which one should I cancel?\n"
+            + "\n".join(f"· {_event_line_en(e)}" for e in held),
+            suggestions=[f"取消{e.title}的报名" for e in held[:3]],
+        )
+    event = ranked[0]
     return Reply(
-        f"确认取消“{registration.event.title}”的报名吗?回复“确认”即可。",
-        "Cancel that registration? Reply “confirm”.",
-        proposed={"action": "cancel", "event_id": registration.event_id, "label": registration.event.title},
+        f"确认取消“{event.title}”的报名吗?回复“确认”即可。",
+        f"Cancel your registration for “{event.title_en or event.title}”? Reply “confirm”.",
+        proposed={"action": "cancel", "event_id": event.pk, "label": event.title},
     )
 
 
@@ -260,22 +542,58 @@ def on_start_application(user, text, slots, state) -> Reply:
     if policy is None:
         return Reply(
             "请问您想申请哪项政策?例如算力券、启动资金、办公场地免租。",
-            "Which benefit would you like to apply for?",
+            "Which benefit would you like to apply for? For example the compute voucher, startup capital or "
+            "the office space fee waiver.",
         )
     if _company(user) is None:
-        return Reply("请先在“我的企业”登记企业信息,我再帮您发起申请。", "Register your company first.")
+        return Reply(
+            "请先在“我的企业”登记企业信息,我再帮您发起申请。",
+            "Please register your company under “My company” first; then I can start the application.",
+        )
     check = on_check_eligibility(
         user, text, {"policy": policy.id, **{k: v for k, v in slots.items() if k == "age"}}, state
     )
     if check.zh.startswith("暂不符合"):
         return check
     amount = slots.get("amount_cny")
+    maximum = check.meta.get("amount_cny")
+    if amount and maximum and amount > maximum:
+        # Refused now, with the maximum, rather than failing after the founder confirmed.
+        shared = _shared_note(policy.id)
+        return Reply(
+            f"{policy.title.zh}最高可申请{_yuan(maximum)}{shared[0]},您要的{_yuan(amount)}超过了上限,"
+            f"没有发起申请。需要的话可以回复“申请{_yuan(maximum)}{policy.title.zh}”。",
+            f"The {policy.title.en.lower()} is capped at {maximum:,} CNY{shared[1]}; {amount:,} CNY is above "
+            "that, so I have not started an application.",
+            citations=_citations(policy.id),
+            suggestions=[f"申请{_yuan(maximum)}{policy.title.zh}"],
+        )
     amount_text = f",金额{_yuan(amount)}" if amount else ""
     return Reply(
         f"确认申请{policy.title.zh}{amount_text}吗?回复“确认”后我会为您创建申请,并列出需要上传的材料。",
-        f"Shall I start an application for {policy.title.en}? Reply “confirm”.",
+        f"Shall I start an application for the {policy.title.en.lower()}"
+        + (f" of {amount:,} CNY" if amount else "")
+        + "? Reply “confirm” and I will create it and list the documents to upload.",
         citations=_citations(policy.id),
         proposed={"action": "apply", "policy": policy.id, "amount_cny": amount, "label": policy.title.zh},
+    )
+
+
+def _shared_note(policy_id: str) -> tuple[str, str]:
+    """ ", 与模型券、语料券共享" when the policy's ceiling is shared with others."""
+    pack = _pack()
+    policy = pack.policies[policy_id]
+    ceiling = policy.amount.ceiling if policy.amount else None
+    if not ceiling:
+        return "", ""
+    others = [
+        p for p in pack.policies.values() if p.amount and p.amount.ceiling == ceiling and p.id != policy_id
+    ]
+    if not others:
+        return "", ""
+    return (
+        f"(与{'、'.join(p.title.zh for p in others)}共享这一额度)",
+        f" (a ceiling shared with the {' and '.join(p.title.en.lower() for p in others)})",
     )
 
 

@@ -16,6 +16,7 @@ class AgentOut(Schema):
     conversation_id: str
     reply: str
     reply_zh: str
+    quiet: bool = False  # True while the service team has the conversation: the bot said nothing
     intent: str
     slots: dict[str, Any]
     citations: list[dict[str, Any]]

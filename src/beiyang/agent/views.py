@@ -72,9 +72,12 @@ def staff_tickets(request):
         return HttpResponseForbidden("仅工作人员 Staff only")
     if request.method == "POST":
         try:
-            actions.check_staff_reply(
-                request.user, int(request.POST.get("ticket_id", "0")), request.POST.get("text", "")
-            )
+            if request.POST.get("close"):
+                actions.check_close_ticket(request.user, int(request.POST.get("ticket_id", "0")))
+            else:
+                actions.check_staff_reply(
+                    request.user, int(request.POST.get("ticket_id", "0")), request.POST.get("text", "")
+                )
         except (DomainError, ValueError) as exc:
             messages.error(request, exc.localized() if isinstance(exc, DomainError) else str(exc))
         return redirect("web:staff_tickets")

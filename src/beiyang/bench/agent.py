@@ -52,7 +52,8 @@ def _run(quick: bool, log) -> dict[str, Any]:
 
     actions.RATE_PER_MINUTE = 10**9  # the benchmark is one very fast user
     dev = settings.BASE_DIR.parent / "shared" / "agent" / "dev-set.jsonl"
-    sets = {"dev-set": dev, "own phrasings": OWN}
+    held_out = OWN.parents[1] / "corpus" / "heldout.jsonl"  # scored only, never trained or tuned on
+    sets = {"dev-set": dev, "own phrasings": OWN, "held-out corpus split": held_out}
     results: dict[str, Any] = {}
     rows_out = [("measure", "value", "note")]
     for name, path in sets.items():
@@ -60,8 +61,9 @@ def _run(quick: bool, log) -> dict[str, Any]:
             rows_out.append((name, "skipped", f"{path} not found"))
             continue
         rows = _rows(path)
-        intents = sum(understand(r["text"]).intent == r["intent"] for r in rows) / len(rows)
-        slots = sum(understand(r["text"]).slots == r["slots"] for r in rows) / len(rows)
+        understood = [understand(r["text"]) for r in rows]
+        intents = sum(u.intent == r["intent"] for u, r in zip(understood, rows, strict=True)) / len(rows)
+        slots = sum(u.slots == r["slots"] for u, r in zip(understood, rows, strict=True)) / len(rows)
         for r in rows[:5]:
             actions.do_agent_turn(None, r["text"], rate_key="bench")  # warm-up
         latencies = []
@@ -83,12 +85,12 @@ def _run(quick: bool, log) -> dict[str, Any]:
             (
                 f"{name}: intent / slot accuracy",
                 f"{intents:.1%} / {slots:.1%}",
-                f"{len(rows)} messages; goal ≥ 95% / 90%",
+                f"{len(rows)} messages; goal ≥ 95% / 92%",
             ),
             (
                 f"{name}: whole turn p50 / p95",
                 f"{statistics.median(latencies):.1f} / {p95:.1f} ms",
-                "answer + conversation written; goal p95 ≤ 20 ms",
+                "answer + conversation written; goal p95 ≤ 30 ms",
             ),
         ]
     cache.clear()

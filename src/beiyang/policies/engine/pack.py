@@ -442,12 +442,27 @@ def _parse_policy(
             "amount",
             "apply",
             "effective",
+            "aliases",
+            "answers",
         },
         "policy",
     )
     pid = data.get("id")
     if not isinstance(pid, str) or not pid:
         raise ctx.fail("policy id is required", data)
+    # Read by the service agent: the names founders use, and answers to questions by aspect.
+    aliases = data.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise ctx.fail(f"policy {pid}: aliases must be a list of names", data)
+    answers = data.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise ctx.fail(f"policy {pid}: answers must map an aspect to an answer", data)
+    for aspect, answer in answers.items():
+        answer = ctx.mapping(answer, f"policy {pid} answer {aspect}", data)
+        ctx.unknown_keys(answer, {"zh", "en", "source", "assumption"}, f"policy {pid} answer {aspect}")
+        ctx.text({"zh": answer.get("zh"), "en": answer.get("en")}, f"policy {pid} answer {aspect}", answer)
+        if answer.get("source") is not None and answer["source"] not in sources:
+            raise ctx.fail(f"policy {pid} answer {aspect}: unknown source {answer['source']!r}", answer)
     level = data.get("level")
     level = tuple(level) if isinstance(level, list) else (level,)
     if not level or any(lv not in LEVELS for lv in level):
@@ -466,7 +481,9 @@ def _parse_policy(
     seen: set[str] = set()
     for spec in data.get("criteria") or []:
         spec = ctx.mapping(spec, f"policy {pid} criterion", data)
-        ctx.unknown_keys(spec, {"id", "label", "when", "source"}, f"policy {pid} criterion")
+        ctx.unknown_keys(spec, {"id", "label", "failed", "when", "source"}, f"policy {pid} criterion")
+        if spec.get("failed") is not None:  # the criterion said as not met, for the agent
+            ctx.text(spec["failed"], f"criterion {spec.get('id')} failed", spec)
         cid = spec.get("id")
         if not cid or cid in seen:
             raise ctx.fail(f"policy {pid}: each criterion needs a unique id", spec)
