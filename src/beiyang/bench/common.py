@@ -107,7 +107,8 @@ class UvicornServer:
             ],
             env=env,
         )
-        if not wait_until_serving(self.base):
+        # A loaded machine (CI, shared runners) can take longer than a second or two to import Django.
+        if not wait_until_serving(self.base, seconds=90):
             self.stop()
             raise RuntimeError("server did not start")
 

@@ -3,9 +3,23 @@ from django.conf import settings
 
 def portal(request):
     user = getattr(request, "user", None)
-    unread = 0
+    out = {"TOWN_NAME": settings.TOWN_NAME, "TOWN_NAME_EN": settings.TOWN_NAME_EN, "unread_count": 0}
     if user is not None and user.is_authenticated:
         from beiyang.notifications.queries import unread_count
 
-        unread = unread_count(user)
-    return {"TOWN_NAME": settings.TOWN_NAME, "TOWN_NAME_EN": settings.TOWN_NAME_EN, "unread_count": unread}
+        out["unread_count"] = unread_count(user)
+        if user.is_staff:
+            out.update(staff_capabilities(user))
+    return out
+
+
+def staff_capabilities(user) -> dict[str, bool]:
+    """What each role can open: the workspace shows a role only the links it can use."""
+    from beiyang.accounts.roles import has_role
+
+    return {
+        "can_review": has_role(user, "reviewer"),
+        "can_events": has_role(user, "event_manager"),
+        "can_vouchers": has_role(user, "voucher_officer"),
+        "can_packs": has_role(user, "town_admin"),
+    }
