@@ -132,6 +132,8 @@ def load_demo(companies: int = 50) -> DemoSummary:
     from beiyang.policies.actions import do_import_pack
     from beiyang.policies.engine.pack import read_pack_files
 
+    if settings.PRODUCTION:
+        raise RuntimeError("the demo town (public passwords) is refused in the production profile")
     rng = random.Random(SEED)
     summary = DemoSummary(providers=[])
     do_import_pack(read_pack_files(settings.POLICY_PACK_DIR), publish=True, note="demo")

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from beiyang.api.urls import api
 from beiyang.notifications.stream import message_stream
@@ -11,6 +13,7 @@ admin.site.index_title = "管理 Administration"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("readyz", health.readyz, name="readyz"),
     # Streaming lives outside django-ninja, which answers with whole responses.
     path("api/v1/me/messages/stream", message_stream, name="message_stream"),
