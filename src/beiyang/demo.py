@@ -556,7 +556,7 @@ def load_demo_kpis() -> None:
                 kpi=kpi,
                 value=value,
                 as_of=today - dt.timedelta(days=30 * months_ago),
-                source="演示数据 demo figure (replace with the statistics bureau's)",
+                source="演示数据,正式数据以统计部门发布为准",
             )
     for days_ago in (60, 30):
         do_snapshot_kpis(today - dt.timedelta(days=days_ago))

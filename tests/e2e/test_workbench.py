@@ -131,6 +131,11 @@ def test_each_role_has_a_day_on_a_phone(town, browser):
         assert application.status == "approved"
         reviewer.go("/staff/applications/decided/")
         assert "已批准" in reviewer.page.inner_text("main")
+        reviewer.go("/staff/dashboard/")
+        admin = Phone(browser, base, "town-admin")
+        admin.login("13900000005")
+        for path in ("/staff/", "/staff/packs/", "/staff/agent/"):
+            admin.go(path)
 
         # Event manager: create an event, then check a founder in at today's event.
         manager = Phone(browser, base, "event-manager")
@@ -185,6 +190,8 @@ def test_each_role_has_a_day_on_a_phone(town, browser):
             f"/applications/{application.pk}/",
             "/me/notifications/",
         ):
+            founder.go(path)
+        for path in ("/benefits/", "/vouchers/", "/dashboard/", "/events/"):
             founder.go(path)
         founder.go("/events/mine/")
         founder.page.click("main details summary")
