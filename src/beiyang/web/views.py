@@ -78,4 +78,8 @@ def staff_home(request):
         from beiyang.events.queries import upcoming_events
 
         ctx["next_events"] = list(upcoming_events()[:3])
+    if has_role(request.user, "voucher_officer"):
+        from beiyang.vouchers.queries import pool_report
+
+        ctx["pools"] = pool_report()
     return render(request, "web/staff_home.html", ctx)
