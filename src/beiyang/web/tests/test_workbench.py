@@ -258,3 +258,10 @@ def test_api_docs_and_favicon_are_served_from_our_static_files():
     docs = Client().get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
     assert Client().get("/favicon.ico")["Location"].endswith("web/favicon.svg")
+
+
+def test_server_error_page_is_in_the_layout(rf):
+    from django.views.defaults import server_error
+
+    html = server_error(rf.get("/")).content.decode()
+    assert "服务出了点问题" in html and "Something went wrong" in html and "site.css" in html
