@@ -369,8 +369,18 @@ def load_demo_application() -> int:
     founder = User.objects.filter(phone=DEMO_FOUNDER_PHONE).first()
     if founder is None or Application.objects.filter(applicant=founder).exists():
         return 0
+    from beiyang.companies.queries import company_of
+    from beiyang.policies.queries import evaluate_company
+
+    # The largest benefit the demo founder can apply for: with the pack's four-eyes threshold
+    # it usually needs two reviewers, which is what the demo should show.
+    results = [r.to_dict() for r in evaluate_company(company_of(founder)).results]
+    open_to_apply = [r for r in results if r["status"] == "eligible" and r["how_to_apply"] == "application"]
+    if not open_to_apply:
+        return 0
+    policy = max(open_to_apply, key=lambda r: r["amount_fen"] or 0)["policy"]
     try:
-        application = actions.do_start_application(founder, policy_id="startup-capital")
+        application = actions.do_start_application(founder, policy_id=policy)
         for code in application.eligibility.get("documents") or []:
             upload = SimpleUploadedFile(f"{code}.pdf", demo_pdf(f"Beiyang demo document: {code}"))
             actions.do_upload_document(founder, application.pk, doc_type=code, upload=upload)

@@ -91,7 +91,11 @@ def test_first_approval_says_a_second_reviewer_is_needed(founder, make_staff):
     application.save()
     html = page(reviewer).get(f"/staff/applications/{application.pk}/").content.decode()
     assert "等待第二位审核员" in html
+    # The first approver cannot approve again: the form is not offered to them.
+    assert 'id="you-approved"' in html and 'id="decision-form"' not in html
     assert "等待第二位审核员" in page(reviewer).get("/staff/applications/").content.decode()
+    second, _ = make_staff("reviewer")
+    assert 'id="decision-form"' in page(second).get(f"/staff/applications/{application.pk}/").content.decode()
 
 
 def test_office_files_download_rather_than_open(founder, make_staff):
