@@ -135,6 +135,8 @@ def load_demo(companies: int = 50) -> DemoSummary:
     from beiyang.policies.actions import do_import_pack
     from beiyang.policies.engine.pack import read_pack_files
 
+    if settings.PRODUCTION:
+        raise RuntimeError("the demo town (public passwords) is refused in the production profile")
     rng = random.Random(SEED)
     summary = DemoSummary(providers=[])
     do_import_pack(read_pack_files(settings.POLICY_PACK_DIR), publish=True, note="demo")
@@ -204,12 +206,13 @@ def load_demo(companies: int = 50) -> DemoSummary:
             },
         )
         summary.companies += 1
-    summary.events = load_demo_events()
+    summary.events = load_demo_events() + load_demo_today_event()
     for name, kinds, key in PROVIDERS:
         if not Provider.objects.filter(name=name).exists():
             provider, key = do_create_provider(name=name, kinds=kinds, demo_key=key)
             summary.providers.append((provider.name, key))
     summary.grants = load_demo_vouchers()
+    load_demo_application()
     summary.profiles = load_demo_matching(rng)
     load_demo_kpis()
     load_demo_competition()
@@ -386,6 +389,93 @@ def load_demo_events() -> int:
     for spec in specs:
         check_create_event(manager, spec)
     return len(specs)
+
+
+def load_demo_today_event() -> int:
+    """An event whose check-in is open now, with a few founders registered, so the check-in
+    desk can be tried whatever day the demo is loaded (once per day)."""
+    from django.utils import timezone
+
+    from beiyang.events.actions import check_create_event, do_register
+    from beiyang.events.models import Event
+
+    now = timezone.localtime()
+    if Event.objects.filter(starts_at__date=now.date(), title__startswith="今日").exists():
+        return 0
+    manager = User.objects.filter(phone=STAFF[2][0]).first()
+    starts = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    event = check_create_event(
+        manager,
+        {
+            "kind": "salon",
+            "title": "今日午后茶叙:与导师团面对面",
+            "title_en": "Today: tea with the mentor team",
+            "description": "导师团现场答疑,欢迎带着问题来。",
+            "venue": "北杨小镇 创业者之家 二楼",
+            "starts_at": starts,
+            "ends_at": starts + dt.timedelta(hours=3),
+            "capacity": 30,
+        },
+    )
+    founders = User.objects.filter(phone__startswith="138", is_staff=False).order_by("phone")[:6]
+    for founder in founders:
+        do_register(founder, event.pk)
+    return 1
+
+
+def demo_pdf(text: str) -> bytes:
+    """A one-page PDF saying ``text`` (ASCII), for demo documents a browser can open."""
+    stream = f"BT /F1 18 Tf 60 760 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def load_demo_application() -> int:
+    """One submitted application with its documents, so the reviewer's queue is not empty."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from beiyang.applications import actions
+    from beiyang.applications.models import Application
+    from beiyang.core.errors import DomainError
+
+    founder = User.objects.filter(phone=DEMO_FOUNDER_PHONE).first()
+    if founder is None or Application.objects.filter(applicant=founder).exists():
+        return 0
+    from beiyang.companies.queries import company_of
+    from beiyang.policies.queries import evaluate_company
+
+    # The largest benefit the demo founder can apply for: with the pack's four-eyes threshold
+    # it usually needs two reviewers, which is what the demo should show.
+    results = [r.to_dict() for r in evaluate_company(company_of(founder)).results]
+    open_to_apply = [r for r in results if r["status"] == "eligible" and r["how_to_apply"] == "application"]
+    if not open_to_apply:
+        return 0
+    policy = max(open_to_apply, key=lambda r: r["amount_fen"] or 0)["policy"]
+    try:
+        application = actions.do_start_application(founder, policy_id=policy)
+        for code in application.eligibility.get("documents") or []:
+            upload = SimpleUploadedFile(f"{code}.pdf", demo_pdf(f"Beiyang demo document: {code}"))
+            actions.do_upload_document(founder, application.pk, doc_type=code, upload=upload)
+        actions.do_submit(founder, application.pk)
+    except DomainError:
+        # The demo founder is not eligible under an edited pack: the queue stays empty.
+        return 0
+    return 1
 
 
 def load_demo_vouchers() -> int:
@@ -587,7 +677,7 @@ def load_demo_kpis() -> None:
                 kpi=kpi,
                 value=value,
                 as_of=today - dt.timedelta(days=30 * months_ago),
-                source="演示数据 demo figure (replace with the statistics bureau's)",
+                source="演示数据,正式数据以统计部门发布为准",
             )
     for days_ago in (60, 30):
         do_snapshot_kpis(today - dt.timedelta(days=days_ago))

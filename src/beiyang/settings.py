@@ -31,10 +31,23 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 PROFILE = os.environ.get("BEIYANG_PROFILE", "development")
 PRODUCTION = PROFILE == "production"
 
-DEBUG = env_bool("DEBUG", not PRODUCTION)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "" if PRODUCTION else "dev-only-insecure-key-beiyang-change-me-0123456789abcdefghijklmnop"
-)
+# Off unless asked for: a technical 404 lists every URL and a 500 shows locals.
+DEBUG = env_bool("DEBUG", False)
+
+
+def _local_secret_key() -> str:
+    """A key generated into var/ on first start and kept there (owner-only), so a fresh
+    checkout never serves with a key published in the source."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or ("" if PRODUCTION else _local_secret_key())
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise RuntimeError("SECRET_KEY must be set (50+ characters) in the production profile")
 
@@ -53,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja's own static Swagger UI: /api/v1/docs works offline (no CDN).
+    "ninja",
     "huey.contrib.djhuey",
     "beiyang.core",
     "beiyang.accounts",

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from beiyang.api.urls import api
 from beiyang.notifications.stream import message_stream
@@ -12,6 +14,7 @@ admin.site.index_title = "管理 Administration"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     # Streaming lives outside django-ninja, which answers with whole responses.

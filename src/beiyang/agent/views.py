@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from beiyang.accounts.roles import has_role
@@ -69,7 +69,7 @@ def staff_tickets(request):
     if not request.user.is_authenticated or not has_role(
         request.user, "reviewer", "event_manager", "voucher_officer"
     ):
-        return HttpResponseForbidden("仅工作人员 Staff only")
+        raise PermissionDenied
     if request.method == "POST":
         try:
             if request.POST.get("close"):

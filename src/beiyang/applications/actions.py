@@ -24,7 +24,7 @@ from beiyang.companies.models import Membership
 from beiyang.companies.queries import company_of
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.core.money import fen_text, fen_to_yuan, yuan_to_fen
 from beiyang.core.uploads import sniff
 from beiyang.notifications.actions import do_send_message
 
@@ -154,7 +154,7 @@ def _amount(amount_cny: Any, snapshot: dict[str, Any]) -> int | None:
         )
     if max_fen is not None and fen > max_fen:
         raise InvalidInput(
-            f"申请金额超过可享受的最高额度{fen_to_yuan(max_fen):,}元",
+            f"申请金额超过可享受的最高额度{fen_text(max_fen)}",
             f"The amount is above the maximum of {fen_to_yuan(max_fen):,} CNY",
             field="amount_cny",
             code="over_maximum",
@@ -182,10 +182,9 @@ def _tell_founders(application: Application, title: str, body: str, title_en: st
 
 
 def _title(application: Application) -> str:
-    from beiyang.policies.queries import current_pack
+    from beiyang.applications.queries import policy_title
 
-    policy = current_pack().policies.get(application.policy_id)
-    return policy.title.zh if policy else application.policy_id
+    return policy_title(application)
 
 
 # --- founder side -------------------------------------------------------------------------------
@@ -636,7 +635,7 @@ def check_approve(
         reason=reason[:2000],
         criteria_checked=checked,
     )
-    amount_text = f",批准金额{fen_to_yuan(amount):,}元" if amount is not None else ""
+    amount_text = f",批准金额{fen_text(amount)}" if amount is not None else ""
     _tell_founders(
         application,
         f"申请已批准:{_title(application)}",

@@ -56,12 +56,62 @@ def review_queue(
     return qs.order_by("due_on", "id")
 
 
+DECIDED = ("approved", "rejected", "disbursed", "withdrawn")
+
+
+def decided_applications(
+    *, status: str | None = None, lane: str | None = None, policy: str | None = None, q: str = ""
+) -> QuerySet[Application]:
+    """Decided (or withdrawn) applications, newest decision first, for the reviewers' history."""
+    qs = Application.objects.filter(status__in=DECIDED).select_related("company", "decided_by")
+    if status in DECIDED:
+        qs = qs.filter(status=status)
+    if lane:
+        qs = qs.filter(lane=lane)
+    if policy:
+        qs = qs.filter(policy_id=policy)
+    if q:
+        qs = qs.filter(company__name__icontains=q)
+    return qs.order_by("-decided_at", "-id")
+
+
+def policy_title(application: Application) -> str:
+    """The policy's Chinese title from the current pack (its id only if the pack dropped it)."""
+    from beiyang.policies.queries import current_pack
+
+    policy = current_pack().policies.get(application.policy_id)
+    return policy.title.zh if policy else application.policy_id
+
+
+def eligibility_now(application: Application) -> dict[str, Any] | None:
+    """The engine's full answer for this company and policy today (None when not in force)."""
+    from beiyang.policies.queries import current_pack, evaluate_company
+
+    pack = current_pack()
+    if application.policy_id not in pack.policies:
+        return None
+    result = evaluate_company(application.company, pack=pack).by_policy().get(application.policy_id)
+    return result.to_dict() if result is not None else None
+
+
+SYSTEM_ACTORS = {"sla": "系统"}
+
+
 def timeline(application: Application) -> list[dict[str, Any]]:
-    entries = AuditEntry.objects.filter(
-        object_type="applications.application", object_id=str(application.pk)
-    ).order_by("id")
+    entries = (
+        AuditEntry.objects.filter(object_type="applications.application", object_id=str(application.pk))
+        .select_related("actor")
+        .order_by("id")
+    )
     return [
-        {"at": e.created_at, "type": e.action_type, "actor": e.actor_label, "data": e.data} for e in entries
+        {
+            "at": e.created_at,
+            "type": e.action_type,
+            # A person by name; the SLA job by what it is rather than its internal label.
+            "actor": (e.actor.name or e.actor_label) if e.actor else SYSTEM_ACTORS.get(e.actor_label, ""),
+            "data": e.data,
+        }
+        for e in entries
     ]
 
 

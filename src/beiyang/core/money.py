@@ -8,6 +8,10 @@ Decimal('1234.50')
 '¥100,000,000.00'
 >>> format_cny_short(1_000_000_00)
 '100万元'
+>>> yuan_text(Decimal("49150000")), yuan_text(Decimal("135000000000")), yuan_text(Decimal("9800.5"))
+('4,915万元', '1,350亿元', '9,800.50元')
+>>> yuan_text(Decimal("12345.67"), fen_matter=True)
+'12,345.67元'
 """
 
 from __future__ import annotations
@@ -72,3 +76,26 @@ def format_cny_short(fen: int) -> str:
     if yuan >= 10_000 and yuan % 100 == 0:
         return f"{(yuan / 10_000).normalize():f}万元"
     return f"{yuan.normalize():f}元"
+
+
+def yuan_text(yuan: object, *, fen_matter: bool = False) -> str:
+    """The one way the town writes an amount in Chinese: 亿元 from 1亿, 万元 from 1万 (up to four
+    decimals, digits grouped), else 元 with two decimals only when there are fen. With
+    ``fen_matter`` (ledgers, invoices) an amount with fen keeps every fen."""
+    amount = Decimal(str(yuan))
+    has_fen = amount != amount.to_integral_value()
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    exact = has_fen and fen_matter
+    if amount >= 100_000_000 and not exact:
+        return f"{sign}{_short(amount / 100_000_000)}亿元"
+    if amount >= 10_000 and not exact:
+        return f"{sign}{_short(amount / 10_000)}万元"
+    return f"{sign}{amount:,.{2 if has_fen else 0}f}元"
+
+
+def fen_text(fen: int, *, fen_matter: bool = False) -> str:
+    return yuan_text(Decimal(int(fen)) / FEN_PER_YUAN, fen_matter=fen_matter)
+
+
+def _short(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.0001')):,.4f}".rstrip("0").rstrip(".")

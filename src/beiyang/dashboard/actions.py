@@ -11,7 +11,7 @@ from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, InvalidInput
 from beiyang.core.money import to_decimal
 from beiyang.dashboard.models import KPIS, KpiValue
-from beiyang.dashboard.queries import computed_value
+from beiyang.dashboard.queries import PLATFORM_SOURCE, computed_value
 
 
 @transaction.atomic(durable=True)
@@ -56,7 +56,7 @@ def do_snapshot_kpis(today: dt.date | None = None) -> int:
                 kpi=kpi,
                 as_of=today,
                 computed=True,
-                defaults={"value": Decimal(value), "source": "北杨平台数据 platform data"},
+                defaults={"value": Decimal(value), "source": PLATFORM_SOURCE},
             )
             count += 1
         log_action("dashboard.kpis.snapshot", actor_label="dashboard", count=count, as_of=today)

@@ -6,9 +6,25 @@ Text is escaped; every chart has a <title> for screen readers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from html import escape
 
+from beiyang.core.money import yuan_text
+
 BLUE, GREY, RED, GREEN, INK = "#0b5fff", "#e4e7ec", "#c0392b", "#12805c", "#1d2433"
+
+
+def figure(value: float, unit: str = "") -> str:
+    """A figure the way the town writes it: money in 万元/亿元, other counts in 万 from 10,000.
+
+    >>> figure(135_000_000_000, "元"), figure(120_000, "人"), figure(2_500, "家")
+    ('1,350亿元', '12万人', '2,500家')
+    """
+    if unit == "元":
+        return yuan_text(Decimal(str(round(value, 2))))
+    if value >= 10_000:
+        return f"{value / 10_000:,.2f}".rstrip("0").rstrip(".") + f"万{unit}"
+    return f"{value:,.0f}{unit}"
 
 
 def progress(label: str, value: float | None, target: float, unit: str = "", width: int = 320) -> str:
@@ -19,17 +35,18 @@ def progress(label: str, value: float | None, target: float, unit: str = "", wid
     filled = min(width, width * share / scale)
     target_x = width / scale
     colour = GREEN if share >= 1 else BLUE
-    shown = "—" if value is None else f"{value:,.0f}"
+    shown = "—" if value is None else figure(value, unit)
     return (
         f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(label)}">'
-        f"<title>{escape(label)}: {shown} / {target:,.0f} {escape(unit)}</title>"
+        f"<title>{escape(label)}: {escape(shown)} / {escape(figure(target, unit))}</title>"
         f'<rect x="0" y="{bar_top}" width="{width}" height="{bar_h}" rx="7" fill="{GREY}"/>'
         f'<rect x="0" y="{bar_top}" width="{filled:.1f}" height="{bar_h}" rx="7" fill="{colour}"/>'
         f'<line x1="{target_x:.1f}" y1="{bar_top - 4}" x2="{target_x:.1f}" y2="{bar_top + bar_h + 4}" '
         f'stroke="{RED}" stroke-width="2" stroke-dasharray="3 2"/>'
-        f'<text x="0" y="12" font-size="11" fill="{INK}">{escape(shown)} {escape(unit)} '
+        f'<text x="0" y="12" font-size="11" fill="{INK}">{escape(shown)} '
         f"({share * 100:.0f}%)</text>"
-        f'<text x="{width}" y="12" font-size="11" text-anchor="end" fill="{RED}">2027 ≥ {target:,.0f}</text>'
+        f'<text x="{width}" y="12" font-size="11" text-anchor="end" fill="{RED}">'
+        f"2027年目标 ≥ {escape(figure(target, unit))}</text>"
         f'<text x="0" y="{height - 1}" font-size="9" fill="#667085"> </text></svg>'
     )
 
@@ -45,7 +62,7 @@ def trend(
     if len(points) < 2:
         return (
             f'<svg viewBox="0 0 {width} 24" width="100%" role="img"><title>{escape(label)}</title>'
-            f'<text x="0" y="16" font-size="11" fill="#667085">历史数据不足 not enough history</text></svg>'
+            f'<text x="0" y="16" font-size="11" fill="#667085">历史数据不足</text></svg>'
         )
     values = [v for _, v in points]
     top = max([*values, target or 0]) or 1

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from beiyang.dashboard.models import KPIS, SOURCE, KpiValue
 
-PLATFORM_SOURCE = "北杨平台数据 platform data"
+PLATFORM_SOURCE = "北杨平台统计"
 
 
 def computed_value(kpi: str) -> Decimal | None:

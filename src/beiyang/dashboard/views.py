@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.http import HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from beiyang.accounts.roles import has_role
 from beiyang.core.exports import table_response
@@ -40,7 +41,7 @@ def staff_dashboard(request):
     if not request.user.is_authenticated or not has_role(
         request.user, "reviewer", "event_manager", "voucher_officer", "service_officer"
     ):
-        return HttpResponseForbidden("仅工作人员 Staff only")
+        raise PermissionDenied
     fmt = request.GET.get("export")
     service = queries.service_figures()
     if fmt:
@@ -83,11 +84,11 @@ def staff_dashboard(request):
     events = service["events"]
     funnel = mark_safe(
         charts.funnel(
-            "活动报名漏斗",
+            _("Event registration funnel"),
             [
-                ("报名 registered", events["registered"]),
-                ("确认 confirmed", events["confirmed"]),
-                ("签到 checked in", events["checked_in"]),
+                (_("Registered"), events["registered"]),
+                (_("Confirmed"), events["confirmed"]),
+                (_("Checked in"), events["checked_in"]),
             ],
         )
     )

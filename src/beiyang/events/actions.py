@@ -423,6 +423,11 @@ def do_cancel_registration(user, event_id: int) -> tuple[Registration, list[Regi
     return registration, promoted
 
 
+def checkin_window(event: Event) -> tuple[dt.datetime, dt.datetime]:
+    """Check-in opens some hours before the start and closes at the end."""
+    return event.starts_at - dt.timedelta(hours=settings.EVENTS_CHECKIN_OPENS_HOURS), event.ends_at
+
+
 def _registration_for_code(code: str) -> Registration:
     code = (code or "").strip()
     if not code or len(code) > 400:
@@ -474,8 +479,22 @@ def do_check_in(staff, code: str, *, event_id: int | None = None) -> Registratio
             code="already_checked_in",
         )
     now = timezone.now()
-    if now < event.starts_at - dt.timedelta(hours=settings.EVENTS_CHECKIN_OPENS_HOURS) or now > event.ends_at:
-        raise Conflict("不在签到时间内", "Check-in is not open now", field="code", code="checkin_closed")
+    opens, closes = checkin_window(event)
+    if now < opens:
+        at = timezone.localtime(opens)
+        raise Conflict(
+            f"签到将于{at:%m月%d日 %H:%M}开放",
+            f"Check-in opens at {at:%d %b %H:%M}",
+            field="code",
+            code="checkin_closed",
+        )
+    if now > closes:
+        raise Conflict(
+            "活动已结束,签到已关闭",
+            "The event is over; check-in is closed",
+            field="code",
+            code="checkin_closed",
+        )
     registration.checked_in_at, registration.checked_in_by = now, staff
     registration.save(update_fields=["checked_in_at", "checked_in_by"])
     log_action("events.registration.checked_in", actor=staff, obj=registration, event_id=event.pk)

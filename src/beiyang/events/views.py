@@ -1,16 +1,25 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beiyang.accounts.roles import has_role
-from beiyang.core.errors import DomainError
+from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.events import actions, queries
 from beiyang.events.calendar import ics_response
 from beiyang.events.models import KINDS, Registration
+from beiyang.web.forms import error_context, posted_int
 
 
 def event_list(request):
@@ -81,12 +90,18 @@ def cancel_view(request, event_id: int):
 
 @login_required
 def my_events(request):
+    registrations = list(queries.my_registrations(request.user))
+    now = timezone.now()
+    for r in registrations:
+        # The QR to show at the door, for confirmed registrations of events not yet over.
+        if r.status == Registration.CONFIRMED and r.event.ends_at >= now and not r.checked_in_at:
+            r.qr_svg = segno.make(actions.checkin_token(r), error="m").svg_inline(scale=4)
     return render(
         request,
         "events/mine.html",
         {
             "tab": "events",
-            "registrations": queries.my_registrations(request.user),
+            "registrations": registrations,
             "feed_token": queries.calendar_feed_token(request.user),
         },
     )
@@ -123,14 +138,38 @@ def event_ics(request, event_id: int):
     return ics_response([event], event.title, f"event-{event.pk}.ics")
 
 
-@login_required
-def checkin_desk(request, event_id: int):
+def _staff_event(request, event_id: int):
     if not has_role(request.user, "event_manager"):
-        return HttpResponseForbidden("仅活动管理员 Event managers only")
+        raise PermissionDenied
     try:
-        event = queries.event_or_404(event_id, staff=True)
+        return queries.event_or_404(event_id, staff=True)
     except DomainError:
         raise Http404 from None
+
+
+def _desk_context(request, event) -> dict:
+    opens, closes = actions.checkin_window(event)
+    now = timezone.now()
+    q = (request.GET.get("q") or "").strip()
+    registrations = queries.event_registrations(event)
+    if q:
+        registrations = registrations.filter(Q(user__name__icontains=q) | Q(user__phone__contains=q))
+    return {
+        "event": event,
+        "kind_label": KINDS[event.kind],
+        "checkin_opens": opens,
+        "checkin_closes": closes,
+        "checkin_open": opens <= now <= closes,
+        "checkin_later": now < opens,
+        "registrations": registrations,
+        "q": q,
+        "staff_tab": "events",
+    }
+
+
+@login_required
+def checkin_desk(request, event_id: int):
+    event = _staff_event(request, event_id)
     ctx = {"event": event}
     if request.method == "POST":
         try:
@@ -139,19 +178,89 @@ def checkin_desk(request, event_id: int):
         except DomainError as exc:
             ctx["error"] = exc.localized()
         ctx["event"] = queries.event_or_404(event_id, staff=True)
+        if not request.htmx:
+            # A manual check-in from the attendee list: back to the list with the outcome.
+            if "error" in ctx:
+                messages.error(request, ctx["error"])
+            else:
+                messages.success(request, _("%(name)s checked in.") % {"name": ctx["checked"].user.name})
+            return redirect(request.get_full_path())
         return render(request, "events/_checkin_result.html", ctx)
     if request.htmx and request.GET.get("counts"):
         return render(request, "events/_counts.html", ctx)
-    ctx["registrations"] = queries.event_registrations(event)
-    return render(request, "events/checkin.html", ctx)
+    return render(request, "events/checkin.html", _desk_context(request, event))
 
 
 @login_required
 def staff_events(request):
     if not has_role(request.user, "event_manager"):
-        return HttpResponseForbidden("仅活动管理员 Event managers only")
+        raise PermissionDenied
+    now = timezone.now()
+    events = queries.upcoming_events(include_past=True)
     return render(
         request,
         "events/staff_list.html",
-        {"events": queries.upcoming_events(include_past=True).order_by("-starts_at")[:100]},
+        {
+            "upcoming": list(events.filter(ends_at__gte=now).order_by("starts_at", "id")[:100]),
+            "past": list(events.filter(ends_at__lt=now).order_by("-starts_at", "-id")[:30]),
+            "staff_tab": "events",
+        },
     )
+
+
+def _posted_event(post) -> dict:
+    """The event form's fields as the actions take them (datetime-local inputs are local time)."""
+    data: dict = {}
+    for key in ("kind", "title", "title_en", "description", "venue", "eligibility_label"):
+        if key in post:
+            data[key] = post.get(key, "").strip()
+    for key in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+        value = (post.get(key) or "").strip()
+        if value:
+            try:
+                data[key] = dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise InvalidInput(
+                    "时间格式不正确", "Times are written YYYY-MM-DD HH:MM", field=key
+                ) from None
+        elif key.startswith("registration"):
+            data[key] = None
+    data["capacity"] = posted_int(post.get("capacity"), "capacity")
+    if data["capacity"] is None:
+        del data["capacity"]
+    data["waitlist_enabled"] = post.get("waitlist_enabled") == "on"
+    return data
+
+
+@login_required
+def event_edit(request, event_id: int | None = None):
+    """Create (no id) or edit an event."""
+    event = _staff_event(request, event_id) if event_id else None
+    ctx: dict = {"event": event, "kinds": KINDS, "staff_tab": "events", "form": request.POST or None}
+    if request.method == "POST":
+        try:
+            data = _posted_event(request.POST)
+            if event is None:
+                event = actions.check_create_event(request.user, data)
+                messages.success(request, _("Event created."))
+            else:
+                actions.check_update_event(request.user, event.pk, data)
+                messages.success(request, _("Event saved."))
+            return redirect("web:checkin", event.pk)
+        except DomainError as exc:
+            ctx.update(error_context(exc))
+            return render(request, "events/edit.html", ctx, status=400)
+    return render(request, "events/edit.html", ctx)
+
+
+@require_POST
+@login_required
+def event_cancel(request, event_id: int):
+    """Cancel the event; everyone registered is told (by the action)."""
+    event = _staff_event(request, event_id)
+    try:
+        actions.check_cancel_event(request.user, event.pk)
+        messages.success(request, _("Event cancelled; everyone registered has been told."))
+    except DomainError as exc:
+        messages.error(request, exc.localized())
+    return redirect("web:checkin", event.pk)

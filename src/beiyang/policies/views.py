@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -70,7 +70,7 @@ def calculator(request):
 @login_required
 def pack_versions(request):
     if not has_role(request.user, "town_admin"):
-        return HttpResponseForbidden("仅小镇管理员 Town administrators only")
+        raise PermissionDenied
     ctx = {"versions": queries.pack_versions(), "published": queries.published_version()}
     if request.method == "POST" and request.POST.get("publish"):
         try:

@@ -29,7 +29,7 @@ from beiyang.core.audit import audit_entry, log_action
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import parse_credit_code
-from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.core.money import fen_text, fen_to_yuan, yuan_text, yuan_to_fen
 from beiyang.notifications.actions import do_send_message, do_send_messages, new_message
 from beiyang.vouchers import ledger
 from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
@@ -190,9 +190,9 @@ def issue_grant(
     )
     _tell_company(
         company,
-        f"您获得{KINDS[kind][0]}{fen_to_yuan(amount_fen):,}元",
-        f"{company.name}获得{KINDS[kind][0]}{fen_to_yuan(amount_fen):,}元(市级{fen_to_yuan(parts['city']):,}元,"
-        f"区级{fen_to_yuan(parts['district']):,}元),有效期至{valid_until:%Y年%m月%d日}。",
+        f"您获得{KINDS[kind][0]}{fen_text(amount_fen)}",
+        f"{company.name}获得{KINDS[kind][0]}{fen_text(amount_fen)}(市级{fen_text(parts['city'])},"
+        f"区级{fen_text(parts['district'])}),有效期至{valid_until:%Y年%m月%d日}。",
         f"You received a {KINDS[kind][1].lower()} of {fen_to_yuan(amount_fen):,} CNY",
         f"Valid until {valid_until:%Y-%m-%d}.",
     )
@@ -559,9 +559,10 @@ def _tell_redeemed(redeemed: list[tuple[Redemption, int]], audit=()) -> None:
                 new_message(
                     user_id,
                     kind="voucher",
-                    title=f"{name}抵扣{subsidy:,}元",
-                    body=f"{redemption.provider.name}核销发票{redemption.invoice_no},{name}抵扣{subsidy:,}元,"
-                    f"余额{fen_to_yuan(balance):,}元。",
+                    title=f"{name}抵扣{yuan_text(subsidy, fen_matter=True)}",
+                    body=f"{redemption.provider.name}核销发票{redemption.invoice_no},"
+                    f"{name}抵扣{yuan_text(subsidy, fen_matter=True)},"
+                    f"余额{fen_text(balance, fen_matter=True)}。",
                     title_en=f"{KINDS[kind][1]}: {subsidy:,} CNY used",
                     body_en=f"Balance {fen_to_yuan(balance):,} CNY.",
                     link="/vouchers/",

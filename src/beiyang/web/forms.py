@@ -16,6 +16,15 @@ def posted_date(value: str | None, field: str) -> dt.date | None:
         raise InvalidInput("日期格式应为YYYY-MM-DD", "Dates are written YYYY-MM-DD", field=field) from None
 
 
+def posted_time(value: str | None, field: str) -> dt.time | None:
+    if not value:
+        return None
+    try:
+        return dt.time.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput("时间格式应为HH:MM", "Times are written HH:MM", field=field) from None
+
+
 def posted_int(value: str | None, field: str) -> int | None:
     if value in (None, ""):
         return None

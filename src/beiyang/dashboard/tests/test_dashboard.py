@@ -88,7 +88,8 @@ def test_history_exports_and_the_staff_page(make_staff, founder):
 
 def test_charts():
     bar = charts.progress("企业", 300, 600, "家")
-    assert "<title>企业: 300 / 600 家</title>" in bar and "50%" in bar
+    assert "<title>企业: 300家 / 600家</title>" in bar and "50%" in bar
+    assert "1,350亿元" in charts.progress("产业规模", 135_000_000_000, 200_000_000_000, "元")
     past = charts.progress("平台", 12, 10)
     assert "#12805c" in past
     line = charts.trend("趋势", [("2026-10-01", 1), ("2026-11-01", 3)], target=10)

@@ -41,9 +41,11 @@ def test_check_in_desk(founder, make_staff):
     client.force_login(manager)
     assert client.get(f"/events/{event.pk}/").status_code == 200
     assert client.get(f"/staff/events/{event.pk}/checkin/").status_code == 200
-    # Not within check-in hours yet (the event is days away): refused with a reason.
-    result = client.post(f"/staff/events/{event.pk}/checkin/", {"code": code}).content.decode()
-    assert "不在签到时间内" in result
+    # Not within check-in hours yet (the event is days away): refused, saying when it opens.
+    result = client.post(
+        f"/staff/events/{event.pk}/checkin/", {"code": code}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "签到将于" in result and "开放" in result
     founder_client = Client()
     founder_client.force_login(user)
     assert founder_client.get(f"/staff/events/{event.pk}/checkin/").status_code == 403

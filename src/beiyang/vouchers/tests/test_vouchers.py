@@ -264,7 +264,7 @@ def test_a_batch_answers_each_request_as_if_alone(granted, provider):
     assert Redemption.objects.count() == 2 and reconcile()["balanced"]
     assert AuditEntry.objects.filter(action_type="vouchers.redemption.posted").count() == 2
     told = Message.objects.filter(user=user, title__contains="抵扣").order_by("id")
-    assert [m.body.rsplit("余额", 1)[1] for m in told] == ["94,000.00元。", "0.00元。"]
+    assert [m.body.rsplit("余额", 1)[1] for m in told] == ["9.4万元。", "0元。"]
 
 
 def test_a_founder_cannot_change_the_code_a_related_provider_was_refused_for(granted):

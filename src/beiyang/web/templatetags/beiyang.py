@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
-from beiyang.policies.engine.evaluate import cny_text
+from beiyang.web import labels
 
 register = template.Library()
 
@@ -19,26 +19,51 @@ def tr(obj, key: str):
 
 
 @register.filter
+def label(code, vocabulary: str) -> str:
+    """``{{ a.status|label:"application_status" }}``: see ``beiyang.web.labels``."""
+    return labels.label(code, vocabulary)
+
+
+@register.filter
 def cny(value) -> str:
-    if value is None or value == "":
-        return ""
-    try:
-        words = cny_text(float(value))
-    except (TypeError, ValueError, ArithmeticError):
-        return str(value)
-    return words.en if (get_language() or "").startswith("en") else words.zh
+    """Yuan (int, Decimal or string) in the one money format."""
+    return labels.money(value)
+
+
+@register.filter
+def fen(value) -> str:
+    """Integer fen in the one money format."""
+    return labels.money_fen(value)
+
+
+@register.filter
+def fen_exact(value) -> str:
+    """Integer fen where every fen matters (ledgers): grouped digits with two decimals."""
+    return labels.money_fen(value, fen_matter=True)
+
+
+@register.filter
+def forecast(day) -> str:
+    return labels.forecast(day)
+
+
+@register.filter
+def listing(values) -> str:
+    return labels.listing(values)
+
+
+@register.filter
+def percent(ratio) -> str:
+    """0.953 -> 95.3%."""
+    return labels.percent(ratio)
+
+
+@register.filter
+def param_value(parameter: dict) -> str:
+    """A policy parameter's value with its unit, in words: 20亿元, 徐汇、闵行, 12个月."""
+    return labels.param_value(parameter)
 
 
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if isinstance(mapping, dict) else None
-
-
-@register.filter
-def fen(value) -> str:
-    """Integer fen as ¥ with thousands separators."""
-    if value is None or value == "":
-        return ""
-    from beiyang.core.money import format_cny
-
-    return format_cny(int(value))

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from beiyang.demo import DEMO_FOUNDER_PHONE, DEMO_PASSWORD, STAFF, load_demo
 
@@ -10,6 +11,12 @@ class Command(BaseCommand):
         parser.add_argument("--companies", type=int, default=50)
 
     def handle(self, *args, companies: int, **options):
+        if settings.PRODUCTION:
+            # The demo's passwords and provider keys are printed in the README.
+            raise CommandError(
+                "生产环境不载入演示数据(演示密码是公开的)。"
+                " The demo town is refused with BEIYANG_PROFILE=production: its passwords are public."
+            )
         summary = load_demo(companies)
         self.stdout.write(
             self.style.SUCCESS(

@@ -30,8 +30,9 @@
     if (empty) empty.remove();
     const item = document.createElement("li");
     item.id = "message-" + message.id;
-    item.style.fontWeight = "600";
-    item.innerHTML = "<div>" + escapeHtml(message.title) + "</div><div class='muted'>" + escapeHtml(message.body) + "</div>";
+    item.className = "message unread";
+    item.innerHTML = "<a class='block' href='/me/messages/" + Number(message.id) + "/'><div class='title'><span class='dot'></span>" +
+      escapeHtml(message.title) + "</div><div class='muted'>" + escapeHtml(message.body) + "</div></a>";
     list.prepend(item);
   }
 
