@@ -431,7 +431,7 @@ def test_the_published_maximum_holds_when_the_amount_cannot_be_computed(make_fou
     _u, _c, client = make_founder(headcount=None)
     over = client.post("applications", {"policy": "startup-capital", "amount_cny": 150000})
     assert over.status_code == 400 and over.json()["code"] == "over_maximum", over.json()
-    assert "100,000" in over.json()["message"] and over.json()["field"] == "amount_cny"
+    assert "10万元" in over.json()["message"] and over.json()["field"] == "amount_cny"
     assert Application.objects.count() == 0
     ok = client.post("applications", {"policy": "startup-capital", "amount_cny": 100000})
     assert ok.status_code == 201 and ok.json()["max_amount_cny"] == "100000.00"

@@ -49,10 +49,12 @@ def test_a_request_goes_through_the_sync_chain_and_back():
 def test_the_project_serves_through_it(settings):
     from beiyang import asgi
     from beiyang.web.asgi_handler import StaticFilesHandler
+    from beiyang.web.body_limit import BodyLimit
 
     app = asgi.application
     assert settings.SERVE_STATIC and settings.ASGI_SYNC_CHAIN  # the defaults this test is about
     # One known wrapper, checked by type, then the handler itself: no walk that could only
     # stop where the check already holds.
     assert isinstance(app, StaticFilesHandler)
-    assert isinstance(app.application, SyncChainASGIHandler)
+    assert isinstance(app.application, BodyLimit)  # uploads capped before they are read
+    assert isinstance(app.application.application, SyncChainASGIHandler)

@@ -29,6 +29,8 @@ ROLES = {
 # Routes that answer with files, streams or redirects rather than pages.
 NOT_PAGES = {
     "logout",
+    "event_feed_rotate",  # POST-only actions, not pages
+    "event_feed_off",
     "send_code",
     "event_feed",
     "event_ics",
