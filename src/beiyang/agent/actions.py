@@ -9,7 +9,6 @@ import time
 import uuid
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from beiyang.agent.models import Conversation, HandoverTicket, Turn
 from beiyang.agent.nlu import understand
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, InvalidInput, NotFound, RateLimited
+from beiyang.core.ratelimit import over_limit
 
 MAX_CHARS = 1000
 RATE_PER_MINUTE = 30
@@ -30,16 +30,10 @@ CORRECTION = re.compile(r"^(不对|不是|错了|更正|纠正|应该是|actuall
 
 
 def _rate_limit(key: str) -> None:
-    bucket = f"agent-rate:{key}:{int(time.time() // 60)}"
-    count = cache.get_or_set(bucket, 0, 70)
-    if count >= RATE_PER_MINUTE:
+    if over_limit(f"agent-rate:{key}", RATE_PER_MINUTE):
         raise RateLimited(
             "消息太频繁了,请稍后再试", "Too many messages; try again in a minute", code="rate_limited"
         )
-    try:
-        cache.incr(bucket)
-    except ValueError:
-        cache.set(bucket, 1, 70)
 
 
 def access_conversation(user, conversation_id: str | None) -> Conversation:

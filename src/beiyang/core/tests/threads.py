@@ -1,8 +1,9 @@
-"""Run a function in several threads released at the same moment, each on its own connection."""
+"""Helpers for tests with threads: start them at the same moment, wait for what they do."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,3 +28,13 @@ def at_once(count: int, target: Callable[[], Any]) -> list[Any]:
     for t in threads:
         t.join(timeout=60)
     return results
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """True as soon as ``condition()`` holds (polled), False if it has not within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
