@@ -119,6 +119,10 @@ if DATABASE_URL:
             "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
             "timeout": 10,
         }
+        # With a pool, Django passes ``check=ConnectionPool.check_connection`` for this: a
+        # connection whose backend died (restart, failover, pg_terminate_backend) is found out
+        # when taken from the pool and replaced, not handed to a request.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})
 else:
     DATABASES = {
