@@ -63,7 +63,9 @@ def run_daily_job(name: str, now: dt.datetime | None = None) -> tuple[bool, Any]
     job = DAILY_JOBS[name]
     now = now or timezone.now()
     slot = job.last_slot(now)
-    JobRun.objects.get_or_create(name=name)
+    run, _ = JobRun.objects.get_or_create(name=name)
+    if run.finished_for is not None and run.finished_for >= slot:
+        return False, None  # the every-minute check: done for this slot, nothing to write
     unfinished = Q(finished_for__isnull=True) | Q(finished_for__lt=slot)
     claimable = (
         Q(started_for__isnull=True)
