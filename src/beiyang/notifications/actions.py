@@ -236,11 +236,16 @@ def lease() -> dt.timedelta:
 
 
 def do_claim_deliveries(
-    *, ids: list[int] | None = None, now: dt.datetime | None = None, limit: int = CLAIM_BATCH
+    *,
+    ids: list[int] | None = None,
+    now: dt.datetime | None = None,
+    limit: int = CLAIM_BATCH,
+    due_only: bool = True,
 ) -> tuple[str, list[int]]:
     """Claim queued deliveries nobody holds, in one short transaction: (the claim's token, the
-    ids claimed). With ``ids``, those (a wake-up names them); without, the ones due. A claim
-    counts as an attempt, so a delivery that kills its worker every time still runs out."""
+    ids claimed). With ``ids``, only those (a wake-up names them); ``due_only=False`` takes them
+    before their retry time. A claim counts as an attempt, so a delivery that kills its worker
+    every time still runs out."""
     now = now or timezone.now()
     token = uuid.uuid4().hex
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
@@ -248,7 +253,7 @@ def do_claim_deliveries(
         candidates = Delivery.objects.filter(free, status=Delivery.QUEUED, attempts__lt=MAX_ATTEMPTS)
         if ids is not None:
             candidates = candidates.filter(pk__in=ids)
-        else:
+        if ids is None or due_only:
             candidates = candidates.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         if connection.features.has_select_for_update_skip_locked:
             # PostgreSQL: workers claiming at once take different rows instead of queueing.
@@ -359,7 +364,7 @@ def do_send_due_deliveries(now: dt.datetime | None = None, limit: int = 500) -> 
 def do_attempt_delivery(delivery_id: int, now: dt.datetime | None = None) -> tuple[str, dt.datetime | None]:
     """Claim, send and record one delivery (its retry time notwithstanding): (status, when to
     retry or None). A delivery another worker holds, or no longer queued, is left alone."""
-    token, claimed = do_claim_deliveries(ids=[delivery_id], now=now)
+    token, claimed = do_claim_deliveries(ids=[delivery_id], now=now, due_only=False)
     if not claimed:
         delivery = Delivery.objects.filter(pk=delivery_id).first()
         return (delivery.status if delivery else "missing"), None

@@ -17,6 +17,7 @@ from beiyang.notifications.actions import (
     do_attempt_delivery,
     do_claim_deliveries,
     do_prepare_deliveries,
+    do_send_deliveries,
     do_send_due_deliveries,
     do_send_message,
     do_set_preferences,
@@ -162,3 +163,15 @@ def test_workers_claiming_at_once_never_share_a_delivery(founder):
     claims = at_once(6, lambda: do_claim_deliveries(limit=5)[1])
     claimed = [i for c in claims for i in c]
     assert sorted(claimed) == sorted(set(claimed)) and set(claimed) == set(ids)
+
+
+def test_a_wake_up_does_not_send_before_the_retry_time(sms_delivery, settings):
+    settings.SMS_BACKEND = "beiyang.accounts.sms.HttpSmsBackend"
+    settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/unreachable"
+    now = timezone.now()
+    status, retry_at = do_attempt_delivery(sms_delivery, now=now)
+    assert status == "queued" and retry_at > now
+    # A wake-up for the batch's soonest retry names this one too: it waits for its own time.
+    assert do_send_deliveries([sms_delivery], now=retry_at - dt.timedelta(seconds=1))["tried"] == 0
+    assert do_send_deliveries([sms_delivery], now=retry_at)["tried"] == 1
+    assert Delivery.objects.get(pk=sms_delivery).attempts == 2
