@@ -20,7 +20,7 @@ from django.db import connection, connections
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.tests.threads import wait_for
 from beiyang.events.tests.factories import EventFactory
-from tests.servers import uvicorn_server
+from tests.servers import database_url, uvicorn_server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.drill]
 
@@ -31,12 +31,17 @@ def _postgres():
         pytest.skip("a PostgreSQL drill: make test-pg runs it")
 
 
+SERVER = "beiyang-drill-server"  # the application_name of the served process's connections
+
+
 def terminate_backends() -> int:
-    """Every other connection to this database dropped by the server: how many."""
+    """Every connection the served process holds to this database dropped by PostgreSQL: how
+    many. (Only the server's: the test process's own pool is not under test.)"""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " WHERE datname = current_database() AND application_name = %s",
+            [SERVER],
         )
         return cursor.fetchone()[0]
 
@@ -90,7 +95,7 @@ def test_backends_terminated_mid_traffic_cost_at_most_one_request(make_founder):
     lock = threading.Lock()
     halfway = threading.Event()
 
-    with uvicorn_server() as base:
+    with uvicorn_server({"DATABASE_URL": f"{database_url()}?application_name={SERVER}"}) as base:
 
         def tap_through(token: str) -> None:
             headers = {"Authorization": f"Bearer {token}"}
