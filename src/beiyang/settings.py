@@ -141,6 +141,10 @@ if DATABASE_URL:
             "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
             "timeout": 10,
         }
+        # With a pool, Django passes ``check=ConnectionPool.check_connection`` for this: a
+        # connection whose backend died (restart, failover, pg_terminate_backend) is found out
+        # when taken from the pool and replaced, not handed to a request.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})
 else:
     DATABASES = {
@@ -254,6 +258,12 @@ SMS_CODE_MAX_ATTEMPTS = int(os.environ.get("SMS_CODE_MAX_ATTEMPTS", "5"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+# A gateway that hangs must not hold a delivery past its lease (DELIVERY_LEASE_SECONDS): SMTP
+# has no timeout of its own.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# How long a worker may hold a claimed delivery before the sweep sends it again (the worker is
+# presumed dead). Longer than any gateway's timeout.
+DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "北杨人工智能创新小镇 <noreply@beiyang.example>")
 
 # --- i18n -----------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
 - ``ConsoleSmsBackend``: prints to stdout.
 - ``LocmemSmsBackend``: keeps messages in ``outbox`` for tests.
 - ``HttpSmsBackend``: POSTs ``{"phone", "text"}`` as JSON to ``SMS_GATEWAY_URL`` with a bearer
-  token; a non-2xx answer raises ``SmsDeliveryError``.
+  token and the sender's ``Idempotency-Key`` (a message re-sent after a worker died is sent
+  once by a gateway that honours it); a non-2xx answer raises ``SmsDeliveryError``.
 """
 
 from __future__ import annotations
@@ -31,26 +32,27 @@ class SmsDeliveryError(Exception):
 
 
 class SmsBackend:
-    def send(self, phone: str, text: str) -> str:
-        """Send one message; return the gateway's message id (or a local one)."""
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
+        """Send one message; return the gateway's message id (or a local one). A repeat with the
+        same ``idempotency_key`` is the same message."""
         raise NotImplementedError
 
 
 class LocmemSmsBackend(SmsBackend):
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         with _lock:
-            outbox.append({"phone": phone, "text": text})
+            outbox.append({"phone": phone, "text": text, "idempotency_key": idempotency_key})
             return f"locmem-{len(outbox)}"
 
 
 class ConsoleSmsBackend(SmsBackend):
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         print(f"[SMS to {phone}] {text}", flush=True)
         return "console"
 
 
 class FileSmsBackend(SmsBackend):
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         line = json.dumps(
             {"at": timezone.now().isoformat(), "phone": phone, "text": text}, ensure_ascii=False
         )
@@ -61,12 +63,14 @@ class FileSmsBackend(SmsBackend):
 
 
 class HttpSmsBackend(SmsBackend):
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         if not settings.SMS_GATEWAY_URL:
             raise SmsDeliveryError("SMS_GATEWAY_URL is not set")
         headers = (
             {"Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}"} if settings.SMS_GATEWAY_TOKEN else {}
         )
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
         try:
             resp = httpx.post(
                 settings.SMS_GATEWAY_URL, json={"phone": phone, "text": text}, headers=headers, timeout=5.0
@@ -90,5 +94,5 @@ def get_backend() -> SmsBackend:
     return _backend_class(settings.SMS_BACKEND)()
 
 
-def send_sms(phone: str, text: str) -> str:
-    return get_backend().send(phone, text)
+def send_sms(phone: str, text: str, idempotency_key: str = "") -> str:
+    return get_backend().send(phone, text, idempotency_key=idempotency_key)

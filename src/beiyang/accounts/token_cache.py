@@ -15,9 +15,11 @@ What drops an entry at once: a save or delete of the user or of one of their tok
 signals; again after the transaction commits, and then in every other server process too,
 through ``core.realtime``'s control notices when ``REDIS_URL`` is set). A lookup that started
 before such a change is not remembered. A process whose Redis listener lost its connection
-forgets everything when it is back, since notices may have been missed meanwhile. A change
-written around the model signals (``QuerySet.update``), or made while Redis is down, is picked
-up when the entry expires; nothing else bounds it, so keep ``TOKEN_CACHE_SECONDS`` short.
+forgets everything when it is back, since notices may have been missed meanwhile, and while
+it is not listening (Redis down) it answers nothing from memory: every token is looked up in
+the database until the listener is back. A change written around the model signals
+(``QuerySet.update``) is picked up when the entry expires; nothing else bounds it, so keep
+``TOKEN_CACHE_SECONDS`` short.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from beiyang.accounts.models import ApiToken, User
-from beiyang.core.realtime import RESUBSCRIBED, hub
+from beiyang.core.realtime import RESUBSCRIBED, Hub, hub
 
 MAX_ENTRIES = 20_000  # ~0.7 KB each with its key (measured), 15 MB at most; past this the oldest quarter goes
 FORGET_USER = "accounts.forget_user"
@@ -67,6 +69,8 @@ class TokenCache:
         entry = self._entries.get(key_hash)
         if entry is None:
             return None
+        if not hub.notices_flowing():
+            return None  # a revocation in another process would not reach us: ask the database
         if entry.expires <= self.clock():
             self._drop(key_hash)
             return None
@@ -79,6 +83,9 @@ class TokenCache:
         seconds = settings.TOKEN_CACHE_SECONDS
         if seconds <= 0:
             return
+        hub.listen_for_control()
+        if not hub.notices_flowing():
+            return  # it would not be answered from until the listener is back, and then forgotten
         values = tuple(getattr(user, name) for name in self._attnames)
         entry = _Entry(user.pk, user.token_id, values, self.clock() + seconds, stamp_due)
         with self._lock:
@@ -88,7 +95,6 @@ class TokenCache:
                 self._make_room()
             self._entries[key_hash] = entry
             self._by_user.setdefault(user.pk, set()).add(key_hash)
-        hub.listen_for_control()
 
     def stamped(self, key_hash: str, stamp_due: dt.datetime) -> None:
         entry = self._entries.get(key_hash)
@@ -164,5 +170,10 @@ def connect_signals() -> None:
         name = model._meta.model_name
         post_save.connect(_on_saved, sender=model, dispatch_uid=f"beiyang.token_cache.{name}_saved")
         post_delete.connect(_on_deleted, sender=model, dispatch_uid=f"beiyang.token_cache.{name}_deleted")
-    hub.on_control(FORGET_USER, lambda user_id: token_users.forget_user(int(user_id)))
-    hub.on_control(RESUBSCRIBED, lambda _: token_users.clear())
+    listen_on(hub)
+
+
+def listen_on(notices: Hub) -> None:
+    """Act on the notices of other processes that ``notices`` carries."""
+    notices.on_control(FORGET_USER, lambda user_id: token_users.forget_user(int(user_id)))
+    notices.on_control(RESUBSCRIBED, lambda _: token_users.clear())

@@ -1,9 +1,8 @@
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from beiyang.core.jobs import daily_job
 
 
-@db_periodic_task(crontab(minute="0", hour="9"))
-def sla_reminders_task() -> dict:
+@daily_job(hour=9, minute=0)
+def sla_reminders() -> dict:
     from beiyang.applications.actions import do_send_sla_reminders
 
     return do_send_sla_reminders()

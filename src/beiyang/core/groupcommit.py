@@ -17,6 +17,15 @@ first goes into the batch, the others run alone after it commits, so they find w
 
 Reads that many threads make at once can share a statement the same way (the token lookups of
 a rush of founders new to the process): the batch function then opens no transaction.
+
+Connections. A caller that waits for a leader gives its pooled connection back first: with
+callers holding the pool while the leader waits for a connection, a rush on PostgreSQL stalled
+in pool timeouts. A batch that fails because its connection was lost (a terminated backend, a
+failover) runs again once, whole, on a fresh connection; the batch functions are idempotent
+(they look for what an earlier run of the same request wrote), so a batch whose COMMIT went
+through before the connection died is reported as committed, not as an error. If the fresh
+connection fails too, every caller gets that error at once, rather than each item waiting for
+a connection in turn.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 logger = logging.getLogger(__name__)
 BUSY_WINDOW_SECONDS = 0.05  # a batch ended this recently: more callers are likely on their way
@@ -37,6 +46,8 @@ BUSY_WINDOW_SECONDS = 0.05  # a batch ended this recently: more callers are like
 # What a batch function returns for each item: the caller's result, or the exception to
 # raise in the caller's thread.
 BatchFunction = Callable[[Sequence[Any]], list[Any]]
+# What a lost connection raises (and a deadlock or a lock timeout: worth one more try too).
+CONNECTION_LOST = (OperationalError, InterfaceError)
 
 
 @dataclass(eq=False)
@@ -83,6 +94,7 @@ class GroupCommit:
             if len(queue) == self._wanted.get(key):
                 self._arrived.notify_all()  # the leaders of every key share the condition
         if not leads:
+            _give_back_connection()
             slot.ready.wait()  # set when the slot is settled, or when it is handed the lead
         if not slot.done:
             self._lead(key, slot)
@@ -162,16 +174,40 @@ class GroupCommit:
     def _run(self, items: list[Any]) -> list[Any]:
         try:
             return self.run_batch(items)
+        except CONNECTION_LOST as exc:
+            if connection.in_atomic_block:  # the caller's transaction is lost with it
+                return self._one_by_one(items, exc)
+            logger.warning(
+                "a batch of %d lost its connection; once more on a fresh one", len(items), exc_info=True
+            )
+            connection.close()  # a broken connection is discarded by the pool
         except Exception as exc:
-            if len(items) == 1:
-                return [exc]
-            logger.warning("a batch of %d failed; settling its items one by one", len(items), exc_info=True)
-            return [self.alone(item) for item in items]
+            return self._one_by_one(items, exc)
+        try:
+            return self.run_batch(items)
+        except CONNECTION_LOST as exc:
+            connection.close()
+            return [exc] * len(items)
+        except Exception as exc:
+            return self._one_by_one(items, exc)
+
+    def _one_by_one(self, items: list[Any], exc: Exception) -> list[Any]:
+        if len(items) == 1:
+            return [exc]
+        logger.warning("a batch of %d failed; settling its items one by one", len(items), exc_info=exc)
+        return [self.alone(item) for item in items]
 
     def alone(self, item: Any) -> Any:
         """Run one item as a batch of its own, now, on this thread's connection: its result, or
         the exception it raised."""
         return self._run([item])[0]
+
+
+def _give_back_connection() -> None:
+    """Return this thread's connection to its pool (PostgreSQL) while it waits: the leader may
+    need it. It is taken again at the next query. Connections that are not pooled stay."""
+    if getattr(connection, "pool", None) is not None and connection.connection is not None:
+        connection.close()
 
 
 def _unwrap(outcome: Any) -> Any:

@@ -41,3 +41,21 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action_type} {self.object_type}#{self.object_id}"
+
+
+class JobRun(models.Model):
+    """The last slot a daily job was started and finished for, so that a worker that was down at
+    a job's minute runs it when it starts (``core/jobs.py``)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    started_for = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_for = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "定时任务运行 job run"
+        verbose_name_plural = "定时任务运行 job runs"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.finished_for}"

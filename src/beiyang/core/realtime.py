@@ -10,7 +10,9 @@ the database at every heartbeat.
 The same listener carries control notices between server processes (``broadcast`` and
 ``on_control``): "drop what you remember about this user", say. A notice runs in the process
 that sends it at once and, through Redis, in every other one; a lost notice costs what the
-receiver's own expiry allows, so nothing may depend on notices alone.
+receiver's own expiry allows, so nothing may depend on notices alone. ``notices_flowing``
+says whether this process can hear them now: what it remembers on their strength (bearer
+tokens) is not to be trusted while it cannot.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class Hub:
         self._listener: threading.Thread | None = None
         self._redis = None
         self._control: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
+        self._subscribed = threading.Event()  # the listener holds a live subscription
+        self._closed = False
 
     # --- subscribing (inside an event loop) ---
     def subscribe(self, user_id: int) -> Subscriber:
@@ -116,9 +120,23 @@ class Hub:
         return lambda: self._control[topic].remove(handler)
 
     def listen_for_control(self) -> None:
-        """Be sure notices from other processes arrive (with ``REDIS_URL``; else there are none)."""
-        if settings.REDIS_URL:
-            self._ensure_listener()
+        """Be sure notices from other processes arrive (with ``REDIS_URL``; else there are none).
+        A listener started now gets a moment to subscribe, so what the caller remembers next is
+        not refused for want of it."""
+        if settings.REDIS_URL and self._ensure_listener():
+            self._subscribed.wait(timeout=1)
+
+    def notices_flowing(self) -> bool:
+        """True when every notice another process sends reaches this one: without ``REDIS_URL``
+        there is no other process; with it, while the listener holds its subscription."""
+        if not settings.REDIS_URL:
+            return True
+        listener = self._listener
+        return listener is not None and listener.is_alive() and self._subscribed.is_set()
+
+    def close(self) -> None:
+        """Stop the listener once its connection ends (for a hub made by a test)."""
+        self._closed = True
 
     def broadcast(self, topic: str, payload: Any) -> None:
         """Run the notice here now, and send it to every other process."""
@@ -145,19 +163,21 @@ class Hub:
             self._redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
         return self._redis
 
-    def _ensure_listener(self) -> None:
+    def _ensure_listener(self) -> bool:
+        """Start the listener unless it runs; True when it was started now."""
         with self._lock:
             if self._listener is not None and self._listener.is_alive():
-                return
+                return False
             self._listener = threading.Thread(target=self._listen, name="beiyang-redis-listener", daemon=True)
             self._listener.start()
+            return True
 
     def _listen(self) -> None:
         import redis
 
         delay = 0.5
         subscribed_before = False
-        while True:
+        while not self._closed:
             try:
                 pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CHANNEL, CONTROL_CHANNEL)
@@ -165,6 +185,7 @@ class Hub:
                 if subscribed_before:
                     self._run_control(RESUBSCRIBED, None)
                 subscribed_before = True
+                self._subscribed.set()
                 for item in pubsub.listen():
                     try:
                         data = json.loads(item["data"])
@@ -176,6 +197,10 @@ class Hub:
                     except (ValueError, KeyError, TypeError):
                         logger.warning("ignoring malformed fan-out item %r", item)
             except Exception:
+                # From here until it subscribes again, notices sent by others are lost.
+                self._subscribed.clear()
+                if self._closed:
+                    return
                 logger.exception("Redis listener lost its connection; retrying in %.1fs", delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 10)

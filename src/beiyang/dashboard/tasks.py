@@ -1,9 +1,8 @@
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from beiyang.core.jobs import daily_job
 
 
-@db_periodic_task(crontab(minute="30", hour="23"))
-def snapshot_kpis_task() -> int:
+@daily_job(hour=23, minute=30)
+def snapshot_kpis() -> int:
     from beiyang.dashboard.actions import do_snapshot_kpis
 
     return do_snapshot_kpis()

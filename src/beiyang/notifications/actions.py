@@ -1,16 +1,27 @@
 """Inbox and delivery actions.
 
-``do_send_message`` runs inside the caller's transaction: the message commits with the change
-that caused it; the wake-up of open streams and the other channels go out only after commit.
+``do_send_message`` runs inside the caller's transaction: the message and its deliveries (one
+row per channel the person wants: the outbox) commit with the change that caused it. After
+commit, open streams are woken and a job wakes the sender; if the queue is down, the rows are
+still there and the sweep sends them.
+
+Sending is three steps, so that no transaction (on SQLite: the town's one write lock) is held
+while a gateway answers: claim due deliveries in one short transaction (a lease until
+``claimed_until``), send each outside any transaction with its idempotency key, record each
+outcome in another short transaction. A worker that dies between the steps leaves a claim
+that expires; the sweep sends the delivery again under the same key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from beiyang.core.audit import audit_entry, log_action, log_actions
@@ -24,6 +35,8 @@ from beiyang.notifications.templates import render
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 RETRY_BASE_SECONDS = 30
+CHANNELS = ("email", "sms", "webhook")
+CLAIM_BATCH = 50
 
 
 def do_send_message(
@@ -45,8 +58,9 @@ def do_send_message(
                 message.save(force_insert=True)
         except IntegrityError:
             return None
+    deliveries = Delivery.objects.bulk_create(new_deliveries([message])) if channels else []
     log_action("notifications.message.created", **_audit_fields(message))
-    transaction.on_commit(lambda: _announce([message], channels))
+    transaction.on_commit(lambda: _announce([message], [d.pk for d in deliveries]))
     return message
 
 
@@ -89,32 +103,58 @@ def do_send_messages(
     if any(m.dedupe_key for m in messages):
         raise ValueError("messages with a dedupe key are sent one at a time")
     Message.objects.bulk_create(messages)
+    deliveries = Delivery.objects.bulk_create(new_deliveries(messages)) if channels else []
     log_actions(
         [*audit, *(audit_entry("notifications.message.created", **_audit_fields(m)) for m in messages)]
     )
     if not messages:
         return []
 
-    transaction.on_commit(lambda: _announce(messages, channels))
+    transaction.on_commit(lambda: _announce(messages, [d.pk for d in deliveries]))
     return messages
+
+
+def new_deliveries(messages: list[Message]) -> list[Delivery]:
+    """Unsaved delivery rows (due now) for saved messages: one per channel each person wants."""
+    if not messages:
+        return []
+    prefs = {
+        p.user_id: p for p in ChannelPreference.objects.filter(user_id__in={m.user_id for m in messages})
+    }
+    now = timezone.now()
+    return [
+        Delivery(message=message, channel=channel, next_attempt_at=now)
+        for message in messages
+        for channel in CHANNELS
+        if getattr(prefs.get(message.user_id) or ChannelPreference(user_id=message.user_id), channel)
+    ]
 
 
 def _audit_fields(message: Message) -> dict[str, Any]:
     return {"obj": message, "actor_label": "system", "user_id": message.user_id, "kind": message.kind}
 
 
-def _announce(messages: list[Message], channels: bool) -> None:
-    """After commit: wake the people's open pages, then queue the other channels."""
+def _announce(messages: list[Message], delivery_ids: list[int]) -> None:
+    """After commit: wake the people's open pages, then the sender."""
     for message in messages:
         hub.publish(message.user_id, message.pk)
         message_created.send(sender=Message, message_id=message.pk, user_id=message.user_id)
-    if channels:
-        from beiyang.notifications.tasks import deliver_messages_task
+    if delivery_ids:
+        wake_sender(delivery_ids)
 
-        try:
-            deliver_messages_task([message.pk for message in messages])
-        except Exception:  # the queue is down: the inbox copies stand; log for the operators
-            logger.exception("could not queue deliveries for messages %s", [m.pk for m in messages])
+
+def wake_sender(delivery_ids: list[int], eta: dt.datetime | None = None) -> None:
+    """Ask a worker to send these deliveries (at ``eta``). Only a wake-up: the rows are the
+    truth, and the sweep sends them if the queue is down or loses the job."""
+    from beiyang.notifications.tasks import send_deliveries_task
+
+    try:
+        if eta is None:
+            send_deliveries_task(delivery_ids)
+        else:
+            send_deliveries_task.schedule((delivery_ids,), eta=eta)
+    except Exception:
+        logger.warning("queue unavailable: deliveries %s wait for the sweep", delivery_ids, exc_info=True)
 
 
 @transaction.atomic(durable=True)
@@ -178,65 +218,156 @@ def quiet_until(pref: ChannelPreference, now: dt.datetime) -> dt.datetime | None
 
 
 def do_prepare_deliveries(message_id: int) -> list[int]:
-    """One delivery row per channel the person wants; returns the ids to attempt."""
-    message = Message.objects.filter(pk=message_id).select_related("user").first()
+    """The delivery rows of a message written without them (``channels=False``): the ids
+    queued."""
+    message = Message.objects.filter(pk=message_id).first()
     if message is None:
         return []
-    pref = preference_for(message.user_id)
-    wanted = [c for c in ("email", "sms", "webhook") if getattr(pref, c)]
-    ids = []
     with transaction.atomic():
-        for channel in wanted:
-            delivery, _ = Delivery.objects.get_or_create(message=message, channel=channel)
-            if delivery.status == Delivery.QUEUED:
-                ids.append(delivery.pk)
-    return ids
+        for delivery in new_deliveries([message]):
+            Delivery.objects.get_or_create(message=message, channel=delivery.channel)
+    return list(
+        Delivery.objects.filter(message=message, status=Delivery.QUEUED)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
 
 
-def do_attempt_delivery(delivery_id: int, now: dt.datetime | None = None) -> tuple[str, dt.datetime | None]:
-    """Try one delivery. Returns (status, when to retry or None)."""
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+
+
+def do_claim_deliveries(
+    *,
+    ids: list[int] | None = None,
+    now: dt.datetime | None = None,
+    limit: int = CLAIM_BATCH,
+    due_only: bool = True,
+) -> tuple[str, list[int]]:
+    """Claim queued deliveries nobody holds, in one short transaction: (the claim's token, the
+    ids claimed). With ``ids``, only those (a wake-up names them); ``due_only=False`` takes them
+    before their retry time. A claim counts as an attempt, so a delivery that kills its worker
+    every time still runs out."""
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    with transaction.atomic():
+        candidates = Delivery.objects.filter(free, status=Delivery.QUEUED, attempts__lt=MAX_ATTEMPTS)
+        if ids is not None:
+            candidates = candidates.filter(pk__in=ids)
+        if ids is None or due_only:
+            candidates = candidates.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        if connection.features.has_select_for_update_skip_locked:
+            # PostgreSQL: workers claiming at once take different rows instead of queueing.
+            candidates = candidates.select_for_update(skip_locked=True)
+        chosen = list(candidates.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+        if not chosen:
+            return token, []
+        Delivery.objects.filter(free, pk__in=chosen, status=Delivery.QUEUED).update(
+            claimed_until=now + lease(), claim_token=token, attempts=F("attempts") + 1
+        )
+        claimed = list(Delivery.objects.filter(pk__in=chosen, claim_token=token).values_list("id", flat=True))
+    return token, claimed
+
+
+def do_send_claimed(
+    delivery_id: int, token: str, now: dt.datetime | None = None
+) -> tuple[str, dt.datetime | None]:
+    """Send one delivery this worker has claimed, outside any transaction, then record the
+    outcome. Returns (status, when to try again or None)."""
     from beiyang.notifications.channels import SENDERS, ChannelUnavailable
 
     now = now or timezone.now()
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update()
-            .select_related("message__user")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None or delivery.status != Delivery.QUEUED:
-            return (delivery.status if delivery else "missing"), None
-        pref = preference_for(delivery.message.user_id)
-        if delivery.channel in ("sms", "webhook"):
-            until = quiet_until(pref, now)
-            if until is not None:
-                delivery.next_attempt_at = until
-                delivery.save(update_fields=["next_attempt_at"])
-                return Delivery.QUEUED, until
-        delivery.attempts += 1
-        try:
-            delivery.external_id = SENDERS[delivery.channel](delivery.message, pref.language)[:120]
-        except ChannelUnavailable as exc:
-            delivery.status, delivery.last_error = Delivery.SKIPPED, str(exc)
-        except Exception as exc:  # any gateway failure: record it and retry later
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = Delivery.FAILED
-            else:
-                delivery.next_attempt_at = now + dt.timedelta(
-                    seconds=RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1)
-                )
+    delivery = Delivery.objects.select_related("message__user").filter(pk=delivery_id).first()
+    if delivery is None:  # its message was deleted since the claim
+        return "missing", None
+    pref = preference_for(delivery.message.user_id)
+    if delivery.channel in ("sms", "webhook"):
+        until = quiet_until(pref, now)
+        if until is not None:  # not an attempt: hand the claim back until the morning
+            delivery.attempts -= 1
+            delivery.next_attempt_at = until
+            _record(delivery, token, ["attempts", "next_attempt_at"], audit=False)
+            return Delivery.QUEUED, until
+    try:
+        delivery.external_id = SENDERS[delivery.channel](
+            delivery.message, pref.language, delivery.idempotency_key
+        )[:120]
+    except ChannelUnavailable as exc:
+        delivery.status, delivery.last_error = Delivery.SKIPPED, str(exc)
+    except Exception as exc:  # any gateway failure: record it and retry later
+        delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = Delivery.FAILED
         else:
-            delivery.status, delivery.sent_at, delivery.last_error = Delivery.SENT, now, ""
-        delivery.save()
-        log_action(
-            f"notifications.delivery.{delivery.status}",
-            obj=delivery,
-            actor_label="delivery",
-            channel=delivery.channel,
-            attempts=delivery.attempts,
-            error=delivery.last_error,
-        )
+            delivery.next_attempt_at = now + dt.timedelta(
+                seconds=RETRY_BASE_SECONDS * 2 ** (delivery.attempts - 1)
+            )
+    else:
+        delivery.status, delivery.sent_at, delivery.last_error = Delivery.SENT, now, ""
+    _record(delivery, token, ["status", "external_id", "last_error", "next_attempt_at", "sent_at"])
     retry = delivery.next_attempt_at if delivery.status == Delivery.QUEUED else None
     return delivery.status, retry
+
+
+def _record(delivery: Delivery, token: str, fields: list[str], *, audit: bool = True) -> None:
+    """Write an outcome and give the claim back, in one short transaction. If the lease ran out
+    and another worker holds the delivery now, its outcome is the one that counts."""
+    with transaction.atomic():
+        values = {f: getattr(delivery, f) for f in fields}
+        if not Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
+            **values, claimed_until=None, claim_token=""
+        ):
+            logger.warning("delivery %s: claim lost before its outcome was recorded", delivery.pk)
+            return
+        if audit:
+            log_action(
+                f"notifications.delivery.{delivery.status}",
+                obj=delivery,
+                actor_label="delivery",
+                channel=delivery.channel,
+                attempts=delivery.attempts,
+                error=delivery.last_error,
+            )
+
+
+def do_send_deliveries(
+    ids: list[int] | None = None, now: dt.datetime | None = None, limit: int = 500
+) -> dict[str, Any]:
+    """Claim and send (the named deliveries, or those due) until none is left or ``limit`` were
+    tried: ``{"tried": n, "retry_at": the soonest retry or None}``."""
+    tried, retry_at = 0, None
+    while tried < limit:
+        token, claimed = do_claim_deliveries(ids=ids, now=now, limit=min(CLAIM_BATCH, limit - tried))
+        for delivery_id in claimed:
+            _status, retry = do_send_claimed(delivery_id, token, now)
+            if retry is not None and (retry_at is None or retry < retry_at):
+                retry_at = retry
+        tried += len(claimed)
+        if not claimed or ids is not None:
+            break
+    return {"tried": tried, "retry_at": retry_at}
+
+
+def do_send_due_deliveries(now: dt.datetime | None = None, limit: int = 500) -> int:
+    """The sweep: fail what ran out of attempts while claimed by a dead worker, then send
+    everything due, including what dead workers had claimed. Returns how many were tried."""
+    now = now or timezone.now()
+    exhausted = Delivery.objects.filter(
+        status=Delivery.QUEUED, attempts__gte=MAX_ATTEMPTS, claimed_until__lte=now
+    ).update(
+        status=Delivery.FAILED, last_error="worker lost while sending", claimed_until=None, claim_token=""
+    )
+    if exhausted:
+        logger.warning("%d deliveries failed: their workers died on every attempt", exhausted)
+    return do_send_deliveries(now=now, limit=limit)["tried"]
+
+
+def do_attempt_delivery(delivery_id: int, now: dt.datetime | None = None) -> tuple[str, dt.datetime | None]:
+    """Claim, send and record one delivery (its retry time notwithstanding): (status, when to
+    retry or None). A delivery another worker holds, or no longer queued, is left alone."""
+    token, claimed = do_claim_deliveries(ids=[delivery_id], now=now, due_only=False)
+    if not claimed:
+        delivery = Delivery.objects.filter(pk=delivery_id).first()
+        return (delivery.status if delivery else "missing"), None
+    return do_send_claimed(delivery_id, token, now)

@@ -1,5 +1,6 @@
 """Sending one message over one channel. Each function raises on failure, so that the
-delivery action can record the error and retry."""
+delivery action can record the error and retry. Each takes the delivery's idempotency key and
+hands it to the gateway: a delivery sent again after its worker died is the same message."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 
 import httpx
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 from beiyang.accounts.sms import send_sms
 from beiyang.notifications.models import Message
@@ -25,27 +26,31 @@ def _texts(message: Message, language: str) -> tuple[str, str]:
     return message.title, message.body
 
 
-def send_email(message: Message, language: str) -> str:
+def send_email(message: Message, language: str, idempotency_key: str) -> str:
     if not message.user.email:
         raise ChannelUnavailable("no email address")
     title, body = _texts(message, language)
-    send_mail(
+    # A fixed Message-ID: mail systems drop a second copy of the same id.
+    message_id = f"<{idempotency_key}@beiyang>"
+    EmailMessage(
         title,
         body + (f"\n\n{settings.SITE_URL}{message.link}" if message.link else ""),
         settings.DEFAULT_FROM_EMAIL,
         [message.user.email],
-        fail_silently=False,
-    )
-    return "email"
+        headers={"Message-ID": message_id, "Idempotency-Key": idempotency_key},
+    ).send(fail_silently=False)
+    return message_id
 
 
-def send_sms_message(message: Message, language: str) -> str:
+def send_sms_message(message: Message, language: str, idempotency_key: str) -> str:
     title, _body = _texts(message, language)
     # Short and signed the way Chinese SMS gateways require.
-    return send_sms(message.user.phone, f"【北杨小镇】{title}。详情请查看小镇消息。")
+    return send_sms(
+        message.user.phone, f"【北杨小镇】{title}。详情请查看小镇消息。", idempotency_key=idempotency_key
+    )
 
 
-def send_webhook(message: Message, language: str) -> str:
+def send_webhook(message: Message, language: str, idempotency_key: str) -> str:
     if not settings.NOTIFY_WEBHOOK_URL:
         raise ChannelUnavailable("no webhook configured")
     title, body = _texts(message, language)
@@ -69,7 +74,7 @@ def send_webhook(message: Message, language: str) -> str:
         headers={
             "Content-Type": "application/json",
             "X-Beiyang-Signature": signature,
-            "Idempotency-Key": f"message-{message.pk}",
+            "Idempotency-Key": idempotency_key,
         },
     )
     if resp.status_code // 100 != 2:

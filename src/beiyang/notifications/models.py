@@ -76,7 +76,10 @@ class ChannelPreference(models.Model):
 
 
 class Delivery(models.Model):
-    """One attempt history of sending one message over one channel."""
+    """One message over one channel, and the history of sending it: an outbox row, written in
+    the same transaction as its message. A worker claims it for ``claimed_until`` (a lease),
+    sends it outside any transaction and records the outcome; a claim whose worker died
+    expires and the sweep sends it again, under the same ``idempotency_key``."""
 
     QUEUED, SENT, FAILED, SKIPPED = "queued", "sent", "failed", "skipped"
     STATUSES = [
@@ -94,6 +97,8 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     external_id = models.CharField(max_length=120, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -103,6 +108,12 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["message", "channel"], name="notifications_delivery_unique")
         ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notifications_delivery_due")]
 
     def __str__(self) -> str:
         return f"{self.message_id}/{self.channel}: {self.status}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The same for every attempt of this delivery: a gateway that saw it drops a repeat."""
+        return f"beiyang-delivery-{self.pk}"

@@ -5,38 +5,22 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 
 @db_task()
-def deliver_messages_task(message_ids: list[int]) -> None:
-    """One job for the messages one transaction made (a batch makes many)."""
-    from beiyang.notifications.actions import do_prepare_deliveries
+def send_deliveries_task(delivery_ids: list[int]) -> int:
+    """A wake-up: send these deliveries if nobody holds them. The rows are the truth; losing
+    this job delays them until the sweep, never loses them."""
+    from beiyang.notifications.actions import do_send_deliveries, wake_sender
 
-    for message_id in message_ids:
-        for delivery_id in do_prepare_deliveries(message_id):
-            attempt_delivery_task(delivery_id)
-
-
-@db_task()
-def attempt_delivery_task(delivery_id: int) -> str:
-    from beiyang.notifications.actions import do_attempt_delivery
-
-    status, retry_at = do_attempt_delivery(delivery_id)
-    if retry_at is not None:
-        # Exponential backoff (or the end of quiet hours) chosen by the action.
-        attempt_delivery_task.schedule((delivery_id,), eta=retry_at)
-    return status
+    outcome = do_send_deliveries(delivery_ids)
+    if outcome["retry_at"] is not None:
+        # Backoff or quiet hours chosen by the action; the sweep covers a lost wake-up.
+        wake_sender(delivery_ids, eta=outcome["retry_at"])
+    return outcome["tried"]
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@db_periodic_task(crontab(minute="*"))
 def sweep_deliveries_task() -> int:
-    """Re-queue deliveries whose retry time has passed, in case a worker died holding them."""
-    from django.utils import timezone
+    """Send what is due: retries, deliveries whose wake-up never reached the queue, and claims
+    whose worker died (their lease ran out)."""
+    from beiyang.notifications.actions import do_send_due_deliveries
 
-    from beiyang.notifications.models import Delivery
-
-    due = list(
-        Delivery.objects.filter(status=Delivery.QUEUED, next_attempt_at__lte=timezone.now()).values_list(
-            "id", flat=True
-        )[:500]
-    )
-    for delivery_id in due:
-        attempt_delivery_task(delivery_id)
-    return len(due)
+    return do_send_due_deliveries()

@@ -1,6 +1,8 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from beiyang.core.jobs import daily_job
+
 
 @db_periodic_task(crontab(minute="*"))
 def expire_holds_task() -> int:
@@ -9,8 +11,8 @@ def expire_holds_task() -> int:
     return do_expire_holds()
 
 
-@db_periodic_task(crontab(minute="5", hour="0"))
-def expire_grants_task() -> int:
+@daily_job(hour=0, minute=5)
+def expire_grants() -> int:
     from beiyang.vouchers.actions import do_expire_grants
 
     return do_expire_grants()

@@ -4,7 +4,7 @@ import threading
 import time
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from beiyang.core.groupcommit import GroupCommit
 
@@ -132,3 +132,62 @@ def test_a_repeat_of_an_identity_runs_alone_after_its_batch():
     runs.clear()
     assert GroupCommit(record).settle([("a", 1), ("a", 2)]) == ["done a1", "done a2"]
     assert runs == [[("a", 1), ("a", 2)]]  # without an identity nothing is held back
+
+
+class LostAfterCommit:
+    """A batch function whose first run commits, then loses its connection (the COMMIT went
+    through, its answer did not); like the real ones, a second run finds what the first wrote."""
+
+    def __init__(self, lose_every_run: bool = False) -> None:
+        self.written: set[int] = set()
+        self.runs: list[list[int]] = []
+        self.lose_every_run = lose_every_run
+
+    def __call__(self, items):
+        self.runs.append(list(items))
+        if len(self.runs) == 1 or self.lose_every_run:
+            self.written.update(items)
+            raise OperationalError("server closed the connection unexpectedly")
+        return [("already", item) if item in self.written else ("new", item) for item in items]
+
+
+def test_a_batch_that_lost_its_connection_after_commit_reports_what_committed():
+    run = LostAfterCommit()
+    outcomes = GroupCommit(run).settle([1, 2, 3])
+    assert outcomes == [("already", 1), ("already", 2), ("already", 3)]
+    assert run.runs == [[1, 2, 3], [1, 2, 3]]  # once more, whole, on a fresh connection
+
+
+def test_a_lone_item_that_lost_its_connection_is_retried_too():
+    run = LostAfterCommit()
+    assert GroupCommit(run).submit("k", 7) == ("already", 7)
+
+
+def test_a_connection_lost_twice_fails_every_caller_at_once():
+    run = LostAfterCommit(lose_every_run=True)
+    outcomes = GroupCommit(run).settle([1, 2, 3])
+    assert all(isinstance(o, OperationalError) for o in outcomes)
+    assert len(run.runs) == 2  # not once more per item, each waiting for a connection
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_whose_commit_answer_was_lost_is_reported_as_made(founder, monkeypatch):
+    from beiyang.events import actions
+    from beiyang.events.models import Registration
+    from beiyang.events.tests.factories import EventFactory
+
+    user, _company, _api = founder
+    event = EventFactory(capacity=5)
+    real = actions._settle_taps
+    calls = []
+
+    def commit_then_lose(taps):
+        calls.append(len(taps))
+        outcomes = real(taps)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return outcomes
+
+    monkeypatch.setattr(actions, "_settle_taps", commit_then_lose)
+    registration, _created = actions.do_register(user, event.pk)  # raised before: a 500
+    assert Registration.objects.get(event=event, user=user) == registration and calls == [1, 1]

@@ -2,12 +2,12 @@
 through Redis, and a listener back from a lost connection says so."""
 
 import json
-import time
 
 import pytest
 from django.conf import settings
 
 from beiyang.core.realtime import CONTROL_CHANNEL, RESUBSCRIBED, _process_id, hub
+from beiyang.core.tests.threads import wait_for
 
 
 @pytest.fixture
@@ -20,15 +20,6 @@ def seen():
     yield notices
     for remove in off:
         remove()
-
-
-def _wait_for(condition, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_a_notice_runs_in_the_sending_process_at_once(seen):
@@ -54,11 +45,11 @@ def test_notices_from_other_processes_arrive_and_a_lost_connection_is_reported(s
     hub.listen_for_control()
     notice = json.dumps({"t": "test.ping", "p": 1, "from": "another-process"})
     # The listener subscribes in its own thread: send until it hears one.
-    assert _wait_for(lambda: client.publish(CONTROL_CHANNEL, notice) and ("ping", 1) in seen)
+    assert wait_for(lambda: client.publish(CONTROL_CHANNEL, notice) and ("ping", 1) in seen)
     own = json.dumps({"t": "test.ping", "p": 2, "from": _process_id()})
     client.publish(CONTROL_CHANNEL, own)  # this process's own, handed back: it ran when sent
     client.publish(CONTROL_CHANNEL, json.dumps({"t": "test.ping", "p": 3, "from": "another-process"}))
-    assert _wait_for(lambda: ("ping", 3) in seen)  # in order: the own one came and went before
+    assert wait_for(lambda: ("ping", 3) in seen)  # in order: the own one came and went before
     assert ("ping", 2) not in seen
     client.client_kill_filter(_type="pubsub")
-    assert _wait_for(lambda: "back" in seen)
+    assert wait_for(lambda: "back" in seen)
