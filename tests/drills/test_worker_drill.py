@@ -73,7 +73,7 @@ def start_worker(gateway: Gateway) -> subprocess.Popen:
         "SMS_GATEWAY_URL": gateway.url,
         "DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
     }
-    for name in ("BEIYANG_TESTING", "HUEY_IMMEDIATE", "REDIS_URL"):
+    for name in ("DJANGO_SETTINGS_MODULE", "HUEY_IMMEDIATE", "REDIS_URL"):
         env.pop(name, None)  # a real worker on a queue of its own (SQLite, in the drill's var dir)
     return subprocess.Popen(
         [sys.executable, "-m", "beiyang.cli", "run_huey", "--workers", "1", "--no-periodic"],

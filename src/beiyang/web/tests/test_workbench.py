@@ -250,7 +250,11 @@ def test_defaults_debug_off_and_a_generated_secret_key(tmp_path):
 
 
 def test_demo_is_refused_in_production(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "BEIYANG_TESTING")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env.update({"BEIYANG_VAR_DIR": str(tmp_path), "BEIYANG_PROFILE": "production", "SECRET_KEY": "k" * 60})
     run = subprocess.run(
         [sys.executable, "-m", "beiyang.cli", "demo"], env=env, capture_output=True, text=True, timeout=120
