@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from beiyang.competitions.models import Entry
 from beiyang.competitions.tests.helpers import RUBRIC, round_times
+from beiyang.core.tests.threads import at_once
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def _together(n, call):
-    barrier = threading.Barrier(n)
-    results = []
-
-    def go():
-        try:
-            barrier.wait(timeout=30)
-            results.append(call())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=go) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_parallel_entries_of_one_company_make_one_entry(make_founder, make_staff):
@@ -45,7 +24,7 @@ def test_parallel_entries_of_one_company_make_one_entry(make_founder, make_staff
         },
     ).json()["id"]
     _, company, api = make_founder()
-    codes = _together(
+    codes = at_once(
         6,
         lambda: (
             api.post(
