@@ -2,11 +2,13 @@
 wins, the others get the API's 409, none a 500 (the unique constraint is the guard; the
 check before it only gives the common case a friendly answer)."""
 
+from functools import partial
+
 import pytest
 
 from beiyang.companies.models import Company
 from beiyang.companies.tests.factories import next_credit_code
-from tests.concurrency.parallel import at_once
+from beiyang.core.tests.threads import all_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PEOPLE = 8
@@ -24,7 +26,7 @@ def test_founders_claiming_one_code_at_once(make_founder, monkeypatch, with_comp
         c.client.raise_request_exception = False
     code = next_credit_code()
     body = {"name": "抢注", "credit_code": code, "district": "徐汇"}
-    answers = at_once(lambda client: client.put("me/company", body), clients)
+    answers = all_at_once([partial(client.put, "me/company", body) for client in clients])
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] + [409] * (PEOPLE - 1), statuses
     assert {a.json()["code"] for a in answers if a.status_code == 409} == {"company_exists"}

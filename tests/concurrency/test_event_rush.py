@@ -2,12 +2,14 @@
 
 Threads share nothing but the database, as separate server workers would."""
 
+from functools import partial
+
 import pytest
 
+from beiyang.core.tests.threads import all_at_once
 from beiyang.events.actions import do_register
 from beiyang.events.models import Registration
 from beiyang.events.tests.factories import EventFactory
-from tests.concurrency.parallel import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PEOPLE = 16
@@ -15,7 +17,11 @@ SEATS = 4
 
 
 def _rush(users, event_id):
-    return [e for e in at_once(lambda user: do_register(user, event_id), users) if isinstance(e, Exception)]
+    return [
+        e
+        for e in all_at_once([partial(do_register, user, event_id) for user in users])
+        if isinstance(e, Exception)
+    ]
 
 
 @pytest.mark.parametrize("guard", [False, True], ids=["guard-off", "guard-on"])

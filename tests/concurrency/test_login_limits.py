@@ -11,41 +11,19 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 from conftest import Api
-from django.db import connection
 
 from beiyang.accounts import actions
 from beiyang.accounts.models import SmsCode, User
 from beiyang.accounts.sms import outbox
 from beiyang.accounts.tests.factories import UserFactory
+from beiyang.core.tests.threads import all_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RIGHT = "Str0ng-pass-1"  # the factory's password
 HASH_SECONDS = 0.05
-
-
-def _parallel(calls: list[Callable[[], object]]) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # collected and asserted on
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 class _CountedHash:
@@ -79,7 +57,7 @@ def test_thirty_wrong_passwords_in_parallel_lock_the_account(settings, monkeypat
     settings.LOGIN_MAX_FAILURES = 5
     user = UserFactory()
     hashes = _CountedHash(monkeypatch, after=5)
-    answers = _parallel([lambda: _login(user.phone, "wrong-pass-1")] * 30)
+    answers = all_at_once([lambda: _login(user.phone, "wrong-pass-1")] * 30)
     # Only the attempts within the limit cost a hash; the rest were refused before it.
     assert hashes.wrong <= settings.LOGIN_MAX_FAILURES
     assert [a.status_code for a in answers] == [401] * 30
@@ -97,7 +75,7 @@ def test_the_right_password_among_wrong_ones_gets_no_token_once_the_limit_is_rea
         assert hashes.reached.wait(timeout=30)
         return _login(user.phone, RIGHT)
 
-    answers = _parallel([lambda: _login(user.phone, "wrong-pass-1")] * 19 + [right_once_limit_reached])
+    answers = all_at_once([lambda: _login(user.phone, "wrong-pass-1")] * 19 + [right_once_limit_reached])
     statuses = [a.status_code for a in answers]
     assert 200 not in statuses, "a token was issued after the limit was reached"
     assert hashes.wrong <= settings.LOGIN_MAX_FAILURES
@@ -117,7 +95,7 @@ def test_forty_wrong_sms_codes_in_parallel_stay_within_the_attempts(settings, mo
         return original(phone, code)
 
     monkeypatch.setattr(actions, "code_digest", slow_digest)
-    answers = _parallel([lambda: Api().post("auth/sms-token", {"phone": user.phone, "code": wrong})] * 40)
+    answers = all_at_once([lambda: Api().post("auth/sms-token", {"phone": user.phone, "code": wrong})] * 40)
     assert {a.status_code for a in answers} == {401}
     sms.refresh_from_db()
     assert sms.attempts <= settings.SMS_CODE_MAX_ATTEMPTS

@@ -3,39 +3,16 @@ the same starting state (two resolutions, two messages); with it on, one state, 
 
 Threads share nothing but the database, as separate server workers would."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from beiyang.core.errors import DomainError
 from beiyang.core.models import AuditEntry
+from beiyang.core.tests.threads import all_at_once
 from beiyang.notifications.models import Message
 from beiyang.service.actions import check_reassign, check_resolve, do_open_request
 from beiyang.service.models import ServiceRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except DomainError as exc:  # the loser's refusal, asserted below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def _resolutions(request_id: int) -> int:
@@ -52,9 +29,11 @@ def test_two_officers_resolving_a_pool_request_at_once(settings, make_founder, m
     one, _ = make_staff("service_officer")
     two, _ = make_staff("service_officer")
     request = do_open_request(user, category="office", title="找工位")  # no officer yet: the pool
-    results = _together(
-        lambda: check_resolve(one, request.pk, resolution="一号专员办结"),
-        lambda: check_resolve(two, request.pk, resolution="二号专员办结"),
+    results = all_at_once(
+        [
+            lambda: check_resolve(one, request.pk, resolution="一号专员办结"),
+            lambda: check_resolve(two, request.pk, resolution="二号专员办结"),
+        ]
     )
     told = Message.objects.filter(user=user, title__startswith="服务请求已办结").count()
     if not guard:
@@ -82,9 +61,11 @@ def test_resolving_and_reassigning_at_once_leave_one_state(make_founder, make_st
     OfficerAssignment.objects.create(company=company, officer=mine)
     for round_ in range(4):
         request = do_open_request(user, category="invoice", title=f"开票 {round_}")
-        resolved, reassigned = _together(
-            lambda r=request: check_resolve(mine, r.pk, resolution="已开票"),
-            lambda r=request: check_reassign(admin, r.pk, officer_id=other.pk),
+        resolved, reassigned = all_at_once(
+            [
+                lambda r=request: check_resolve(mine, r.pk, resolution="已开票"),
+                lambda r=request: check_reassign(admin, r.pk, officer_id=other.pk),
+            ]
         )
         final = ServiceRequest.objects.get(pk=request.pk)
         # The company's officer may resolve whichever came first; the story must be one of two.

@@ -7,14 +7,15 @@ import json
 import struct
 import zipfile
 import zlib
+from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from tests.concurrency.parallel import at_once
 
 from beiyang.applications.models import Document
 from beiyang.applications.tests.test_applications import PDF
+from beiyang.core.tests.threads import all_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -155,7 +156,7 @@ def test_at_most_a_set_number_of_documents_per_type(draft, settings):
 def test_parallel_uploads_stop_at_the_limit(draft, settings):
     settings.APPLICATION_MAX_DOCUMENTS_PER_TYPE = 2
     client, app_id = draft
-    answers = at_once(lambda i: _post(client, app_id, PDF, f"{i}.pdf"), range(6))
+    answers = all_at_once([partial(_post, client, app_id, PDF, f"{i}.pdf") for i in range(6)])
     assert sorted(a.status_code for a in answers) == [201, 201, 409, 409, 409, 409]
     assert Document.objects.filter(application_id=app_id).count() == 2
 
