@@ -35,6 +35,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _sqlite_copy(source_path: Path, target_path: Path) -> None:
+    """A consistent copy through SQLite's online backup API, while writers go on."""
+    source = sqlite3.connect(str(source_path))
+    try:
+        dest = sqlite3.connect(str(target_path))
+        with dest:
+            source.backup(dest)
+        dest.close()
+    finally:
+        source.close()
+
+
 def _pg_env_args() -> tuple[list[str], dict[str, str]]:
     import os
 
@@ -67,14 +79,7 @@ def take_backup(output: Path) -> dict[str, Any]:
     files: list[Path] = []
     if settings.IS_SQLITE:
         target = output / "database.sqlite3"
-        source = sqlite3.connect(str(settings.DATABASES["default"]["NAME"]))
-        try:
-            dest = sqlite3.connect(str(target))
-            with dest:
-                source.backup(dest)
-            dest.close()
-        finally:
-            source.close()
+        _sqlite_copy(Path(settings.DATABASES["default"]["NAME"]), target)
         files.append(target)
         kind = "sqlite"
     else:
@@ -157,14 +162,7 @@ def restore(folder: Path) -> dict[str, Any]:
         connection.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
-        source = sqlite3.connect(str(folder / "database.sqlite3"))
-        try:
-            dest = sqlite3.connect(str(target))
-            with dest:
-                source.backup(dest)
-            dest.close()
-        finally:
-            source.close()
+        _sqlite_copy(folder / "database.sqlite3", target)
     else:
         args, env = _pg_env_args()
         connection.close()
