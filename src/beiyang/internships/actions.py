@@ -126,28 +126,39 @@ def do_apply(user, position_id: int) -> InternshipApplication:
     return application
 
 
-def _ordered_ids(ids: list[int], allowed: set[int], field: str, what: tuple[str, str]) -> list[int]:
+def _rank(
+    applications: dict[int, InternshipApplication],
+    ids: list[int],
+    rank_field: str,
+    field: str,
+    what: tuple[str, str],
+) -> list[int]:
+    """Write one side's order onto its applications (keyed by the other side's id): 1 = first
+    choice, None = not listed. Refused whole, nothing written, for a repeat or a stranger."""
     if len(set(ids)) != len(ids):
         raise InvalidInput("排序中有重复项", "The ranking lists someone twice", field=field, code="duplicate")
-    stray = [i for i in ids if i not in allowed]
+    stray = [i for i in ids if i not in applications]
     if stray:
         raise InvalidInput(
             f"{what[0]}:{stray}", f"{what[1]}: {stray}", field=field, code="not_applied", extra={"ids": stray}
         )
+    place = {key: n for n, key in enumerate(ids, start=1)}
+    for key, application in applications.items():
+        setattr(application, rank_field, place.get(key))
+    InternshipApplication.objects.bulk_update(list(applications.values()), [rank_field])
     return ids
 
 
 @transaction.atomic
 def do_rank_positions(user, position_ids: list[int]) -> list[int]:
     mine = {a.position_id: a for a in InternshipApplication.objects.select_for_update().filter(student=user)}
-    ranking = _ordered_ids(
-        position_ids, set(mine), "positions", ("只能为已申请的岗位排序", "Only positions you applied to")
+    ranking = _rank(
+        mine,
+        position_ids,
+        "student_rank",
+        "positions",
+        ("只能为已申请的岗位排序", "Only positions you applied to"),
     )
-    for application in mine.values():
-        application.student_rank = (
-            ranking.index(application.position_id) + 1 if application.position_id in ranking else None
-        )
-    InternshipApplication.objects.bulk_update(list(mine.values()), ["student_rank"])
     log_action("internships.student.ranked", actor=user, obj=user, positions=ranking)
     return ranking
 
@@ -160,17 +171,13 @@ def do_rank_students(user, position_id: int, student_ids: list[int]) -> list[int
     applications = {
         a.student_id: a for a in InternshipApplication.objects.select_for_update().filter(position=position)
     }
-    ranking = _ordered_ids(
+    ranking = _rank(
+        applications,
         student_ids,
-        set(applications),
+        "company_rank",
         "students",
         ("只能为申请了该岗位的学生排序", "Only students who applied"),
     )
-    for application in applications.values():
-        application.company_rank = (
-            ranking.index(application.student_id) + 1 if application.student_id in ranking else None
-        )
-    InternshipApplication.objects.bulk_update(list(applications.values()), ["company_rank"])
     log_action("internships.company.ranked", actor=user, obj=position, students=ranking)
     return ranking
 
