@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from beiyang.accounts.roles import has_role
@@ -114,7 +115,7 @@ def _officer_only(request) -> bool:
 
 def staff_queue(request):
     if not _officer_only(request):
-        return HttpResponseForbidden("仅服务专员 Service officers only")
+        raise PermissionDenied
     if request.method == "POST" and request.POST.get("step") == "assign_balanced":
         try:
             done = actions.check_assign_balanced(request.user)
@@ -146,7 +147,7 @@ def staff_queue(request):
 
 def staff_request(request, request_id: int):
     if not _officer_only(request):
-        return HttpResponseForbidden("仅服务专员 Service officers only")
+        raise PermissionDenied
     try:
         service_request = actions.access_staff_request(request.user, request_id)
     except DomainError:
@@ -192,7 +193,7 @@ def staff_request(request, request_id: int):
 
 def staff_company(request, company_id: int):
     if not _officer_only(request):
-        return HttpResponseForbidden("仅服务专员 Service officers only")
+        raise PermissionDenied
     try:
         company = queries.access_staff_company(request.user, company_id)
     except DomainError:
