@@ -21,7 +21,7 @@ from beiyang.accounts.roles import has_role
 from beiyang.applications.models import OPEN, STATUSES, Application, Document
 from beiyang.applications.workdays import add_working_days, working_days_between
 from beiyang.companies.models import Membership
-from beiyang.companies.queries import company_of
+from beiyang.companies.queries import company_of, member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_to_fen
@@ -175,9 +175,7 @@ def _tell(user_id: int, application: Application, title: str, body: str, title_e
 
 
 def _tell_founders(application: Application, title: str, body: str, title_en: str) -> None:
-    for user_id in Membership.objects.filter(company_id=application.company_id).values_list(
-        "user_id", flat=True
-    ):
+    for user_id in member_ids(application.company_id):
         _tell(user_id, application, title, body, title_en)
 
 

@@ -24,6 +24,12 @@ def company_ids_of(user_ids) -> dict[int, int]:
     return found
 
 
+def member_ids(company) -> list[int]:
+    """The user ids of a company's members (a company or its id): who is told about it."""
+    company_id = company if isinstance(company, int) else company.pk
+    return list(Membership.objects.filter(company_id=company_id).values_list("user_id", flat=True))
+
+
 def company_members(company: Company) -> QuerySet[Membership]:
     return company.memberships.select_related("user").order_by("id")
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from beiyang.accounts.roles import has_role, require_town_admin
 from beiyang.companies.models import Membership
-from beiyang.companies.queries import company_of
+from beiyang.companies.queries import company_of, member_ids
 from beiyang.competitions import judging
 from beiyang.competitions.models import Assignment, Competition, Conflict, Entry, Judge, JudgeInterest, Round
 from beiyang.core.audit import log_action, snapshot
@@ -552,9 +552,7 @@ def _tell_results(competition, round_, ranking, entries, is_final: bool) -> None
         else:
             outcome, outcome_en = "很遗憾未能晋级", "you did not advance"
         notes = "\n".join(f"评委{i}:{c}" for i, c in enumerate(comments.get(entry.pk, []), start=1))
-        for user_id in Membership.objects.filter(company_id=entry.company_id).values_list(
-            "user_id", flat=True
-        ):
+        for user_id in member_ids(entry.company_id):
             do_send_message(
                 user_id,
                 kind="competition",

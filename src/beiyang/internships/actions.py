@@ -9,8 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from beiyang.accounts.roles import require_town_admin
-from beiyang.companies.models import Membership
-from beiyang.companies.queries import company_of
+from beiyang.companies.queries import company_of, member_ids
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import Conflict, InvalidInput, NotFound
 from beiyang.internships import placing
@@ -111,9 +110,7 @@ def do_apply(user, position_id: int) -> InternshipApplication:
     except IntegrityError:
         raise Conflict("您已申请过该岗位", "You have already applied", code="already_applied") from None
     log_action("internships.application.created", actor=user, obj=application, position_id=position.pk)
-    for member_id in Membership.objects.filter(company_id=position.company_id).values_list(
-        "user_id", flat=True
-    ):
+    for member_id in member_ids(position.company_id):
         do_send_message(
             member_id,
             kind="internship",
@@ -279,7 +276,7 @@ def _tell_results(positions, matching, unplaced, filled) -> None:
         )
     for p in positions:
         placed = [s for s, q in matching.items() if q == p.pk]
-        for member_id in Membership.objects.filter(company_id=p.company_id).values_list("user_id", flat=True):
+        for member_id in member_ids(p.company_id):
             do_send_message(
                 member_id,
                 kind="internship",

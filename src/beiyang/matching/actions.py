@@ -8,8 +8,8 @@ from django.utils import timezone
 from scipy.optimize import linear_sum_assignment
 
 from beiyang.accounts.roles import has_role
-from beiyang.companies.models import Company, Membership
-from beiyang.companies.queries import company_of
+from beiyang.companies.models import Company
+from beiyang.companies.queries import company_of, member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.matching.models import IntroRequest, MatchProfile
@@ -108,7 +108,7 @@ def check_answer_intro(actor, intro_id: int, outcome: str) -> IntroRequest:
         "no_show": ("记录为未到场", "no-show"),
         "met": ("已见面", "met"),
     }[outcome]
-    for user_id in Membership.objects.filter(company=intro.company).values_list("user_id", flat=True):
+    for user_id in member_ids(intro.company):
         do_send_message(
             user_id,
             kind="match",

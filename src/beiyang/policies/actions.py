@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from beiyang.companies.models import Company, Membership
+from beiyang.companies.models import Company
+from beiyang.companies.queries import member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import Conflict
 from beiyang.notifications.actions import do_send_message
@@ -155,7 +156,7 @@ def _tell_members(company: Company, results: list, pack_version: str) -> None:
         lines
     )
     key = "benefits:" + ",".join(sorted(r.policy.id for r in results)) + f":{pack_version}"
-    for user_id in Membership.objects.filter(company=company).values_list("user_id", flat=True):
+    for user_id in member_ids(company):
         do_send_message(
             user_id,
             kind="benefit",

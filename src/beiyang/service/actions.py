@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
+from beiyang.companies.queries import member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.uploads import sniff
@@ -141,7 +142,7 @@ def _set_officer(company: Company, officer, actor) -> OfficerAssignment:
             link=f"/staff/companies/{company.pk}/",
             data={"company_id": company.pk},
         )
-        for user_id in Membership.objects.filter(company=company).values_list("user_id", flat=True):
+        for user_id in member_ids(company):
             do_send_message(
                 user_id,
                 kind="service",
@@ -246,7 +247,7 @@ def _check_category(category: Any) -> str:
 def _founder_ids(request: ServiceRequest) -> list[int]:
     ids = []
     if request.company_id:
-        ids = list(Membership.objects.filter(company_id=request.company_id).values_list("user_id", flat=True))
+        ids = member_ids(request.company_id)
     if request.requester_id and request.requester_id not in ids:
         ids.append(request.requester_id)
     return ids

@@ -25,6 +25,7 @@ from django.utils import timezone
 from beiyang.accounts.models import Provider
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
+from beiyang.companies.queries import member_ids
 from beiyang.core.audit import audit_entry, log_action
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
@@ -214,7 +215,7 @@ def _check_eligible(company: Company, kind: str, today: dt.date) -> None:
 
 
 def _tell_company(company: Company, title: str, body: str, title_en: str, body_en: str) -> None:
-    for user_id in Membership.objects.filter(company=company).values_list("user_id", flat=True):
+    for user_id in member_ids(company):
         do_send_message(
             user_id,
             kind="voucher",
