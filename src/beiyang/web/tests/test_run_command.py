@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from beiyang.bench.common import free_port, wait_until_serving
@@ -80,6 +81,19 @@ def _start(tmp_path, *args, extra_env=None):
     return run, port, seen
 
 
+def _keep_reading(run) -> list[str]:
+    """Read the server's output from now on: a pipe nobody reads fills up (64 KB of request logs)
+    and the server then blocks writing its next line, which a probe sees as a timeout."""
+    lines: list[str] = []
+
+    def read():
+        for line in run.stdout:
+            lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
 def test_a_killed_server_leaves_no_orphan_worker(tmp_path):
     """kill -9 of the server: the kernel ends its job worker too (no second consumer after a restart)."""
     run, port, seen = _start(tmp_path)
@@ -114,14 +128,15 @@ def test_readyz_follows_the_worker_heartbeat(tmp_path):
         tmp_path, extra_env={"WORKER_HEARTBEAT_SECONDS": "0.5", "WORKER_STALE_SECONDS": "3"}
     )
     worker = int(seen[-1].rsplit("pid ", 1)[1].rstrip(")\n"))
+    _keep_reading(run)
     base = f"http://127.0.0.1:{port}"
     try:
         assert wait_until_serving(base)
         deadline = time.monotonic() + 30
-        ready = httpx.get(f"{base}/readyz")
+        ready = httpx.get(f"{base}/readyz", timeout=30)
         while ready.status_code != 200 and time.monotonic() < deadline:
             time.sleep(0.3)
-            ready = httpx.get(f"{base}/readyz")
+            ready = httpx.get(f"{base}/readyz", timeout=30)
         assert ready.status_code == 200, ready.text
         assert ready.json()["worker"]["ok"] and ready.json()["queue"]["ok"]
         assert ready.headers["X-Request-ID"]
@@ -129,7 +144,7 @@ def test_readyz_follows_the_worker_heartbeat(tmp_path):
         deadline = time.monotonic() + 15
         while ready.status_code == 200 and time.monotonic() < deadline:
             time.sleep(0.5)
-            ready = httpx.get(f"{base}/readyz")
+            ready = httpx.get(f"{base}/readyz", timeout=30)
         assert ready.status_code == 503 and not ready.json()["worker"]["ok"]
         metrics = httpx.get(f"{base}/metrics")
         assert metrics.status_code == 200
