@@ -198,12 +198,15 @@ def _understood_reply(user, conversation: Conversation, state: dict, text: str):
         slots = nlu.slots_for(chosen, clarify["text"])
         u = first
     # Multi-turn: "那模型券呢?" keeps the question and changes the benefit; "不对,我35岁" corrects a fact.
-    follow_up = (
-        last in ("check_eligibility", "policy_question", "voucher_balance")
-        and len(text) <= 12
-        and ("呢" in text or text.lower().startswith(("and ", "what about", "how about")))
+    follow_up = last in ("check_eligibility", "policy_question", "voucher_balance") and (
+        ("呢" in text and len(text) <= 12)
+        or (text.lower().startswith(("and ", "what about", "how about")) and len(text) <= 40)
     )
-    if follow_up and intent in ("policy_question", "out_of_scope", "chitchat") and (slots or remembered):
+    if (
+        follow_up
+        and (intent in ("policy_question", "out_of_scope", "chitchat") or nlu.only_names_a_benefit(text))
+        and (slots or remembered)
+    ):
         intent, continuing = last, True
         slots = {**slots, **u.slots_as(last)}
     found = u.slots_as("check_eligibility")

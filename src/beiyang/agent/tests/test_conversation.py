@@ -126,6 +126,20 @@ def test_a_negated_district_gives_the_other_districts_verdict(api):
     assert out["reply"].startswith("暂不符合") and "企业未注册在徐汇区" in out["reply"]
 
 
+@pytest.mark.parametrize("follow_up", ["那算力券呢?", "那模型券呢", "what about the corpus voucher?"])
+def test_a_follow_up_naming_only_a_benefit_asks_the_same_question(api, follow_up):
+    first = say(api, "我36岁,公司在徐汇,能申请启动资金吗")
+    other = say(api, follow_up, first["conversation_id"])
+    assert other["intent"] == "check_eligibility", other
+
+
+def test_a_follow_up_with_its_own_question_is_that_question(founder):
+    _user, _company, client = founder
+    first = say(client, "我30岁,公司在徐汇,能申请算力券吗")
+    other = say(client, "那模型券还剩多少呢", first["conversation_id"])
+    assert other["intent"] == "voucher_balance", other
+
+
 def test_a_visitor_answers_the_agents_own_question(api):
     first = say(api, "我30岁,公司在徐汇,能申请青年创业基金吗")
     assert "融资阶段" in first["reply"] and "种子轮" in first["suggestions"]
