@@ -36,6 +36,18 @@ class Reply:
     meta: dict[str, Any] = field(default_factory=dict)  # for other handlers, never shown
 
 
+def _mid_sentence(english: str) -> str:
+    """An English name or label placed mid-sentence: "Compute voucher" → "compute voucher",
+    "The company works in AI" → "the company works in AI"; names that start with a proper noun
+    ("Sequoia China …", "Shanghai Xuhui …", "HKUST …") keep their capitals."""
+    words = english.split()
+    if not words or not words[0][:1].isupper() or words[0][1:2].isupper():
+        return english
+    if len(words) > 1 and words[1][:1].isupper():
+        return english
+    return english[0].lower() + english[1:]
+
+
 def _pack():
     from beiyang.policies.queries import current_pack
 
@@ -123,13 +135,13 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
         days = sla.value_at(timezone.localdate()) if sla else None
         zh = f"申请{policy.title.zh}需要准备{len(docs)}份材料:{'、'.join(docs)}。" if docs else ""
         en = (
-            f"The {policy.title.en.lower()} needs {len(docs_en)} documents: {', '.join(docs_en)}."
+            f"The {_mid_sentence(policy.title.en)} needs {len(docs_en)} documents: {', '.join(docs_en)}."
             if docs
             else ""
         )
         if aspect == "how_to_apply":
             zh = f"对我说“帮我申请{policy.title.zh}”,确认后我会在平台为您创建申请;{zh}上传后提交审核"
-            en = f"Tell me “apply for the {policy.title.en.lower()}” and confirm; I create the application. {en} Upload them and submit for review"
+            en = f"Tell me “apply for the {_mid_sentence(policy.title.en)}” and confirm; I create the application. {en} Upload them and submit for review"
             if days:
                 assumed = ASSUMPTION if sla.assumption else ("", "")
                 zh += f",审核时限{days}个工作日{assumed[0]}"
@@ -147,9 +159,9 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
     if aspect == "amount":
         zh = f"{policy.title.zh}{amount[0]}。" if amount[0] else f"{policy.title.zh}:文章没有给出固定金额。"
         en = (
-            f"The {policy.title.en.lower()} is {amount[1]}."
+            f"The {_mid_sentence(policy.title.en)} is {amount[1]}."
             if amount[1]
-            else f"The article gives no fixed amount for the {policy.title.en.lower()}."
+            else f"The article gives no fixed amount for the {_mid_sentence(policy.title.en)}."
         )
         if note:
             zh, en = zh + note.zh + "。", en + " " + note.en + "."
@@ -270,7 +282,7 @@ def on_check_eligibility(user, text, slots, state) -> Reply:
             f"符合条件:您可以申请{title}{',' + amount[0] if amount[0] else ''}。"
             f"依据:{'、'.join(c['label'] for c in passed)}。",
             f"Yes: you qualify for the {title_en}{', ' + amount[1] if amount[1] else ''}. Because: "
-            + "; ".join(c.get("label_en", c["label"]).lower() for c in passed)
+            + "; ".join(_mid_sentence(c.get("label_en", c["label"])) for c in passed)
             + ".",
             citations=data["citations"],
             suggestions=[f"帮我申请{title}"],
@@ -563,7 +575,7 @@ def on_start_application(user, text, slots, state) -> Reply:
         return Reply(
             f"{policy.title.zh}最高可申请{_yuan(maximum)}{shared[0]},您要的{_yuan(amount)}超过了上限,"
             f"没有发起申请。需要的话可以回复“申请{_yuan(maximum)}{policy.title.zh}”。",
-            f"The {policy.title.en.lower()} is capped at {maximum:,} CNY{shared[1]}; {amount:,} CNY is above "
+            f"The {_mid_sentence(policy.title.en)} is capped at {maximum:,} CNY{shared[1]}; {amount:,} CNY is above "
             "that, so I have not started an application.",
             citations=_citations(policy.id),
             suggestions=[f"申请{_yuan(maximum)}{policy.title.zh}"],
@@ -571,7 +583,7 @@ def on_start_application(user, text, slots, state) -> Reply:
     amount_text = f",金额{_yuan(amount)}" if amount else ""
     return Reply(
         f"确认申请{policy.title.zh}{amount_text}吗?回复“确认”后我会为您创建申请,并列出需要上传的材料。",
-        f"Shall I start an application for the {policy.title.en.lower()}"
+        f"Shall I start an application for the {_mid_sentence(policy.title.en)}"
         + (f" of {amount:,} CNY" if amount else "")
         + "? Reply “confirm” and I will create it and list the documents to upload.",
         citations=_citations(policy.id),
@@ -593,7 +605,7 @@ def _shared_note(policy_id: str) -> tuple[str, str]:
         return "", ""
     return (
         f"(与{'、'.join(p.title.zh for p in others)}共享这一额度)",
-        f" (a ceiling shared with the {' and '.join(p.title.en.lower() for p in others)})",
+        f" (a ceiling shared with the {' and '.join(_mid_sentence(p.title.en) for p in others)})",
     )
 
 
