@@ -59,9 +59,10 @@ def _check(case, response, caller: str) -> None:
         assert_error_body(response.json())
 
 
-def test_every_operation_as_founder_and_anonymous(founder):
-    # One test over all operations: one database to set up and flush, not one per operation.
-    user, _company, _api = founder
+def _every_operation(callers) -> list[str]:
+    """Run each operation's generated examples as each caller; the first line of each failure.
+    ``callers``: (name, a function giving that caller's headers, fresh each example, because a
+    generated call may revoke the token before)."""
     failures = []
     for method, path in OPERATIONS:
 
@@ -75,12 +76,27 @@ def test_every_operation_as_founder_and_anonymous(founder):
             suppress_health_check=list(HealthCheck),
         )
         def run(case):
-            _check(case, case.call(), "anonymous")
-            # A fresh token each example: a generated call may revoke the one before.
-            _check(case, case.call(headers={"Authorization": f"Bearer {token_for(user)}"}), "founder")
+            for name, headers in callers:
+                _check(case, case.call(headers=headers()), name)
 
         try:
             run()
         except AssertionError as failure:
             failures.append(str(failure).splitlines()[0])
+    return failures
+
+
+def test_every_operation_as_founder_and_anonymous(founder):
+    # One test over all operations: one database to set up and flush, not one per operation.
+    user, _company, _api = founder
+    failures = _every_operation(
+        [("anonymous", dict), ("founder", lambda: {"Authorization": f"Bearer {token_for(user)}"})]
+    )
+    assert not failures, "\n".join(failures)
+
+
+def test_every_operation_as_town_admin(make_staff):
+    """The town administrator holds every staff role: every staff operation's input is attacked."""
+    admin, _api = make_staff("town_admin")
+    failures = _every_operation([("town admin", lambda: {"Authorization": f"Bearer {token_for(admin)}"})])
     assert not failures, "\n".join(failures)

@@ -52,8 +52,13 @@ def _run(quick: bool, log) -> dict[str, Any]:
 
     actions.RATE_PER_MINUTE = 10**9  # the benchmark is one very fast user
     dev = settings.BASE_DIR.parent / "shared" / "agent" / "dev-set.jsonl"
-    held_out = OWN.parents[1] / "corpus" / "heldout.jsonl"  # scored only, never trained or tuned on
-    sets = {"dev-set": dev, "own phrasings": OWN, "held-out corpus split": held_out}
+    corpus = OWN.parents[1] / "corpus"  # the held-out files are scored only, never trained or tuned on
+    sets = {
+        "dev-set": dev,
+        "own phrasings": OWN,
+        "held-out corpus split": corpus / "heldout.jsonl",
+        "held-out second writer": corpus / "heldout-2.jsonl",
+    }
     results: dict[str, Any] = {}
     rows_out = [("measure", "value", "note")]
     for name, path in sets.items():

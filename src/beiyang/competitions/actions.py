@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from beiyang.accounts.roles import has_role, require_town_admin
-from beiyang.companies.models import Membership
+from beiyang.companies.models import Company, Membership
 from beiyang.companies.queries import company_of, member_ids
 from beiyang.competitions import judging
 from beiyang.competitions.models import Assignment, Competition, Conflict, Entry, Judge, JudgeInterest, Round
@@ -167,6 +167,10 @@ def do_add_judge(admin, competition_id: int, user_id: int) -> Judge:
 def do_record_interest(admin, *, user_id: int, company_id: int, note: str = "") -> JudgeInterest:
     """A judge's tie to a company, which keeps them off its entries."""
     require_town_admin(admin)
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        raise NotFound("用户不存在", "No such user", field="user_id")
+    if not Company.objects.filter(pk=company_id).exists():
+        raise NotFound("企业不存在", "No such company", field="company_id")
     interest, _ = JudgeInterest.objects.get_or_create(
         user_id=user_id, company_id=company_id, defaults={"note": note[:200]}
     )

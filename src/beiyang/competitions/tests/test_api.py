@@ -289,3 +289,14 @@ def test_the_deck_must_be_what_its_name_says(make_founder, competition):
     assert upload("deck.pdf", b"%PDF-1.4\n<html><script>x</script>").json()["code"] == "file_type_mismatch"
     ok = upload("deck.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\nstartxref\n0\n%%EOF\n")
     assert ok.status_code == 200 and ok.json()["has_deck"]
+
+
+def test_a_tie_to_a_missing_user_or_company_is_refused_with_its_field(admin, make_founder):
+    _admin_user, admin_api = admin
+    user, company, _api = make_founder()
+    for body, field in (
+        ({"user_id": 10**9, "company_id": company.pk}, "user_id"),
+        ({"user_id": user.pk, "company_id": 10**9}, "company_id"),
+    ):
+        r = admin_api.post("staff/judge-interests", body)
+        assert r.status_code == 404 and r.json()["field"] == field, r.content
