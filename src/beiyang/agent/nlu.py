@@ -78,6 +78,7 @@ HERE = Path(__file__).resolve().parent
 TRAINING_FILES = [
     HERE / "corpus" / "train.jsonl",  # the writers' corpus (75% by a fixed hash; the rest is held out)
     HERE / "corpus" / "train-2.jsonl",  # a third blind writer, all for training (a fourth wrote heldout-2)
+    HERE / "corpus" / "train-3.jsonl",  # a fifth blind writer, all for training
     HERE / "training" / "own.jsonl",  # our own phrasings
     HERE / "training" / "dev-set.jsonl",  # the public dev set
     HERE / "tests" / "phrasings.jsonl",
