@@ -20,7 +20,7 @@ from django.utils import timezone
 from beiyang.accounts.roles import has_role
 from beiyang.applications.models import OPEN, STATUSES, Application, Document
 from beiyang.applications.workdays import add_working_days, working_days_between
-from beiyang.companies.models import Membership
+from beiyang.companies.models import Company, Membership
 from beiyang.companies.queries import company_of, member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
@@ -218,6 +218,9 @@ def do_start_application(
     amount = _amount(amount_cny, snapshot)
     try:
         with transaction.atomic():
+            # An application freezes the company's credit code: hold the company row, as an edit
+            # of the code does, so the edit either sees this application or finishes first.
+            Company.objects.select_for_update().filter(pk=company.pk).values_list("pk", flat=True).first()
             application = Application.objects.create(
                 company=company,
                 applicant=user,
