@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -303,6 +304,10 @@ def check_close_ticket(staff, ticket_id: int) -> HandoverTicket:
             text="(工作人员已结束人工服务 The service team closed this handover)",
         )
         log_action("agent.ticket.closed", actor=staff, obj=ticket)
+        if apps.is_installed("beiyang.service"):
+            from beiyang.service.actions import resolve_with_handover
+
+            resolve_with_handover(staff, conversation.pk)
     return ticket
 
 
@@ -325,6 +330,10 @@ def check_staff_reply(staff, ticket_id: int, text: str) -> HandoverTicket:
     ticket.status, ticket.assignee, ticket.answered_at = HandoverTicket.ANSWERED, staff, timezone.now()
     ticket.save()
     log_action("agent.ticket.answered", actor=staff, obj=ticket)
+    if apps.is_installed("beiyang.service"):
+        from beiyang.service.actions import record_handover_reply
+
+        record_handover_reply(staff, ticket.conversation_id, text.strip())
     if ticket.conversation.user_id:
         do_send_message(
             ticket.conversation.user_id,

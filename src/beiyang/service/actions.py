@@ -389,6 +389,43 @@ def open_from_handover(user, conversation, reason: str) -> ServiceRequest:
         return request
 
 
+def _live_for_conversation(conversation_id) -> list[ServiceRequest]:
+    return list(
+        ServiceRequest.objects.select_for_update()
+        .filter(conversation_id=conversation_id, status__in=LIVE)
+        .order_by("pk")
+    )
+
+
+def record_handover_reply(staff, conversation_id, text: str) -> None:
+    """A reply written on the agent's handover page (by any staff role) belongs to the request
+    that handover opened: in its thread, on its first-response clock, in its status. The chat
+    turn and the founder's message are the agent's to write. Runs inside the reply's transaction."""
+    now = timezone.now()
+    for request in _live_for_conversation(conversation_id):
+        message = ServiceMessage.objects.create(request=request, author=staff, role="officer", text=text)
+        request.first_responded_at = request.first_responded_at or now
+        if request.status == "waiting_founder":
+            _resume(request, now)
+        request.status = "in_progress"
+        request.save()
+        log_action("service.request.replied", actor=staff, obj=request, message_id=message.pk, via="handover")
+
+
+def resolve_with_handover(staff, conversation_id) -> None:
+    """Closing the handover in the chat ends the request it opened, said so in its thread, and
+    the founder is invited to rate it, as any resolved request."""
+    resolution = "人工服务已在对话中结束 The handover was closed in the chat"
+    for request in _live_for_conversation(conversation_id):
+        _mark_resolved(staff, request, resolution, via="handover")
+        _tell_founders(
+            request,
+            f"服务请求已办结:{request.title}",
+            "人工服务已结束,欢迎为本次服务评分。",
+            f"Your request is resolved: #{request.pk}",
+        )
+
+
 def access_founder_request(user, request_id: int, *, lock: bool = False) -> ServiceRequest:
     """The request if the user's company (or the user) opened it; 404 otherwise, so ids do not leak."""
     qs = ServiceRequest.objects.select_for_update() if lock else ServiceRequest.objects.all()
@@ -639,10 +676,8 @@ def check_resolve(staff, request_id: int, *, resolution: Any) -> ServiceRequest:
     return _change(staff, request_id, lambda request: _resolve(staff, request, resolution))
 
 
-def _resolve(staff, request: ServiceRequest, resolution: str) -> ServiceRequest:
-    _transition(request, LIVE, "办结", "resolved")
+def _mark_resolved(staff, request: ServiceRequest, resolution: str, **audit: Any) -> None:
     now = timezone.now()
-    request.officer = request.officer or staff
     request.first_responded_at = request.first_responded_at or now
     request.status, request.resolution, request.resolved_by, request.resolved_at = (
         "resolved",
@@ -661,7 +696,14 @@ def _resolve(staff, request: ServiceRequest, resolution: str) -> ServiceRequest:
         obj=request,
         resolution=resolution,
         on_time=request.resolve_due is None or now <= request.resolve_due,
+        **audit,
     )
+
+
+def _resolve(staff, request: ServiceRequest, resolution: str) -> ServiceRequest:
+    _transition(request, LIVE, "办结", "resolved")
+    request.officer = request.officer or staff
+    _mark_resolved(staff, request, resolution)
     _into_chat(request, f"已办结:{resolution}")
     _tell_founders(
         request,
