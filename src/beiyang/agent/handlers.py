@@ -109,6 +109,36 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
             en = list(dict.fromkeys(r.en for r in parts))
             cites = list({c["source"]: c for r in parts for c in r.citations}.values())
             return Reply("\n".join(zh), "\n".join(en), citations=cites)
+    if policy is None and aspect and aspect != "overview":
+        # "市里还是区里出钱?" with no benefit named: the benefit the conversation is about, else
+        # that aspect for every benefit that answers it, benefits with the same answer together.
+        remembered = pack.policies.get((state.get("slots") or {}).get("policy", ""))
+        if remembered is not None:
+            return on_policy_question(user, text, {"policy": remembered.id}, state, aspect)
+        grouped: dict[tuple[str, str], list[Any]] = {}
+        for p in pack.policies.values():
+            answer = (p.raw.get("answers") or {}).get(aspect)
+            if answer:
+                label = ASSUMPTION if answer.get("assumption") else ("", "")
+                grouped.setdefault((answer["zh"] + label[0], answer["en"] + label[1]), []).append((p, answer))
+        if grouped:
+            # An answer that already names its benefit needs no "算力券:" in front of it.
+            zh = [
+                key[0]
+                if len(ps) == 1 and ps[0][0].title.zh[:3] in key[0]
+                else f"{'、'.join(p.title.zh for p, _a in ps)}:{key[0]}"
+                for key, ps in grouped.items()
+            ]
+            en = [f"{'; '.join(p.title.en for p, _a in ps)}: {key[1]}" for key, ps in grouped.items()]
+            cites = list(
+                {
+                    c["source"]: c
+                    for ps in grouped.values()
+                    for p, a in ps
+                    for c in _answer_citation(pack, a.get("source"), p)
+                }.values()
+            )
+            return Reply("\n".join(zh), "\n".join(en), citations=cites)
     if policy is None:
         titles = [p.title for p in pack.policies.values()]
         return Reply(

@@ -180,6 +180,16 @@ def test_the_aspect_asked_is_answered(api, question, expected):
     assert out["citations"]
 
 
+def test_an_aspect_asked_without_a_benefit_is_answered(api):
+    """ "市里还是区里出钱?": about the benefit the conversation is on, else for every benefit."""
+    first = say(api, "算力券最多能补多少")
+    topic = say(api, "市里还是区里出钱", first["conversation_id"])
+    assert "算力券" in topic["reply"] and "市区两级" in topic["reply"] and "语料券" not in topic["reply"]
+    fresh = say(api, "市里还是区里出钱")
+    assert "小镇目前有这" not in fresh["reply"] and "市区两级" in fresh["reply"]
+    assert "青年创业基金" in fresh["reply"] and fresh["citations"]
+
+
 def test_assumed_figures_are_labelled_and_no_internal_names_show(api):
     out = say(api, "人才公寓最高减免多少钱")
     assert "平台假设,以官方文件为准" in out["reply"]
