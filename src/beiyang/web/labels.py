@@ -108,7 +108,8 @@ def _split(choices) -> dict[str, Pair]:
     out: dict[str, Pair] = {}
     for code, text in choices:
         zh, _, en = str(text).partition(" ")
-        out[code] = (zh, en or zh)
+        # Choices carry the English as a word ("confirmed"); a label starts with a capital.
+        out[code] = (zh, en[:1].upper() + en[1:] if en else zh)
     return out
 
 
@@ -221,6 +222,23 @@ def listing(values) -> str:
     return str(values)
 
 
+# Parameters whose values are the pack's codes: read through the fact that owns the codes.
+LIST_UNITS = {"stages": "company.stage", "sectors": "company.sectors", "programmes": "company.programmes"}
+
+
+def fact_value(fact_id: str, value) -> str:
+    """One value of a pack fact in words: a stage, sector or programme by its pack label, a
+    district by its name (Xuhui on English pages)."""
+    if fact_id == "company.district":
+        from beiyang.core.identifiers import DISTRICT_EN
+
+        return DISTRICT_EN.get(str(value), str(value)) if english() else str(value)
+    from beiyang.policies.queries import fact_value_label
+
+    text = fact_value_label(fact_id, value)
+    return text.en if english() else text.zh
+
+
 UNITS: dict[str, Pair] = {
     "days": ("天", " days"),
     "working days": ("个工作日", " working days"),
@@ -242,7 +260,8 @@ def param_value(parameter: dict) -> str:
     if unit == "CNY":
         return money(value)
     if isinstance(value, (list, tuple)):
-        return listing(value)
+        fact = "company.district" if unit == "districts" else LIST_UNITS.get(unit)
+        return listing([fact_value(fact, v) for v in value] if fact else value)
     if unit == "ratio":
         return percent(value)
     pair = UNITS.get(unit)
