@@ -14,7 +14,7 @@ from beiyang.dashboard.models import KPIS
 def _kpi_cards(kpis: list[dict]) -> list[dict]:
     cards = []
     for k in kpis:
-        points = [(d.isoformat(), float(v)) for d, v in queries.history(k["kpi"])]
+        points = [(d, float(v)) for d, v in queries.history(k["kpi"])]
         cards.append(
             {
                 **k,

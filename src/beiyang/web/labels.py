@@ -212,6 +212,19 @@ def forecast(day, today: dt.date | None = None) -> str:
     return f"预计{day.month}月{day.day}日用完" if not english() else f"Runs out around {day:%d %b}"
 
 
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def chart_date(day: dt.date, *, monthly: bool = False) -> str:
+    """A date on a chart's axis: 11月30日, or 2026年11月 when the chart spans months
+    (30 Nov / Nov 2026 on English pages)."""
+    if english():
+        return (
+            f"{MONTHS_EN[day.month - 1]} {day.year}" if monthly else f"{day.day} {MONTHS_EN[day.month - 1]}"
+        )
+    return f"{day.year}年{day.month}月" if monthly else f"{day.month}月{day.day}日"
+
+
 def listing(values) -> str:
     """A list as words (徐汇、闵行), never as Python's ``['徐汇']``."""
     if values is None:
