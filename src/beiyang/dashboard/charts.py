@@ -7,28 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from html import escape
 
 from django.utils.translation import gettext as _
 
-from beiyang.core.money import yuan_text
 from beiyang.web import labels
 
 BLUE, GREY, RED, GREEN, INK = "#0b5fff", "#e4e7ec", "#c0392b", "#12805c", "#1d2433"
 
 
 def figure(value: float, unit: str = "") -> str:
-    """A figure the way the town writes it: money in 万元/亿元, other counts in 万 from 10,000.
+    """A figure the way the town writes it (``labels.quantity``).
 
     >>> figure(135_000_000_000, "元"), figure(120_000, "人"), figure(2_500, "家")
     ('1,350亿元', '12万人', '2,500家')
     """
-    if unit == "元":
-        return yuan_text(Decimal(str(round(value, 2))))
-    if value >= 10_000:
-        return f"{value / 10_000:,.2f}".rstrip("0").rstrip(".") + f"万{unit}"
-    return f"{value:,.0f}{unit}"
+    return labels.quantity(value, unit)
 
 
 def progress(label: str, value: float | None, target: float, unit: str = "", width: int = 320) -> str:

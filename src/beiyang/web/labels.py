@@ -188,6 +188,21 @@ def money(yuan, *, fen_matter: bool = False) -> str:
     return yuan_text(amount, fen_matter=fen_matter)
 
 
+def quantity(value, unit: str = "") -> str:
+    """A KPI's figure: money in the one money format, a count in 万 from 10,000 (12万人), with
+    grouped digits and no unit on English pages (120,000)."""
+    if value is None or value == "":
+        return "—"
+    if unit == "元":
+        return money(Decimal(str(round(float(value), 2))))
+    number = float(value)
+    if english():
+        return f"{number:,.0f}"
+    if number >= 10_000:
+        return f"{number / 10_000:,.2f}".rstrip("0").rstrip(".") + f"万{unit}"
+    return f"{number:,.0f}{unit}"
+
+
 def money_fen(fen, *, fen_matter: bool = False) -> str:
     if fen is None or fen == "":
         return ""
@@ -223,6 +238,19 @@ def chart_date(day: dt.date, *, monthly: bool = False) -> str:
             f"{MONTHS_EN[day.month - 1]} {day.year}" if monthly else f"{day.day} {MONTHS_EN[day.month - 1]}"
         )
     return f"{day.year}年{day.month}月" if monthly else f"{day.month}月{day.day}日"
+
+
+def day_text(day) -> str:
+    """A date in words: 2026年11月30日 (30 Nov 2026 on English pages)."""
+    if not day:
+        return ""
+    if isinstance(day, dt.datetime):
+        from django.utils import timezone
+
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    if english():
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def listing(values) -> str:

@@ -44,6 +44,8 @@ urlpatterns = [
     path("staff/agent/", agent_views.staff_tickets, name="staff_tickets"),
     path("dashboard/", dashboard_views.public_dashboard, name="dashboard"),
     path("staff/dashboard/", dashboard_views.staff_dashboard, name="staff_dashboard"),
+    path("staff/dashboard/kpis/", dashboard_views.kpi_entry, name="kpi_entry"),
+    path("staff/dashboard/kpis/<str:kpi>/", dashboard_views.kpi_detail, name="kpi_detail"),
     path("applications/", application_views.my_applications, name="applications"),
     path("applications/<int:application_id>/", application_views.application_detail, name="application"),
     path(

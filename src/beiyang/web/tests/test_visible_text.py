@@ -128,7 +128,7 @@ def urls_for(ids: dict[str, int]) -> list[tuple[str, str]]:
             continue
         route = str(pattern.pattern)
         for key, value in ids.items():
-            route = route.replace(f"<int:{key}>", str(value))
+            route = route.replace(f"<int:{key}>", str(value)).replace(f"<str:{key}>", str(value))
         if "<" not in route:
             out.append((pattern.name, "/" + route))
     return out
@@ -154,6 +154,7 @@ def demo_town(django_db_setup, django_db_blocker):
             "competition_id": Competition.objects.first().pk,
             "request_id": request.pk,
             "company_id": request.company_id,
+            "kpi": "town_unicorns",
         }
         yield ids
         # Module-scoped data outlives the per-test transactions; leave the database as found.
