@@ -73,6 +73,7 @@ urlpatterns = [
     path("staff/events/<int:event_id>/cancel/", event_views.event_cancel, name="event_cancel_staff"),
     path("staff/events/<int:event_id>/checkin/", event_views.checkin_desk, name="checkin"),
     path("staff/packs/", policy_views.pack_versions, name="pack_versions"),
+    path("staff/packs/<int:version_id>/", policy_views.pack_version, name="pack_version"),
     path("service/", service_views.my_service, name="service"),
     path("service/<int:request_id>/", service_views.request_detail, name="service_request"),
     path("timeline/", service_views.my_timeline, name="timeline"),

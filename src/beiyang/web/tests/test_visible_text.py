@@ -141,6 +141,7 @@ def demo_town(django_db_setup, django_db_blocker):
     from beiyang.demo import load_demo
     from beiyang.events.models import Event
     from beiyang.notifications.models import Message
+    from beiyang.policies.models import PackVersion
     from beiyang.service.models import ServiceRequest
 
     with django_db_blocker.unblock():
@@ -155,6 +156,7 @@ def demo_town(django_db_setup, django_db_blocker):
             "request_id": request.pk,
             "company_id": request.company_id,
             "kpi": "town_unicorns",
+            "version_id": PackVersion.objects.order_by("id").first().pk,
         }
         yield ids
         # Module-scoped data outlives the per-test transactions; leave the database as found.
