@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from beiyang.web import labels
 
+AXIS_FONT = 10  # about 11 px on a 390 px phone, where the chart is ~350 px wide
 BLUE, GREY, RED, GREEN, INK = "#0b5fff", "#e4e7ec", "#c0392b", "#12805c", "#1d2433"
 
 
@@ -141,10 +142,10 @@ def trend(
             f'<line x1="0" y1="{y(target):.1f}" x2="{width}" y2="{y(target):.1f}" stroke="{RED}" '
             f'stroke-dasharray="4 3"/>'
         )
-    for x, anchor, text in axis_labels(days, [min(max(x, 0), width) for x in xs], width):
+    for x, anchor, text in axis_labels(days, [min(max(x, 0), width) for x in xs], width, AXIS_FONT):
         x = 0 if anchor == "start" else width if anchor == "end" else x
         parts.append(
-            f'<text x="{x:.1f}" y="{height - 2}" font-size="9" text-anchor="{anchor}" fill="#667085">'
+            f'<text x="{x:.1f}" y="{height - 2}" font-size="{AXIS_FONT}" text-anchor="{anchor}" fill="#667085">'
             f"{escape(text)}</text>"
         )
     parts.append("</svg>")

@@ -199,7 +199,8 @@ def rule_words(rule: dict[str, Any], fact: Fact, english: bool) -> str:
         if not rule["values"]:
             return f"has recorded its {label}" if english else f"已登记{label}"
         words = [(names[v].en if english else names[v].zh) for v in rule["values"]]
-        joined = " or ".join(words) if english else "或".join(words) if len(words) <= 2 else "、".join(words)
+        head, last = words[:-1], words[-1]
+        joined = (", ".join(head) + " or " if english else "、".join(head) + "或") + last if head else last
         if fact.type == "set":
             return f"{label} include {joined}" if english else f"{label}包括{joined}"
         return f"{label}: {joined}" if english else f"{label}为{joined}"
