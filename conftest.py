@@ -171,6 +171,25 @@ def make_staff(db) -> Callable:
     return make
 
 
+def page_client(user=None, language: str | None = None) -> Client:
+    """A browser-like client for pages: Chinese as the browser asks, or the language a reader
+    chose with the switch (its cookie); signed in as ``user`` when given."""
+    from django.conf import settings
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_page(make_staff) -> Client:
+    """A town administrator's pages."""
+    return page_client(make_staff("town_admin")[0])
+
+
 @pytest.fixture(autouse=True)
 def _fresh_pack_choice():
     """Each test sees the pack its own database publishes, not one remembered from another test."""

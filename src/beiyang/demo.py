@@ -335,8 +335,11 @@ def load_demo_events() -> int:
             "starts_at": at(roadshow_day, 14),
             "ends_at": at(roadshow_day, 17, 30),
             "capacity": 300,
-            "eligibility": "count(company.sectors) > 0",
-            "eligibility_label": "人工智能领域企业",
+            # Chosen from the pack's facts: any AI sector recorded, companies at seed to pre-A.
+            "gate": [
+                {"fact": "company.sectors", "values": []},
+                {"fact": "company.stage", "values": ["idea", "seed", "angel", "pre-a"]},
+            ],
         },
         {
             "kind": "salon",

@@ -91,6 +91,10 @@ class Phone:
 
 
 def test_each_role_has_a_day_on_a_phone(town, browser):
+    from beiyang.policies.actions import do_import_pack
+    from beiyang.policies.tests.test_pack_pages import changed_files
+
+    draft = do_import_pack(changed_files(), note="浏览器测试")
     application = Application.objects.get(status="submitted")
     today_event = Event.objects.get(title__startswith="今日")
     attendee = (
@@ -137,6 +141,33 @@ def test_each_role_has_a_day_on_a_phone(town, browser):
         for path in ("/staff/", "/staff/packs/", "/staff/agent/"):
             admin.go(path)
 
+        # Town admin: a KPI figure with its source (a wrong one first), then the dashboards.
+        admin.go("/staff/dashboard/kpis/")
+        admin.go("/staff/dashboard/kpis/district_core_industry_cny/")
+        page = admin.page
+        page.fill("#value", "-5")
+        page.click("#kpi-form button[type=submit]")
+        admin.check("kpi-refused")
+        assert "不能为负" in page.inner_text("main")
+        page.fill("#value", "1350")
+        page.fill("#source_by", "徐汇区统计局")
+        page.fill("#source_document", "2026年三季度统计公报")
+        page.click("#kpi-form button[type=submit]")
+        admin.check("kpi-saved")
+        assert "1,350亿元" in page.inner_text("#kpi-history")
+        admin.go("/dashboard/")
+        assert "徐汇区统计局《2026年三季度统计公报》" in page.inner_text("#kpi-district_core_industry_cny")
+        admin.go("/staff/dashboard/")
+
+        # Town admin: what the new pack version changes, in words, then publish it.
+        admin.go(f"/staff/packs/{draft.pk}/")
+        assert "算力券 · 最高金额: 100万元 → 120万元" in page.inner_text("#changes")
+        page.check("#publish-form input[name=confirm]")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#publish-form button[type=submit]")
+        admin.check("pack-published")
+        assert "此版本正在使用中" in page.inner_text("main")
+
         # Event manager: create an event, then check a founder in at today's event.
         manager = Phone(browser, base, "event-manager")
         manager.login("13900000003")
@@ -154,11 +185,17 @@ def test_each_role_has_a_day_on_a_phone(town, browser):
         page.fill("#starts_at", "2027-03-18T14:00")
         page.fill("#ends_at", "2027-03-18T17:00")
         page.fill("#capacity", "80")
+        # Who may register: chosen, not written (Xuhui companies, founders 35 or younger).
+        page.click("#gate summary >> text=企业注册区")
+        page.check("#gate input[name='gate.company.district'][value='徐汇']")
+        page.click("#gate summary >> text=创始人年龄")
+        page.fill("#gate input[name='gate.founder.age.max']", "35")
         manager.check("new-event")
         page.click("#event-form button[type=submit]")
         manager.check("created")
         assert "签到将于" in page.inner_text("#checkin-window")
-        assert Event.objects.filter(title="模速路演日 · 浏览器测试专场", capacity=80).exists()
+        created = Event.objects.get(title="模速路演日 · 浏览器测试专场", capacity=80)
+        assert created.eligibility_label == "创始人年龄(周岁)不超过35;企业注册区为徐汇"
         manager.go(f"/staff/events/{today_event.pk}/checkin/")
         page.fill("#attendees input[name=q]", attendee.user.name)
         page.click("#attendees button.secondary")
@@ -193,6 +230,9 @@ def test_each_role_has_a_day_on_a_phone(town, browser):
             founder.go(path)
         for path in ("/benefits/", "/vouchers/", "/dashboard/", "/events/"):
             founder.go(path)
+        roadshow = Event.objects.get(title__startswith="模速路演日 · 第12期")
+        founder.go(f"/events/{roadshow.pk}/")
+        assert "报名条件:已登记人工智能细分领域" in founder.page.inner_text("#gate-words")
         founder.go("/events/mine/")
         founder.page.click("main details summary")
         founder.check("qr")

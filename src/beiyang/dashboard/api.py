@@ -28,7 +28,13 @@ def kpis_export(request, format: str = "csv"):
 @router.post("/staff/dashboard/kpis", response={201: KpiOut, 400: ErrorOut, 403: ErrorOut}, auth=founder_auth)
 def record(request, body: KpiIn):
     actions.check_record_kpi(
-        request.auth, kpi=body.kpi, value=str(body.value), as_of=body.as_of, source=body.source
+        request.auth,
+        kpi=body.kpi,
+        value=str(body.value),
+        as_of=body.as_of,
+        source=body.source,
+        source_by=body.source_by,
+        source_document=body.source_document,
     )
     return Status(201, next(k for k in queries.kpis() if k["kpi"] == body.kpi))
 

@@ -5,26 +5,25 @@ Text is escaped; every chart has a <title> for screen readers.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from html import escape
 
-from beiyang.core.money import yuan_text
+from django.utils.translation import gettext as _
 
+from beiyang.web import labels
+
+AXIS_FONT = 10  # about 11 px on a 390 px phone, where the chart is ~350 px wide
 BLUE, GREY, RED, GREEN, INK = "#0b5fff", "#e4e7ec", "#c0392b", "#12805c", "#1d2433"
 
 
 def figure(value: float, unit: str = "") -> str:
-    """A figure the way the town writes it: money in 万元/亿元, other counts in 万 from 10,000.
+    """A figure the way the town writes it (``labels.quantity``).
 
     >>> figure(135_000_000_000, "元"), figure(120_000, "人"), figure(2_500, "家")
     ('1,350亿元', '12万人', '2,500家')
     """
-    if unit == "元":
-        return yuan_text(Decimal(str(round(value, 2))))
-    if value >= 10_000:
-        return f"{value / 10_000:,.2f}".rstrip("0").rstrip(".") + f"万{unit}"
-    return f"{value:,.0f}{unit}"
+    return labels.quantity(value, unit)
 
 
 def progress(label: str, value: float | None, target: float, unit: str = "", width: int = 320) -> str:
@@ -36,6 +35,7 @@ def progress(label: str, value: float | None, target: float, unit: str = "", wid
     target_x = width / scale
     colour = GREEN if share >= 1 else BLUE
     shown = "—" if value is None else figure(value, unit)
+    goal = _("2027 target")
     return (
         f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(label)}">'
         f"<title>{escape(label)}: {escape(shown)} / {escape(figure(target, unit))}</title>"
@@ -46,48 +46,109 @@ def progress(label: str, value: float | None, target: float, unit: str = "", wid
         f'<text x="0" y="12" font-size="11" fill="{INK}">{escape(shown)} '
         f"({share * 100:.0f}%)</text>"
         f'<text x="{width}" y="12" font-size="11" text-anchor="end" fill="{RED}">'
-        f"2027年目标 ≥ {escape(figure(target, unit))}</text>"
+        f"{escape(goal)} ≥ {escape(figure(target, unit))}</text>"
         f'<text x="0" y="{height - 1}" font-size="9" fill="#667085"> </text></svg>'
     )
 
 
+def text_width(text: str, size: float) -> float:
+    """About how wide a label is drawn: a Chinese character is square, a digit or Latin letter
+    a little over half as wide."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.62 for ch in text)
+
+
+def axis_labels(
+    days: Sequence[dt.date], xs: Sequence[float], width: float, size: float = 9, gap: float = 8
+) -> list[tuple[float, str, str]]:
+    """(x, anchor, text) for the dates under a line: the first and the last always, the ones
+    between only where they do not touch a neighbour. A chart over more than three months
+    reads in months (2026年11月), a shorter one in days (11月30日); a month is named once.
+
+    >>> [t for _, _, t in axis_labels([dt.date(2026, 11, 1), dt.date(2026, 11, 30)], [0, 320], 320)]
+    ['11月1日', '11月30日']
+    """
+    monthly = (days[-1] - days[0]).days > 92
+    texts = [labels.chart_date(d, monthly=monthly) for d in days]
+    placed: list[tuple[float, str, str]] = []
+    spans: list[tuple[float, float]] = []
+
+    def span(x: float, anchor: str, text: str) -> tuple[float, float]:
+        w = text_width(text, size)
+        left = x if anchor == "start" else x - w if anchor == "end" else x - w / 2
+        return left, left + w
+
+    def fits(box: tuple[float, float]) -> bool:
+        return (
+            box[0] >= 0 and box[1] <= width and all(box[1] + gap <= a or b + gap <= box[0] for a, b in spans)
+        )
+
+    ends = [(0, "start"), (len(days) - 1, "end")] if len(days) > 1 else [(0, "start")]
+    for i, anchor in ends:
+        box = span(xs[i], anchor, texts[i])
+        if fits(box) or not spans:
+            placed.append((xs[i], anchor, texts[i]))
+            spans.append(box)
+    seen = {t for _, _, t in placed}
+    # Between the ends: evenly spread candidates, each only if it has room.
+    inner = range(1, len(days) - 1)
+    step = max(1, len(inner) // 4)
+    for i in list(inner)[step // 2 :: step]:
+        if texts[i] in seen:
+            continue
+        box = span(xs[i], "middle", texts[i])
+        if fits(box):
+            placed.append((xs[i], "middle", texts[i]))
+            spans.append(box)
+            seen.add(texts[i])
+    return sorted(placed)
+
+
 def trend(
     label: str,
-    points: Sequence[tuple[str, float]],
+    points: Sequence[tuple[dt.date | str, float]],
     target: float | None = None,
     width: int = 320,
     height: int = 90,
 ) -> str:
-    """A line over time, with the target as a dashed reference line when it fits the scale."""
+    """A line over time (x in proportion to the dates), the target as a dashed reference line,
+    and the dates in words under it."""
     if len(points) < 2:
+        empty = _("Not enough history yet")
         return (
             f'<svg viewBox="0 0 {width} 24" width="100%" role="img"><title>{escape(label)}</title>'
-            f'<text x="0" y="16" font-size="11" fill="#667085">历史数据不足</text></svg>'
+            f'<text x="0" y="16" font-size="11" fill="#667085">{escape(empty)}</text></svg>'
         )
+    days = [d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]) for d, _v in points]
     values = [v for _, v in points]
     top = max([*values, target or 0]) or 1
-    pad = 6
-    step = (width - 2 * pad) / (len(points) - 1)
+    pad, axis = 6, 14
+    plot = height - axis
+    spread = (days[-1] - days[0]).days or 1
+    xs = [pad + (width - 2 * pad) * (d - days[0]).days / spread for d in days]
 
     def y(v: float) -> float:
-        return height - pad - (height - 2 * pad) * v / top
+        return plot - pad - (plot - 2 * pad) * v / top
 
-    path = " ".join(f"{'M' if i == 0 else 'L'}{pad + i * step:.1f},{y(v):.1f}" for i, v in enumerate(values))
+    path = " ".join(
+        f"{'M' if i == 0 else 'L'}{x:.1f},{y(v):.1f}" for i, (x, v) in enumerate(zip(xs, values, strict=True))
+    )
     parts = [
         f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(label)}">',
         f"<title>{escape(label)}</title>",
         f'<path d="{path}" fill="none" stroke="{BLUE}" stroke-width="2"/>',
     ]
-    if target:
+    if target and target <= top:
         parts.append(
             f'<line x1="0" y1="{y(target):.1f}" x2="{width}" y2="{y(target):.1f}" stroke="{RED}" '
             f'stroke-dasharray="4 3"/>'
         )
-    parts.append(
-        f'<text x="{pad}" y="{height - 1}" font-size="9" fill="#667085">{escape(points[0][0])}</text>'
-        f'<text x="{width - pad}" y="{height - 1}" font-size="9" text-anchor="end" fill="#667085">'
-        f"{escape(points[-1][0])}</text></svg>"
-    )
+    for x, anchor, text in axis_labels(days, [min(max(x, 0), width) for x in xs], width, AXIS_FONT):
+        x = 0 if anchor == "start" else width if anchor == "end" else x
+        parts.append(
+            f'<text x="{x:.1f}" y="{height - 2}" font-size="{AXIS_FONT}" text-anchor="{anchor}" fill="#667085">'
+            f"{escape(text)}</text>"
+        )
+    parts.append("</svg>")
     return "".join(parts)
 
 

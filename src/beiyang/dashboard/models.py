@@ -72,6 +72,10 @@ class KpiValue(models.Model):
     value = models.DecimalField(max_digits=20, decimal_places=2)
     as_of = models.DateField(db_index=True)
     source = models.CharField("来源 source", max_length=300)
+    # Who published the figure (区统计局) and in which document (《2026年三季度统计公报》); the
+    # ``source`` line is these two as a reader sees them.
+    source_by = models.CharField("发布单位 published by", max_length=100, blank=True)
+    source_document = models.CharField("文件 document", max_length=200, blank=True)
     computed = models.BooleanField(default=False)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

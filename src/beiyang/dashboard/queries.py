@@ -33,17 +33,20 @@ def computed_value(kpi: str) -> Decimal | None:
 
 
 def kpis(today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Each KPI against its target. A figure staff entered with its source (an official one)
+    comes first; the platform's own count stands in where none was entered, and is kept
+    beside it (``platform_value``) where it exists."""
     today = today or timezone.localdate()
     out = []
     for key, spec in KPIS.items():
         entered = KpiValue.objects.filter(kpi=key, computed=False).order_by("-as_of", "-id").first()
-        value = computed_value(key) if spec["computed"] else None
-        if value is not None:
-            source, as_of = PLATFORM_SOURCE, today
-        elif entered is not None:
-            value, source, as_of = entered.value, entered.source, entered.as_of
+        platform = computed_value(key) if spec["computed"] else None
+        if entered is not None:
+            value, source, as_of, kind = entered.value, entered.source, entered.as_of, "entered"
+        elif platform is not None:
+            value, source, as_of, kind = platform, PLATFORM_SOURCE, today, "platform"
         else:
-            value, source, as_of = None, "尚未录入 not entered yet", None
+            value, source, as_of, kind = None, "", None, None
         target = Decimal(spec["target"])
         out.append(
             {
@@ -56,6 +59,8 @@ def kpis(today: dt.date | None = None) -> list[dict[str, Any]]:
                 "scope": spec["scope"],
                 "as_of": as_of,
                 "source": source,
+                "source_kind": kind,
+                "platform_value": platform,
                 "target_source": SOURCE,
                 "progress": float(value / target) if value is not None else None,
             }
@@ -64,12 +69,23 @@ def kpis(today: dt.date | None = None) -> list[dict[str, Any]]:
 
 
 def history(kpi: str, days: int = 365) -> list[tuple[dt.date, Decimal]]:
+    """The series the dashboard draws: the entered figures where there are any (one source
+    throughout, no jumps between an official figure and the platform's count), else the
+    platform's daily snapshots."""
     since = timezone.localdate() - dt.timedelta(days=days)
-    readings = KpiValue.objects.filter(kpi=kpi, as_of__gte=since).order_by("as_of", "computed")
-    by_day: dict[dt.date, Decimal] = {}
-    for r in readings:
-        by_day[r.as_of] = r.value
-    return sorted(by_day.items())
+    readings = KpiValue.objects.filter(kpi=kpi, as_of__gte=since)
+    entered = readings.filter(computed=False)
+    chosen = entered if entered.exists() else readings.filter(computed=True)
+    return [(r.as_of, r.value) for r in chosen.order_by("as_of")]
+
+
+def entered_readings(kpi: str, limit: int = 100) -> list[KpiValue]:
+    """What staff entered for a KPI, newest first, with who entered it."""
+    return list(
+        KpiValue.objects.filter(kpi=kpi, computed=False)
+        .select_related("entered_by")
+        .order_by("-as_of", "-id")[:limit]
+    )
 
 
 def service_figures() -> dict[str, Any]:

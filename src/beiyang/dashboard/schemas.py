@@ -18,6 +18,8 @@ class KpiOut(Schema):
     scope: str
     as_of: dt.date | None
     source: str
+    source_kind: str | None
+    platform_value: Decimal | None
     progress: float | None
 
 
@@ -25,4 +27,6 @@ class KpiIn(StrictSchema):
     kpi: str = Field(max_length=40)
     value: Decimal | int | str
     as_of: dt.date | None = None
-    source: str = Field(max_length=300)
+    source: str = Field("", max_length=300)
+    source_by: str = Field("", max_length=100)
+    source_document: str = Field("", max_length=200)

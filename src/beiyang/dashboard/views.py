@@ -1,20 +1,31 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from beiyang.accounts.roles import has_role
+from beiyang.core.errors import DomainError
 from beiyang.core.exports import table_response
-from beiyang.dashboard import charts, exports, queries
+from beiyang.core.money import to_decimal
+from beiyang.dashboard import actions, charts, exports, queries
 from beiyang.dashboard.models import KPIS
+from beiyang.web.forms import error_context, posted_date
+
+# Money KPIs are entered in 亿元: the district's industry is counted in hundreds of 亿.
+YI = Decimal(100_000_000)
 
 
 def _kpi_cards(kpis: list[dict]) -> list[dict]:
     cards = []
     for k in kpis:
-        points = [(d.isoformat(), float(v)) for d, v in queries.history(k["kpi"])]
+        points = [(d, float(v)) for d, v in queries.history(k["kpi"])]
         cards.append(
             {
                 **k,
@@ -97,3 +108,54 @@ def staff_dashboard(request):
         "dashboard/staff.html",
         {"cards": _kpi_cards(queries.kpis()), "service": service, "funnel": funnel, "kpi_keys": KPIS},
     )
+
+
+def _town_admin(request) -> None:
+    if not has_role(request.user, "town_admin"):
+        raise PermissionDenied
+
+
+@login_required
+def kpi_entry(request):
+    """The town administrator's list: every KPI, its figure, where it comes from, and a link
+    to enter a new figure."""
+    _town_admin(request)
+    return render(request, "dashboard/kpi_entry.html", {"kpis": queries.kpis(), "staff_tab": "dashboard"})
+
+
+@login_required
+def kpi_detail(request, kpi: str):
+    """Enter one KPI's figure with its source and date; the figures entered so far below."""
+    _town_admin(request)
+    if kpi not in KPIS:
+        raise Http404
+    spec = KPIS[kpi]
+    ctx = {
+        "spec": spec,
+        "kpi": kpi,
+        "in_yi": spec["unit"] == "元",
+        "current": next(k for k in queries.kpis() if k["kpi"] == kpi),
+        "staff_tab": "dashboard",
+        "form": None,
+    }
+    if request.method == "POST":
+        post = request.POST
+        ctx["form"] = post
+        try:
+            value = to_decimal(post.get("value", ""), "value")
+            actions.check_record_kpi(
+                request.user,
+                kpi=kpi,
+                value=value * YI if ctx["in_yi"] else value,
+                as_of=posted_date(post.get("as_of"), "as_of"),
+                source_by=post.get("source_by", ""),
+                source_document=post.get("source_document", ""),
+            )
+        except DomainError as exc:
+            ctx.update(error_context(exc))
+            ctx["readings"] = queries.entered_readings(kpi)
+            return render(request, "dashboard/kpi_detail.html", ctx, status=exc.status)
+        messages.success(request, _("Figure saved with its source."))
+        return redirect("web:kpi_detail", kpi)
+    ctx["readings"] = queries.entered_readings(kpi)
+    return render(request, "dashboard/kpi_detail.html", ctx)

@@ -27,7 +27,16 @@ from beiyang.companies.queries import company_ids_of
 from beiyang.core.audit import audit_entry, log_action, snapshot
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
-from beiyang.events.eligibility import check_condition, evaluate_gate
+from beiyang.events.eligibility import (
+    check_condition,
+    check_gate,
+    evaluate_gate,
+    evaluate_rules,
+    gate_condition,
+    gate_facts,
+    gate_words,
+    rule_words,
+)
 from beiyang.events.models import KINDS, CalendarFeed, Event, Registration
 from beiyang.notifications.actions import do_send_messages, new_message
 from beiyang.notifications.models import Message
@@ -51,6 +60,7 @@ EVENT_FIELDS = [
     "waitlist_enabled",
     "eligibility",
     "eligibility_label",
+    "gate",
     "per_company_limit",
     "status",
 ]
@@ -261,6 +271,9 @@ def _existing(event: Event, taps: Sequence[_Tap]) -> dict[int, Registration]:
 
 
 def _check_gate(event: Event, company) -> None:
+    if event.gate:
+        _check_rules(event, company)
+        return
     verdict, missing = evaluate_gate(event.eligibility, company)
     label = event.eligibility_label or event.eligibility
     if verdict is UNKNOWN:
@@ -276,6 +289,30 @@ def _check_gate(event: Event, company) -> None:
             f"This event is only for: {label}",
             field="company",
             code="not_eligible",
+        )
+
+
+def _check_rules(event: Event, company) -> None:
+    """Refuse with the reason: which of the event's rules the company does not meet, or which
+    facts it has not given yet."""
+    failed, missing = evaluate_rules(event.gate, company)
+    facts = {f.id: f for f in gate_facts()}
+    if failed:
+        zh = ";".join(rule_words(r, facts[r["fact"]], False) for r in failed)
+        en = "; ".join(rule_words(r, facts[r["fact"]], True) for r in failed)
+        raise AccessDenied(
+            f"未能报名:本活动要求{zh}。您的企业信息不符合这一条件,如信息有误请先更新企业资料。",
+            f"Not registered: this event requires {en}. Your company's profile does not meet it; "
+            "update it first if it is out of date.",
+            field="company",
+            code="not_eligible",
+        )
+    if missing:
+        raise AccessDenied(
+            f"本活动仅限:{gate_words(event.gate)}。请先在企业资料中补充:{'、'.join(missing)}",
+            f"This event is for: {gate_words(event.gate, True)}. Complete your company profile first",
+            field="company",
+            code="profile_incomplete",
         )
 
 
@@ -534,8 +571,7 @@ def _clean_event(data: dict[str, Any], current: Event | None = None) -> dict[str
         )
     if "capacity" in out and not 1 <= out["capacity"] <= 100_000:
         raise InvalidInput("名额应在1到100000之间", "capacity must be 1-100,000", field="capacity")
-    if "eligibility" in out:
-        out["eligibility"] = check_condition(out["eligibility"] or "")
+    _clean_gate(out, current)
     if "status" in out and out["status"] not in (Event.DRAFT, Event.PUBLISHED):
         raise InvalidInput(
             "状态只能是 draft 或 published(取消请用取消接口)",
@@ -543,6 +579,31 @@ def _clean_event(data: dict[str, Any], current: Event | None = None) -> dict[str
             field="status",
         )
     return out
+
+
+def _clean_gate(out: dict[str, Any], current: Event | None) -> None:
+    """A gate chosen from the pack's facts, or (as before gates) a condition written by hand;
+    never both. The chosen gate writes the condition registration enforces and its words."""
+    if "eligibility" in out:
+        out["eligibility"] = check_condition(out["eligibility"] or "")
+    if out.get("gate") is None:
+        out.pop("gate", None)
+        if "eligibility" in out:
+            out["gate"] = []  # a written condition replaces a chosen gate
+        return
+    gate = check_gate(out["gate"])
+    if gate and out.get("eligibility"):
+        raise InvalidInput(
+            "请只用一种方式设置报名条件:选择条件,或填写条件表达式",
+            "Set the gate or the written condition, not both",
+            field="gate",
+            code="invalid_gate",
+        )
+    out["gate"] = gate
+    if gate:
+        out["eligibility"], out["eligibility_label"] = gate_condition(gate), gate_words(gate)
+    elif current is not None and current.gate and "eligibility" not in out:
+        out["eligibility"], out["eligibility_label"] = "", ""  # the chosen gate is lifted
 
 
 def _require_manager(staff) -> None:

@@ -41,6 +41,7 @@ def event_out(event: Event) -> dict:
                 "venue",
                 "capacity",
                 "eligibility_label",
+                "gate",
                 "status",
             )
         },

@@ -30,7 +30,10 @@ class Event(models.Model):
     registration_opens_at = models.DateTimeField("报名开始 registration opens", null=True, blank=True)
     registration_closes_at = models.DateTimeField("报名截止 registration closes", null=True, blank=True)
     waitlist_enabled = models.BooleanField("允许候补 waiting list", default=True)
-    eligibility = models.CharField("报名条件 eligibility (condition language)", max_length=500, blank=True)
+    eligibility = models.CharField("报名条件 eligibility (condition language)", max_length=2000, blank=True)
+    # The gate as the manager chose it from the pack's facts (see events.eligibility); empty for
+    # events whose condition was written by hand, or that are open to everyone.
+    gate = models.JSONField("报名条件 eligibility gate", default=list, blank=True)
     eligibility_label = models.CharField("报名条件说明 eligibility, in words", max_length=200, blank=True)
     per_company_limit = models.PositiveIntegerField(
         "每家企业限报人数 per-company limit", null=True, blank=True

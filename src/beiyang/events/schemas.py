@@ -10,6 +10,16 @@ from beiyang.core.schemas import StrictSchema
 Kind = Literal["roadshow", "salon", "seminar", "competition", "training", "open_day"]
 
 
+class GateRule(StrictSchema):
+    """One rule of an event's gate: a fact of the policy pack and the values it must take
+    (one of ``values``; a whole number within ``min``/``max``; a yes/no fact: yes)."""
+
+    fact: str = Field(max_length=60)
+    values: list[str] | None = Field(None, max_length=40)
+    min: int | None = None
+    max: int | None = None
+
+
 class EventOut(Schema):
     id: int
     kind: str
@@ -24,6 +34,7 @@ class EventOut(Schema):
     waitlist_count: int
     registration_open: bool
     eligibility_label: str
+    gate: list[dict]
     status: str
 
 
@@ -64,6 +75,7 @@ class EventIn(StrictSchema):
     waitlist_enabled: bool = True
     eligibility: str = Field("", max_length=500)
     eligibility_label: str = Field("", max_length=200)
+    gate: list[GateRule] | None = Field(None, max_length=12)
     per_company_limit: int | None = Field(None, ge=1, le=1000)
     status: Literal["draft", "published"] = "published"
 
@@ -83,6 +95,7 @@ class EventPatch(StrictSchema):
     waitlist_enabled: bool | None = None
     eligibility: str | None = Field(None, max_length=500)
     eligibility_label: str | None = Field(None, max_length=200)
+    gate: list[GateRule] | None = Field(None, max_length=12)
     per_company_limit: int | None = Field(None, ge=1, le=1000)
     status: Literal["draft", "published"] | None = None
 

@@ -17,7 +17,9 @@ from beiyang.accounts.roles import has_role
 from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.events import actions, queries
 from beiyang.events.calendar import ics_response
+from beiyang.events.eligibility import evaluate_rules, fact_choices, gate_facts, gate_words, rule_words
 from beiyang.events.models import KINDS, Registration
+from beiyang.web import labels
 from beiyang.web.forms import error_context, posted_int
 
 
@@ -46,12 +48,30 @@ def _detail_context(request, event_id: int) -> dict:
         "registration": registration,
         "kind_label": KINDS[event.kind],
         "open": queries.registration_open(event),
+        "gate_words": _gate_words(event),
     }
+    if event.gate and registration is None and request.user.is_authenticated:
+        ctx["gate_unmet"] = _gate_unmet(event, request.user)
     if registration is not None:
         ctx["position"] = actions.waitlist_position(registration)
         if registration.status == Registration.CONFIRMED:
             ctx["qr_svg"] = segno.make(actions.checkin_token(registration), error="m").svg_inline(scale=4)
     return ctx
+
+
+def _gate_words(event) -> str:
+    """Who may register, in the reader's language: from the chosen gate, else the words saved
+    with a written condition."""
+    return gate_words(event.gate, labels.english()) if event.gate else event.eligibility_label
+
+
+def _gate_unmet(event, user) -> list[str]:
+    """The rules this founder's company does not meet yet, said before the tap."""
+    from beiyang.companies.queries import company_of
+
+    failed, _missing = evaluate_rules(event.gate, company_of(user))
+    facts = {f.id: f for f in gate_facts()}
+    return [rule_words(r, facts[r["fact"]], labels.english()) for r in failed]
 
 
 def event_detail(request, event_id: int):
@@ -207,10 +227,64 @@ def staff_events(request):
     )
 
 
+def _posted_gate(post) -> list[dict]:
+    """The gate as chosen on the form: ticked values per fact, bounds for numbers, yes/no boxes."""
+    rules = []
+    for fact in gate_facts():
+        key = f"gate.{fact.id}"
+        if fact.type == "bool":
+            if post.get(key) == "on":
+                rules.append({"fact": fact.id})
+        elif fact.type == "int":
+            bounds = {b: posted_int(post.get(f"{key}.{b}"), "gate") for b in ("min", "max")}
+            bounds = {b: v for b, v in bounds.items() if v is not None}
+            if bounds:
+                rules.append({"fact": fact.id, **bounds})
+        else:
+            values = post.getlist(key)
+            if values or post.get(f"{key}.any") == "on":
+                rules.append({"fact": fact.id, "values": values})
+    return rules
+
+
+def _gate_fields(event, post) -> list[dict]:
+    """Each fact a manager can gate on, with its choices and what is chosen (posted, else saved)."""
+    saved = {r["fact"]: r for r in (event.gate if event else [])}
+    english = labels.english()
+    fields = []
+    for fact in gate_facts():
+        key = f"gate.{fact.id}"
+        rule = saved.get(fact.id, {})
+        if post is not None:
+            chosen = set(post.getlist(key))
+            low, high = post.get(f"{key}.min", ""), post.get(f"{key}.max", "")
+            on = post.get(key) == "on" or post.get(f"{key}.any") == "on"
+        else:
+            chosen = set(rule.get("values") or [])
+            low, high = rule.get("min", ""), rule.get("max", "")
+            on = bool(rule) and not chosen
+        fields.append(
+            {
+                "key": key,
+                "type": fact.type,
+                "label": fact.label.en if english else fact.label.zh,
+                "choices": [(code, text.en if english else text.zh) for code, text in fact_choices(fact)],
+                "chosen": chosen,
+                "min": low,
+                "max": high,
+                "on": on,
+                "set": bool(chosen) or on or low not in ("", None) or high not in ("", None),
+            }
+        )
+    return fields
+
+
 def _posted_event(post) -> dict:
     """The event form's fields as the actions take them (datetime-local inputs are local time)."""
-    data: dict = {}
-    for key in ("kind", "title", "title_en", "description", "venue", "eligibility_label"):
+    data: dict = {"gate": _posted_gate(post)}
+    if post.get("clear_condition") == "on":
+        data["eligibility"] = ""
+    for key in ("kind", "title", "title_en", "description", "venue"):
         if key in post:
             data[key] = post.get(key, "").strip()
     for key in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
@@ -234,8 +308,11 @@ def _posted_event(post) -> dict:
 @login_required
 def event_edit(request, event_id: int | None = None):
     """Create (no id) or edit an event."""
+    if not has_role(request.user, "event_manager"):
+        raise PermissionDenied
     event = _staff_event(request, event_id) if event_id else None
     ctx: dict = {"event": event, "kinds": KINDS, "staff_tab": "events", "form": request.POST or None}
+    ctx["gate_fields"] = _gate_fields(event, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         try:
             data = _posted_event(request.POST)
@@ -248,7 +325,7 @@ def event_edit(request, event_id: int | None = None):
             return redirect("web:checkin", event.pk)
         except DomainError as exc:
             ctx.update(error_context(exc))
-            return render(request, "events/edit.html", ctx, status=400)
+            return render(request, "events/edit.html", ctx, status=exc.status)
     return render(request, "events/edit.html", ctx)
 
 

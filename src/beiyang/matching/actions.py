@@ -149,13 +149,13 @@ def check_cohort_assignment(
 def fit_matrix(companies, mentors, penalties: dict[int, float]) -> np.ndarray:
     """``score()`` for every company × mentor at once, for a cohort (no free-text need, one seat
     each): sector sets as bitmasks, overlaps by popcount. Equal to the scalar score (tested)."""
-    from beiyang.matching.queries import STAGE_LABELS, WEIGHTS
+    from beiyang.matching.queries import ROUND_SIZE, WEIGHTS
 
     bits = {
         s: 1 << i
         for i, s in enumerate(sorted({s for x in [*companies, *mentors] for s in (x.sectors or [])}))
     }
-    stage_bit = {s: 1 << i for i, s in enumerate(STAGE_LABELS)}
+    stage_bit = {s: 1 << i for i, s in enumerate(ROUND_SIZE)}
 
     def mask(values, table):
         out = 0

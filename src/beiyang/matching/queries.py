@@ -9,34 +9,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from beiyang.core.errors import InvalidInput
+from beiyang.core.money import yuan_text
 from beiyang.matching.models import KINDS, IntroRequest, MatchProfile
 from beiyang.matching.text import need_sectors, need_stages, similarity
+from beiyang.policies.queries import fact_value_label
 
-SECTOR_LABELS = {
-    "llm": "大模型",
-    "agent": "智能体",
-    "aigc": "生成式内容",
-    "cv": "计算机视觉",
-    "speech": "语音",
-    "robotics": "具身智能",
-    "chips": "AI芯片",
-    "infra": "算力",
-    "data": "数据与语料",
-    "medical": "医疗AI",
-    "finance": "金融AI",
-    "education": "教育AI",
-    "industry": "工业AI",
-    "autonomous-driving": "自动驾驶",
-    "security": "AI安全",
-}
-STAGE_LABELS = {
-    "idea": "创意阶段",
-    "seed": "种子轮",
-    "angel": "天使轮",
-    "pre-a": "Pre-A轮",
-    "a": "A轮",
-    "b+": "B轮及以后",
-}
 # Typical round sizes by stage (assumption, for ticket fit): CNY.
 ROUND_SIZE = {
     "idea": 1_000_000,
@@ -109,12 +86,12 @@ def score(
     overlap = sectors & set(profile.sectors or [])
     if overlap:
         points += WEIGHTS["sector"] * len(overlap) / max(1, len(sectors))
-        names = "、".join(SECTOR_LABELS.get(s, s) for s in sorted(overlap))
+        names = [fact_value_label("company.sectors", s) for s in sorted(overlap)]
         reasons.append(
             {
                 "code": "sector",
-                "label": f"细分领域重合:{names}",
-                "label_en": f"Sector overlap: {', '.join(sorted(overlap))}",
+                "label": f"细分领域重合:{'、'.join(n.zh for n in names)}",
+                "label_en": f"Sector overlap: {', '.join(n.en for n in names)}",
             }
         )
     if stage and profile.stages and stage in profile.stages:
@@ -122,8 +99,8 @@ def score(
         reasons.append(
             {
                 "code": "stage",
-                "label": f"阶段匹配:{STAGE_LABELS.get(stage, stage)}",
-                "label_en": f"Stage fit: {stage}",
+                "label": f"阶段匹配:{fact_value_label('company.stage', stage).zh}",
+                "label_en": f"Stage fit: {fact_value_label('company.stage', stage).en}",
             }
         )
     if need:
@@ -133,7 +110,7 @@ def score(
                 profile.organisation,
                 profile.summary,
                 *profile.skills,
-                *(SECTOR_LABELS.get(s, s) for s in profile.sectors or []),
+                *(fact_value_label("company.sectors", s).zh for s in profile.sectors or []),
             ]
         )
         sim = similarity(need, text)
@@ -167,8 +144,8 @@ def score(
             reasons.append(
                 {
                     "code": "ticket",
-                    "label": f"单笔投资{profile.ticket_min_cny // 10_000}万至{profile.ticket_max_cny // 10_000}万元,"
-                    f"适合{STAGE_LABELS.get(stage, stage)}",
+                    "label": f"单笔投资{yuan_text(profile.ticket_min_cny)}至{yuan_text(profile.ticket_max_cny)},"
+                    f"适合{fact_value_label('company.stage', stage).zh}",
                     "label_en": "Ticket size fits your round",
                 }
             )

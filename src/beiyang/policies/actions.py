@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from beiyang.accounts.roles import require_town_admin
 from beiyang.companies.models import Company
 from beiyang.companies.queries import member_ids
 from beiyang.core.audit import log_action
@@ -93,7 +94,16 @@ def export_published(version: PackVersion) -> None:
     )
 
 
+@transaction.atomic(durable=True)
+def check_publish_pack_version(staff, version_id: int) -> PackVersion:
+    """A town administrator puts a version in force (the one it replaces is retired, every
+    company is matched again after commit). Audited as ``policies.pack_version.published``."""
+    require_town_admin(staff)
+    return do_publish_pack_version(version_id, actor=staff)
+
+
 def do_publish_pack_version(version_id: int, *, actor) -> PackVersion:
+    """Publish a version; the caller holds a transaction (the version row is locked)."""
     version = PackVersion.objects.select_for_update().filter(pk=version_id).first()
     if version is None:
         from beiyang.core.errors import NotFound

@@ -90,5 +90,4 @@ def diff_version(request: HttpRequest, version_id: int, q: Query[DiffQuery]):
     auth=founder_auth,
 )
 def publish_version(request: HttpRequest, version_id: int):
-    _require_admin(request)
-    return actions.do_publish_pack_version(version_id, actor=request.auth)
+    return actions.check_publish_pack_version(request.auth, version_id)

@@ -14,7 +14,7 @@ from beiyang.companies.models import Company, Membership
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.policies.engine import Evaluation, Pack, PackError, ProfileError, evaluate, load_pack
 from beiyang.policies.engine.evaluate import EARLIEST_DATE, LATEST_DATE
-from beiyang.policies.engine.pack import read_pack_files
+from beiyang.policies.engine.pack import Text, read_pack_files
 from beiyang.policies.models import PackVersion
 
 _packs: dict[str, Pack] = {}
@@ -91,6 +91,15 @@ def current_pack() -> Pack:
         pack = _packs.get(version.checksum) or pack_for_version(PackVersion.objects.get(pk=version.pk))
     _current = (now, pack)
     return pack
+
+
+def fact_value_label(fact_id: str, value: Any) -> Text:
+    """A fact's value in words from the pack in force (大模型 / large language models for
+    ``llm``): the pack is the one source of this vocabulary."""
+    fact = current_pack().facts.get(fact_id)
+    if fact is None:
+        return Text(str(value), str(value))
+    return fact.value_label(value)
 
 
 def forget_current_pack() -> None:

@@ -3,15 +3,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
-from beiyang.core.errors import DomainError
+from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.core.identifiers import SHANGHAI_DISTRICTS
-from beiyang.policies import actions, queries
+from beiyang.policies import actions, compare, queries
 from beiyang.web.forms import error_context, posted_date, posted_int
 
 
@@ -67,34 +69,69 @@ def calculator(request):
     return render(request, "policies/calculator.html", ctx)
 
 
-@login_required
-def pack_versions(request):
+def _town_admin(request) -> None:
     if not has_role(request.user, "town_admin"):
         raise PermissionDenied
-    ctx = {"versions": queries.pack_versions(), "published": queries.published_version()}
-    if request.method == "POST" and request.POST.get("publish"):
+
+
+@login_required
+def pack_versions(request):
+    """The versions of the pack, the one in force first; each opens its compare page."""
+    _town_admin(request)
+    if request.GET.get("compare"):  # the old link: the compare page has its own address now
         try:
-            version = actions.do_publish_pack_version(int(request.POST["publish"]), actor=request.user)
-        except (DomainError, ValueError) as exc:
-            messages.error(request, exc.localized() if isinstance(exc, DomainError) else str(exc))
+            return redirect("web:pack_version", int(request.GET["compare"]))
+        except ValueError:
+            raise Http404 from None
+    return render(
+        request,
+        "policies/pack_versions.html",
+        {"versions": queries.pack_versions(), "published": queries.published_version(), "staff_tab": "home"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pack_version(request, version_id: int):
+    """What this version changes against the one in force, in words; who gains or loses a
+    benefit; and publishing it, once the administrator confirms having read the changes."""
+    _town_admin(request)
+    try:
+        version = queries.access_version(version_id)
+        new = queries.pack_for_version(version)
+    except DomainError:
+        raise Http404 from None
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            error = InvalidInput(
+                "请先勾选“我已核对以上变化”再发布",
+                "Tick “I have checked these changes” before publishing",
+                field="confirm",
+                code="not_confirmed",
+            )
         else:
-            messages.success(
-                request,
-                _("Published version %(v)s; companies are being re-matched.") % {"v": version.version},
-            )
-        return redirect("web:pack_versions")
-    compare = request.GET.get("compare")
-    if compare:
-        try:
-            new_version = queries.access_version(int(compare))
-            base = queries.published_version()
-            old = queries.pack_for_version(queries.access_version(base.pk)) if base else queries.disk_pack()
-            new = queries.pack_for_version(new_version)
-            ctx.update(
-                compare=new_version,
-                diff=queries.diff_packs(old, new),
-                preview=queries.preview_change(old, new),
-            )
-        except (DomainError, ValueError) as exc:
-            ctx["error"] = exc.localized() if isinstance(exc, DomainError) else str(exc)
-    return render(request, "policies/pack_versions.html", ctx)
+            try:
+                actions.check_publish_pack_version(request.user, version.pk)
+            except DomainError as exc:
+                error = exc
+            else:
+                messages.success(
+                    request,
+                    _("Version %(v)s is in force; every company is being matched against it.")
+                    % {"v": version.version},
+                )
+                return redirect("web:pack_version", version.pk)
+    base = queries.published_version()
+    old = queries.pack_for_version(queries.access_version(base.pk)) if base else queries.disk_pack()
+    ctx = {
+        "version": version,
+        "in_force": base is not None and base.pk == version.pk,
+        "base_version": old.version,
+        "diff": compare.readable_diff(old, new, timezone.localdate()),
+        "preview": compare.titled_preview(queries.preview_change(old, new), old, new),
+        "staff_tab": "home",
+    }
+    if request.method == "POST":
+        ctx.update(error_context(error))
+        return render(request, "policies/pack_version.html", ctx, status=error.status)
+    return render(request, "policies/pack_version.html", ctx)

@@ -108,7 +108,8 @@ def _split(choices) -> dict[str, Pair]:
     out: dict[str, Pair] = {}
     for code, text in choices:
         zh, _, en = str(text).partition(" ")
-        out[code] = (zh, en or zh)
+        # Choices carry the English as a word ("confirmed"); a label starts with a capital.
+        out[code] = (zh, en[:1].upper() + en[1:] if en else zh)
     return out
 
 
@@ -187,6 +188,21 @@ def money(yuan, *, fen_matter: bool = False) -> str:
     return yuan_text(amount, fen_matter=fen_matter)
 
 
+def quantity(value, unit: str = "") -> str:
+    """A KPI's figure: money in the one money format, a count in 万 from 10,000 (12万人), with
+    grouped digits and no unit on English pages (120,000)."""
+    if value is None or value == "":
+        return "—"
+    if unit == "元":
+        return money(Decimal(str(round(float(value), 2))))
+    number = float(value)
+    if english():
+        return f"{number:,.0f}"
+    if number >= 10_000:
+        return f"{number / 10_000:,.2f}".rstrip("0").rstrip(".") + f"万{unit}"
+    return f"{number:,.0f}{unit}"
+
+
 def money_fen(fen, *, fen_matter: bool = False) -> str:
     if fen is None or fen == "":
         return ""
@@ -211,6 +227,32 @@ def forecast(day, today: dt.date | None = None) -> str:
     return f"预计{day.month}月{day.day}日用完" if not english() else f"Runs out around {day:%d %b}"
 
 
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def chart_date(day: dt.date, *, monthly: bool = False) -> str:
+    """A date on a chart's axis: 11月30日, or 2026年11月 when the chart spans months
+    (30 Nov / Nov 2026 on English pages)."""
+    if english():
+        return (
+            f"{MONTHS_EN[day.month - 1]} {day.year}" if monthly else f"{day.day} {MONTHS_EN[day.month - 1]}"
+        )
+    return f"{day.year}年{day.month}月" if monthly else f"{day.month}月{day.day}日"
+
+
+def day_text(day) -> str:
+    """A date in words: 2026年11月30日 (30 Nov 2026 on English pages)."""
+    if not day:
+        return ""
+    if isinstance(day, dt.datetime):
+        from django.utils import timezone
+
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    if english():
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def listing(values) -> str:
     """A list as words (徐汇、闵行), never as Python's ``['徐汇']``."""
     if values is None:
@@ -219,6 +261,23 @@ def listing(values) -> str:
         sep = ", " if english() else "、"
         return sep.join(str(v) for v in values)
     return str(values)
+
+
+# Parameters whose values are the pack's codes: read through the fact that owns the codes.
+LIST_UNITS = {"stages": "company.stage", "sectors": "company.sectors", "programmes": "company.programmes"}
+
+
+def fact_value(fact_id: str, value) -> str:
+    """One value of a pack fact in words: a stage, sector or programme by its pack label, a
+    district by its name (Xuhui on English pages)."""
+    if fact_id == "company.district":
+        from beiyang.core.identifiers import DISTRICT_EN
+
+        return DISTRICT_EN.get(str(value), str(value)) if english() else str(value)
+    from beiyang.policies.queries import fact_value_label
+
+    text = fact_value_label(fact_id, value)
+    return text.en if english() else text.zh
 
 
 UNITS: dict[str, Pair] = {
@@ -242,7 +301,8 @@ def param_value(parameter: dict) -> str:
     if unit == "CNY":
         return money(value)
     if isinstance(value, (list, tuple)):
-        return listing(value)
+        fact = "company.district" if unit == "districts" else LIST_UNITS.get(unit)
+        return listing([fact_value(fact, v) for v in value] if fact else value)
     if unit == "ratio":
         return percent(value)
     pair = UNITS.get(unit)

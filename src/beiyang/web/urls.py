@@ -44,6 +44,8 @@ urlpatterns = [
     path("staff/agent/", agent_views.staff_tickets, name="staff_tickets"),
     path("dashboard/", dashboard_views.public_dashboard, name="dashboard"),
     path("staff/dashboard/", dashboard_views.staff_dashboard, name="staff_dashboard"),
+    path("staff/dashboard/kpis/", dashboard_views.kpi_entry, name="kpi_entry"),
+    path("staff/dashboard/kpis/<str:kpi>/", dashboard_views.kpi_detail, name="kpi_detail"),
     path("applications/", application_views.my_applications, name="applications"),
     path("applications/<int:application_id>/", application_views.application_detail, name="application"),
     path(
@@ -71,6 +73,7 @@ urlpatterns = [
     path("staff/events/<int:event_id>/cancel/", event_views.event_cancel, name="event_cancel_staff"),
     path("staff/events/<int:event_id>/checkin/", event_views.checkin_desk, name="checkin"),
     path("staff/packs/", policy_views.pack_versions, name="pack_versions"),
+    path("staff/packs/<int:version_id>/", policy_views.pack_version, name="pack_version"),
     path("service/", service_views.my_service, name="service"),
     path("service/<int:request_id>/", service_views.request_detail, name="service_request"),
     path("timeline/", service_views.my_timeline, name="timeline"),

@@ -1,10 +1,12 @@
 import datetime as dt
 import io
+import itertools
+import re
 
 import openpyxl
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from beiyang.dashboard import charts
 from beiyang.dashboard.actions import do_snapshot_kpis
@@ -95,7 +97,63 @@ def test_charts():
     line = charts.trend("趋势", [("2026-10-01", 1), ("2026-11-01", 3)], target=10)
     assert "<path" in line and "stroke-dasharray" in line
     assert "历史数据不足" in charts.trend("x", [("2026-11-01", 1)])
+    assert "2027年目标" in bar
     assert "<rect" in charts.funnel("漏斗", [("报名", 10), ("签到", 4)]) and "(40%)" in charts.funnel(
         "漏斗", [("报名", 10), ("签到", 4)]
     )
     assert "&lt;script&gt;" in charts.progress("<script>", 1, 2)
+
+
+def _axis(svg: str) -> list[tuple[float, str, str]]:
+    return [
+        (float(x), anchor, text)
+        for x, anchor, text in re.findall(
+            r'<text x="([\d.]+)" y="\d+" font-size="10" text-anchor="(\w+)"[^>]*>([^<]+)<', svg
+        )
+    ]
+
+
+def _boxes_apart(axis, size=10) -> bool:
+    boxes = []
+    for x, anchor, text in axis:
+        w = charts.text_width(text, size)
+        left = x if anchor == "start" else x - w if anchor == "end" else x - w / 2
+        boxes.append((left, left + w))
+    boxes.sort()
+    return (
+        all(a[1] <= b[0] for a, b in itertools.pairwise(boxes)) and boxes[0][0] >= 0 and boxes[-1][1] <= 320
+    )
+
+
+def test_trend_dates_read_in_chinese_and_do_not_overlap():
+    start = dt.date(2026, 11, 1)
+    days = [(start + dt.timedelta(days=i), i) for i in range(30)]
+    axis = _axis(charts.trend("近一月", days, target=100))
+    assert axis[0][2] == "11月1日" and axis[-1][2] == "11月30日" and _boxes_apart(axis)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", charts.trend("近一月", days))
+    # Over a year of daily readings: months, each named once, none touching another.
+    year = [(dt.date(2026, 1, 1) + dt.timedelta(days=i), i) for i in range(365)]
+    axis = _axis(charts.trend("一年", year, target=400))
+    texts = [t for _, _, t in axis]
+    assert texts[0] == "2026年1月" and texts[-1] == "2026年12月" and len(texts) == len(set(texts)) >= 3
+    assert _boxes_apart(axis)
+    # Two readings a day apart on a narrow chart: the second label is dropped, not drawn over.
+    tight = _axis(charts.trend("两天", [(start, 1), (start + dt.timedelta(days=1), 2)], width=60))
+    assert _boxes_apart(tight) or len(tight) == 1
+
+
+def test_trend_dates_in_english():
+    with translation.override("en"):
+        svg = charts.trend("trend", [(dt.date(2026, 10, 1), 1), (dt.date(2026, 11, 30), 3)])
+        long = charts.trend("trend", [(dt.date(2026, 1, 1), 1), (dt.date(2026, 11, 30), 3)])
+    assert [t for _, _, t in _axis(svg)] == ["1 Oct", "30 Nov"]
+    assert [t for _, _, t in _axis(long)] == ["Jan 2026", "Nov 2026"]
+
+
+def test_dashboard_charts_label_dates_in_chinese(client):
+    do_snapshot_kpis(timezone.localdate() - dt.timedelta(days=200))
+    do_snapshot_kpis(timezone.localdate())
+    html = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/dashboard/").content.decode()
+    today = timezone.localdate()
+    assert f"{today.year}年{today.month}月" in html
+    assert not re.search(r">\d{4}-\d{2}-\d{2}<", html)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from beiyang.core.models import AuditEntry
 from beiyang.events.actions import do_send_due_reminders
 from beiyang.events.models import Event, Registration
-from beiyang.events.tests.factories import EventFactory
+from beiyang.events.tests.factories import EventFactory, event_body
 from beiyang.notifications.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -200,16 +200,7 @@ def test_staff_create_edit_and_capacity_promotes(make_staff, make_founder):
 )
 def test_bad_event_input(make_staff, body, field):
     _m, manager = make_staff("event_manager")
-    start = timezone.now() + dt.timedelta(days=5)
-    base = {
-        "kind": "salon",
-        "title": "沙龙",
-        "venue": "x",
-        "starts_at": start.isoformat(),
-        "ends_at": (start + dt.timedelta(hours=1)).isoformat(),
-        "capacity": 5,
-    }
-    resp = manager.post("staff/events", {**base, **body})
+    resp = manager.post("staff/events", event_body(**body))
     assert 400 <= resp.status_code < 500 and resp.json()["field"] == field, resp.json()
     assert Event.objects.count() == 0
 

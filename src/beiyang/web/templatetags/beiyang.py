@@ -43,6 +43,18 @@ def fen_exact(value) -> str:
 
 
 @register.filter
+def quantity(value, unit: str = "") -> str:
+    """A KPI figure with its unit: 1,350亿元, 12万人, 2,500家."""
+    return labels.quantity(value, unit)
+
+
+@register.filter
+def day(value) -> str:
+    """A date in words in the reader's language: 2026年11月30日 / 30 Nov 2026."""
+    return labels.day_text(value)
+
+
+@register.filter
 def forecast(day) -> str:
     return labels.forecast(day)
 
