@@ -1,6 +1,8 @@
 """The pack compare and publish pages: what a new version changes, in words a reader of the
 policies uses, and publishing it once the administrator confirms."""
 
+import re
+
 import pytest
 from conftest import page_client
 from django.conf import settings
@@ -33,9 +35,13 @@ apply: {method: application, documents: [business_plan]}
 """
 
 
+NEXT_VERSION = "2099.11.1"
+
+
 def changed_files() -> dict[str, str]:
     files = read_pack_files(settings.POLICY_PACK_DIR)
-    files["pack.yaml"] = files["pack.yaml"].replace('version: "2026.11.3"', 'version: "2026.12.1"')
+    # A version after whatever the repository's pack is at, so the test outlives pack releases.
+    files["pack.yaml"] = re.sub(r'(?m)^version: ".*"$', f'version: "{NEXT_VERSION}"', files["pack.yaml"])
     params = files["parameters.yaml"]
     params = params.replace(
         "values: {2025-09-01: 1_000_000}\n  reference: {source: vouchers}\n",
@@ -73,7 +79,7 @@ def test_the_changes_read_as_a_reader_says_them(admin_page, draft):
         queries.disk_pack().parameters["vouchers.ceiling_cny"].value_at(draft.created_at.date()) == 1_000_000
     )
     listing = admin_page.get("/staff/packs/").content.decode()
-    assert "版本 2026.12.1" in listing and "草稿" in listing
+    assert f"版本 {NEXT_VERSION}" in listing and "草稿" in listing
     html = admin_page.get(f"/staff/packs/{draft.pk}/").content.decode()
     text = visible_text(html)
     for line in (
@@ -113,9 +119,9 @@ def test_publishing_needs_the_confirmation_and_is_audited(make_staff, draft):
     done = client.post(f"/staff/packs/{draft.pk}/", {"confirm": "yes"})
     assert done.status_code == 302
     draft.refresh_from_db()
-    assert draft.status == PackVersion.PUBLISHED and queries.current_pack().version == "2026.12.1"
+    assert draft.status == PackVersion.PUBLISHED and queries.current_pack().version == NEXT_VERSION
     entry = AuditEntry.objects.get(action_type="policies.pack_version.published")
-    assert entry.actor_id == user.pk and entry.data["version"] == "2026.12.1"
+    assert entry.actor_id == user.pk and entry.data["version"] == NEXT_VERSION
     page = client.get(done.url).content.decode()
     assert "已生效" in page or "正在使用" in page
     assert 'id="publish-form"' not in page
