@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
+from beiyang import paths
 from beiyang.core.errors import InvalidInput
 
-STAGES: dict[str, tuple[str, str]] = {
-    "idea": ("创意阶段", "Idea"),
-    "seed": ("种子轮", "Seed"),
-    "angel": ("天使轮", "Angel"),
-    "pre-a": ("Pre-A轮", "Pre-A"),
-    "a": ("A轮", "Series A"),
-    "b+": ("B轮及以后", "Series B+"),
-}
-SECTORS: dict[str, tuple[str, str]] = {
-    "llm": ("大模型", "Large language models"),
-    "agent": ("智能体", "AI agents"),
-    "aigc": ("生成式内容", "Generative content"),
-    "cv": ("计算机视觉", "Computer vision"),
-    "speech": ("语音", "Speech"),
-    "robotics": ("具身智能/机器人", "Embodied AI and robotics"),
-    "chips": ("AI芯片", "AI chips"),
-    "infra": ("算力与基础设施", "Compute and infrastructure"),
-    "data": ("数据与语料", "Data and corpora"),
-    "medical": ("医疗AI", "Medical AI"),
-    "finance": ("金融AI", "Financial AI"),
-    "education": ("教育AI", "Education AI"),
-    "industry": ("工业AI", "Industrial AI"),
-    "autonomous-driving": ("自动驾驶", "Autonomous driving"),
-    "security": ("AI安全", "AI safety and security"),
-}
-PROGRAMMES: dict[str, tuple[str, str]] = {
-    "young-plan": ("红杉中国 Young Plan", "Sequoia China Young Plan"),
-    "youth-fund-portfolio": ("青年创业基金被投企业", "Youth fund portfolio company"),
-    "hkust": ("港科大校友/师生", "HKUST alumni, staff or students"),
-    "hkust-incubator": ("港科大孵化器在孵", "In the HKUST incubator"),
-    "sequoia-accelerator": ("红杉中国创新加速器", "Sequoia China accelerator"),
-    "mosu-space": ("模速空间", "Model Speed Space"),
-}
+
+def _pack_values(fact: str) -> dict[str, tuple[str, str]]:
+    """A fact's allowed values with their names, from the pack shipped in the repository (the
+    one source of policy vocabulary): (Chinese, English as a heading)."""
+    facts = yaml.safe_load((Path(paths.POLICY_PACK_DIR) / "facts.yaml").read_text(encoding="utf-8"))
+    return {
+        str(code): (names["zh"], names["en"][:1].upper() + names["en"][1:])
+        for code, names in facts[fact]["values"].items()
+    }
+
+
+STAGES = _pack_values("company.stage")
+SECTORS = _pack_values("company.sectors")
+PROGRAMMES = _pack_values("company.programmes")
+
 MEMBER_ROLES: dict[str, tuple[str, str]] = {
     "founder": ("创始人", "Founder"),
     "cofounder": ("联合创始人", "Co-founder"),
