@@ -93,8 +93,8 @@ def _answer_citation(pack, source_id: str | None, policy) -> list[dict[str, Any]
 def on_policy_question(user, text, slots, state, aspect: str | None = None) -> Reply:
     """The answer to the aspect asked (who pays, grant or equity, how long, when, materials, how
     to apply, stacking, where, how much), from the pack, each with its citation."""
-    from beiyang.applications.actions import DOC_LABELS
     from beiyang.policies.engine import evaluate
+    from beiyang.policies.queries import document_name
 
     pack = _pack()
     policy = pack.policies.get(slots.get("policy", ""))
@@ -159,8 +159,8 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
             suggestions=follow,
         )
     if aspect in ("materials", "how_to_apply"):
-        docs = [DOC_LABELS.get(d, d) for d in policy.documents]
-        docs_en = [d.replace("_", " ") for d in policy.documents]
+        docs = [document_name(d).zh for d in policy.documents]
+        docs_en = [document_name(d).en for d in policy.documents]
         sla = pack.parameters.get(policy.sla_param) if policy.sla_param else None
         days = sla.value_at(timezone.localdate()) if sla else None
         zh = f"申请{policy.title.zh}需要准备{len(docs)}份材料:{'、'.join(docs)}。" if docs else ""
@@ -775,14 +775,15 @@ def execute(user, pending: dict[str, Any]) -> Reply:
                 done={"action": "cancel", "registration_id": registration.pk},
             )
         if action == "apply":
-            from beiyang.applications.actions import DOC_LABELS, do_start_application
+            from beiyang.applications.actions import do_start_application
+            from beiyang.policies.queries import document_name
 
             application = do_start_application(
                 user,
                 policy_id=pending["policy"],
                 amount_cny=str(pending["amount_cny"]) if pending.get("amount_cny") else None,
             )
-            docs = "、".join(DOC_LABELS.get(d, d) for d in application.eligibility.get("documents") or [])
+            docs = "、".join(document_name(d).zh for d in application.eligibility.get("documents") or [])
             return Reply(
                 f"已为您创建{pending['label']}申请(#{application.pk})。下一步请在申请页面上传:{docs},然后提交审核。",
                 f"Application #{application.pk} created; upload the documents and submit.",

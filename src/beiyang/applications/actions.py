@@ -28,19 +28,6 @@ from beiyang.core.money import fen_text, fen_to_yuan, yuan_to_fen
 from beiyang.core.uploads import sniff
 from beiyang.notifications.actions import do_send_message
 
-DOC_LABELS = {
-    "business_plan": "商业计划书",
-    "founder_id": "创始人身份证明",
-    "team_intro": "团队介绍",
-    "business_licence": "营业执照",
-    "usage_plan": "使用计划",
-    "provider_quote": "服务商报价",
-    "lease_agreement": "租赁合同",
-    "employment_proof": "在职证明",
-    "bank_account": "银行账户信息",
-    "hkust_affiliation_proof": "港科大身份证明",
-    "pitch_deck": "路演材料",
-}
 TRANSITIONS = {
     "submit": ({"draft"}, "submitted", "提交"),
     # Assigning starts the review of a submitted application; re-assigning keeps the state.
@@ -313,9 +300,11 @@ def do_submit(user, application_id: int) -> Application:
     have = set(application.documents.values_list("doc_type", flat=True))
     missing = [d for d in application.eligibility.get("documents") or [] if d not in have]
     if missing:
+        from beiyang.policies.queries import document_name
+
         raise InvalidInput(
-            f"请先上传:{'、'.join(DOC_LABELS.get(d, d) for d in missing)}",
-            f"Upload first: {', '.join(missing)}",
+            f"请先上传:{'、'.join(document_name(d).zh for d in missing)}",
+            f"Upload first: {', '.join(document_name(d).en for d in missing)}",
             field="documents",
             code="missing_documents",
             extra={"missing": missing},

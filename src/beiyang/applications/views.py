@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy
 
 from beiyang.accounts.roles import has_role
 from beiyang.applications import actions, queries
-from beiyang.applications.actions import DOC_LABELS
 from beiyang.applications.models import LANES, STATUSES
 from beiyang.core.errors import DomainError
 from beiyang.core.schemas import parse_row_id
 from beiyang.core.uploads import check_upload_accepted
+from beiyang.web import labels
 from beiyang.web.views import bad_request
 
 # What the founder is told after each step went through (translated through the catalogue).
@@ -36,7 +36,7 @@ def _documents(application) -> list[dict]:
     codes = list(application.eligibility.get("documents") or [])
     codes += [c for c in have if c not in codes]
     return [
-        {"code": c, "label": DOC_LABELS.get(c, c), "files": have.get(c, []), "required": c in codes}
+        {"code": c, "label": labels.document_label(c), "files": have.get(c, []), "required": c in codes}
         for c in codes
     ]
 
@@ -90,7 +90,9 @@ def application_detail(request, application_id: int):
             messages.error(request, exc.localized())
         return redirect("web:application", application.pk)
     have = set(application.documents.values_list("doc_type", flat=True))
-    required = [(d, DOC_LABELS.get(d, d), d in have) for d in application.eligibility.get("documents") or []]
+    required = [
+        (d, labels.document_label(d), d in have) for d in application.eligibility.get("documents") or []
+    ]
     return render(
         request,
         "applications/detail.html",

@@ -113,9 +113,7 @@ def _criteria_lines(old: Policy, new: Policy) -> list[str]:
 
 
 def _document(code: str) -> str:
-    from beiyang.applications.actions import DOC_LABELS
-
-    return code.replace("_", " ") if labels.english() else DOC_LABELS.get(code, "其他材料")
+    return labels.document_label(code)
 
 
 def _day_or_none(day: dt.date | None) -> str:

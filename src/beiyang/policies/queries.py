@@ -102,6 +102,16 @@ def fact_value_label(fact_id: str, value: Any) -> Text:
     return fact.value_label(value)
 
 
+def document_name(code: str) -> Text:
+    """What an application document is called (商业计划书 / business plan): from the pack in
+    force, else the repository's (a version stored before the names moved into the pack)."""
+    for pack in (current_pack(), disk_pack()):
+        name = pack.document_types.get(code)
+        if name is not None:
+            return name
+    return Text("其他材料", code.replace("_", " "))
+
+
 def forget_current_pack() -> None:
     global _current
     _current = None

@@ -164,6 +164,14 @@ def label(code, vocabulary: str) -> str:
     return pair[1] if english() else pair[0]
 
 
+def document_label(code: str) -> str:
+    """An application document's name from the pack, in the reader's language."""
+    from beiyang.policies.queries import document_name
+
+    name = document_name(str(code))
+    return name.en if english() and name.en else name.zh
+
+
 def policy_label(policy_id: str) -> str:
     """A policy's title from the current pack: the pack owns its vocabulary."""
     from beiyang.policies.queries import current_pack

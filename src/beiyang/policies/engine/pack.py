@@ -238,6 +238,7 @@ class Pack:
     tests: list[dict]
     files: dict[str, str]
     checksum: str
+    document_types: dict[str, Text] = field(default_factory=dict)  # what an application may carry
     _params_cache: dict = field(default_factory=dict, repr=False)
     bound_cache: dict = field(default_factory=dict, repr=False)
     profile_memo: dict = field(default_factory=dict, repr=False)
@@ -621,13 +622,29 @@ def load_pack(files: dict[str, str], *, stored: bool = False) -> Pack:
     meta = ctx.mapping(_load_yaml("pack.yaml", files["pack.yaml"]), "pack.yaml")
     ctx.unknown_keys(
         meta,
-        {"id", "version", "title", "effective_from", "documents", "sources", "ceilings", "description"},
+        {
+            "id",
+            "version",
+            "title",
+            "effective_from",
+            "documents",
+            "application_documents",
+            "sources",
+            "ceilings",
+            "description",
+        },
         "pack.yaml",
     )
     for key in ("id", "version"):
         if not meta.get(key):
             raise ctx.fail(f"pack.yaml: {key} is required", meta)
     documents = {str(k): ctx.text(v, f"document {k}", meta) for k, v in (meta.get("documents") or {}).items()}
+    document_types = {
+        str(k): ctx.text(v, f"application document {k}", meta)
+        for k, v in ctx.mapping(
+            meta.get("application_documents") or {}, "application_documents", meta
+        ).items()
+    }
     sources: dict[str, Source] = {}
     for sid, spec in (meta.get("sources") or {}).items():
         spec = ctx.mapping(spec, f"source {sid}", meta)
@@ -660,6 +677,12 @@ def load_pack(files: dict[str, str], *, stored: bool = False) -> Pack:
         )
         if policy.id in policies:
             raise pctx.fail(f"policy id {policy.id!r} is used twice", policy.raw)
+        unnamed = [d for d in policy.documents if d not in document_types]
+        if unnamed and (document_types or not stored):
+            # Versions stored before document names moved into the pack carry none.
+            raise pctx.fail(
+                f"apply.documents: {', '.join(unnamed)} not in pack.yaml application_documents", policy.raw
+            )
         policies[policy.id] = policy
     if not policies:
         raise PackError("no policies/*.yaml files", "policies/")
@@ -702,6 +725,7 @@ def load_pack(files: dict[str, str], *, stored: bool = False) -> Pack:
         parameters=params,
         sources=sources,
         documents=documents,
+        document_types=document_types,
         policies=policies,
         ceilings=ceilings,
         tests=tests,

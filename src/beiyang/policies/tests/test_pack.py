@@ -179,3 +179,30 @@ def test_a_version_stored_before_maxima_still_loads_and_answers_without_one():
     pack = load_pack(files, stored=True)
     result = evaluate(pack, {"company": {"district": "徐汇"}}, dt.date(2026, 11, 29)).by_policy()
     assert result["startup-capital"].to_dict()["max_amount_cny"] is None
+
+
+def test_application_documents_are_named_in_the_pack():
+    """The names founders and reviewers read for each document come from the pack; a policy
+    asking for a document the pack does not name is refused on import, while a version stored
+    before the names moved into the pack still loads."""
+    pack = load_pack(_files())
+    for policy in pack.policies.values():
+        for code in policy.documents:
+            assert pack.document_types[code].zh and pack.document_types[code].en
+    unnamed = _files(
+        **{
+            STARTUP: read_pack_files(settings.POLICY_PACK_DIR)[STARTUP].replace(
+                "business_plan", "napkin_sketch"
+            )
+        }
+    )
+    with pytest.raises(PackError) as err:
+        load_pack(unnamed)
+    assert err.value.file == STARTUP and "napkin_sketch" in err.value.reason
+    old = _files()
+    old["pack.yaml"] = (
+        old["pack.yaml"].split("\napplication_documents:")[0]
+        + "\nsources:"
+        + old["pack.yaml"].split("\nsources:", 1)[1]
+    )
+    assert load_pack(old, stored=True).document_types == {}
