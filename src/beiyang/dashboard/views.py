@@ -16,6 +16,7 @@ from beiyang.core.exports import table_response
 from beiyang.core.money import to_decimal
 from beiyang.dashboard import actions, charts, exports, queries
 from beiyang.dashboard.models import KPIS
+from beiyang.web import labels
 from beiyang.web.forms import error_context, posted_date
 
 # Money KPIs are entered in 亿元: the district's industry is counted in hundreds of 亿.
@@ -26,18 +27,19 @@ def _kpi_cards(kpis: list[dict]) -> list[dict]:
     cards = []
     for k in kpis:
         points = [(d, float(v)) for d, v in queries.history(k["kpi"])]
+        name = k["label_en"] if labels.english() and k.get("label_en") else k["label"]
         cards.append(
             {
                 **k,
                 "bar": mark_safe(
                     charts.progress(
-                        k["label"],
+                        name,
                         float(k["value"]) if k["value"] is not None else None,
                         float(k["target"]),
                         k["unit"],
                     )
                 ),
-                "trend": mark_safe(charts.trend(k["label"], points, float(k["target"]))),
+                "trend": mark_safe(charts.trend(name, points, float(k["target"]))),
             }
         )
     return cards

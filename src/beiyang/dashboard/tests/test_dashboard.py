@@ -157,3 +157,11 @@ def test_dashboard_charts_label_dates_in_chinese(client):
     today = timezone.localdate()
     assert f"{today.year}年{today.month}月" in html
     assert not re.search(r">\d{4}-\d{2}-\d{2}<", html)
+
+
+def test_dashboard_charts_name_their_figure_in_the_readers_language(client):
+    do_snapshot_kpis(timezone.localdate())
+    reader = Client()
+    reader.cookies["django_language"] = "en"
+    titles = re.findall(r"<title>(.*?)</title>", reader.get("/dashboard/").content.decode())
+    assert len(titles) > 7 and not [t for t in titles if re.search(r"[\u4e00-\u9fff]", t)], titles
