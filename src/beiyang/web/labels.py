@@ -191,6 +191,12 @@ def money(yuan, *, fen_matter: bool = False) -> str:
     except ArithmeticError:
         return str(yuan)
     if english():
+        # Town-scale sums read as words (¥135 billion, ¥49.15 million); a founder's amounts keep
+        # every digit (¥1,200,000).
+        for from_, unit, word in ((10**9, 10**9, "billion"), (10**7, 10**6, "million")):
+            if abs(amount) >= from_ and not fen_matter:
+                shown = f"{amount / unit:,.2f}".rstrip("0").rstrip(".")
+                return f"¥{shown} {word}"
         has_fen = amount != amount.to_integral_value()
         return f"¥{amount:,.{2 if (has_fen or fen_matter) else 0}f}"
     return yuan_text(amount, fen_matter=fen_matter)

@@ -10,7 +10,7 @@ import sys
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from beiyang.applications import actions as application_actions
 from beiyang.applications.models import Application
@@ -227,6 +227,9 @@ def test_one_money_format_and_readable_forecasts():
     assert money(100000) == "10万元" and money("360000.00") == "36万元"
     assert money(49150000) == "4,915万元" and money(135_000_000_000) == "1,350亿元"
     assert money(9800) == "9,800元" and money("12.5") == "12.50元"
+    with translation.override("en"):
+        assert money(135_000_000_000) == "¥135 billion" and money(49150000) == "¥49.15 million"
+        assert money(1_200_000) == "¥1,200,000" and money("12.5") == "¥12.50"
     assert forecast(dt.date(2108, 12, 21), today=dt.date(2026, 11, 30)) == "本年度内不会用完"
     assert forecast(dt.date(2026, 12, 21), today=dt.date(2026, 11, 30)) == "预计12月21日用完"
     assert label("event_manager", "role") == "活动管理员"
