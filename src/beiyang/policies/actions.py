@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -10,10 +14,11 @@ from beiyang.accounts.roles import require_town_admin
 from beiyang.companies.models import Company
 from beiyang.companies.queries import member_ids
 from beiyang.core.audit import log_action
-from beiyang.core.errors import Conflict
+from beiyang.core.errors import Conflict, InvalidInput
 from beiyang.notifications.actions import do_send_message
 from beiyang.policies import published, queries
 from beiyang.policies.engine import evaluate
+from beiyang.policies.engine.testing import run_case
 from beiyang.policies.models import BenefitMatch, PackVersion
 
 
@@ -92,6 +97,79 @@ def export_published(version: PackVersion) -> None:
         published_at=version.published_at.isoformat(),
         files=version.files,
     )
+
+
+# What a pack archive may hold: a pack is a few dozen small YAML files.
+ARCHIVE_MAX_BYTES = 2 * 1024 * 1024
+ARCHIVE_MAX_FILES = 200
+ARCHIVE_MAX_FILE_BYTES = 512 * 1024
+ARCHIVE_MAX_TOTAL_BYTES = 4 * 1024 * 1024
+
+
+def _archive_error(zh: str, en: str) -> InvalidInput:
+    return InvalidInput(
+        f"政策包压缩文件无效:{zh}", f"Invalid pack archive: {en}", field="archive", code="invalid_archive"
+    )
+
+
+def read_pack_archive(data: bytes) -> dict[str, str]:
+    """The YAML files of a zipped pack directory, by their path in the pack (one folder around
+    them, as "compress this folder" makes, is taken off). Refused whole: anything but a zip, a
+    path out of the pack, too many or too large files (sizes checked as read, not as declared),
+    text that is not UTF-8."""
+    if len(data) > ARCHIVE_MAX_BYTES:
+        raise _archive_error("超过2MB", "larger than 2 MB")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = [e for e in archive.infolist() if not e.is_dir()]
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _archive_error("不是zip文件", "not a zip file") from None
+    if len(entries) > ARCHIVE_MAX_FILES:
+        raise _archive_error(f"文件超过{ARCHIVE_MAX_FILES}个", f"more than {ARCHIVE_MAX_FILES} files")
+    names = [PurePosixPath(e.filename.replace("\\", "/")) for e in entries]
+    for name in names:
+        if name.is_absolute() or ".." in name.parts or not name.parts:
+            raise _archive_error(f"路径不允许:{name}", f"path not allowed: {name}")
+    tops = {n.parts[0] for n in names}
+    strip = len(tops) == 1 and all(len(n.parts) > 1 for n in names)
+    files: dict[str, str] = {}
+    total = 0
+    for entry, name in zip(entries, names, strict=True):
+        path = PurePosixPath(*name.parts[1:]) if strip else name
+        if path.suffix not in (".yaml", ".yml") or any(p.startswith(".") for p in path.parts):
+            continue  # a README, an editor's backup, __MACOSX: not part of the pack
+        with archive.open(entry) as fh:
+            raw = fh.read(ARCHIVE_MAX_FILE_BYTES + 1)
+        total += len(raw)
+        if len(raw) > ARCHIVE_MAX_FILE_BYTES or total > ARCHIVE_MAX_TOTAL_BYTES:
+            raise _archive_error(f"{path} 过大", f"{path} is too large")
+        try:
+            files[path.as_posix()] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _archive_error(f"{path} 不是UTF-8文本", f"{path} is not UTF-8 text") from None
+    if "pack.yaml" not in files:
+        raise _archive_error("缺少 pack.yaml", "pack.yaml is missing")
+    return files
+
+
+def check_import_pack_archive(staff, data: bytes, *, note: str = "") -> PackVersion:
+    """A town administrator uploads a new pack version as a zip; it is validated in full (the
+    engine's checks and the pack's own test cases) before one transaction stores it as a draft
+    to compare and publish."""
+    require_town_admin(staff)
+    files = read_pack_archive(data)
+    pack = queries.pack_from_files(files)
+    failures = [(case, problems) for case in pack.tests if (problems := run_case(pack, case))]
+    if failures:
+        first, problems = failures[0]
+        raise InvalidInput(
+            f"政策包自带的测试未通过({len(failures)}项),首项:{first['file']} 第{first['line']}行:{problems[0]}",
+            f"The pack's own test cases fail ({len(failures)}), first: {first['file']} line {first['line']}: "
+            f"{problems[0]}",
+            field="archive",
+            code="pack_tests_fail",
+        )
+    return do_import_pack(files, actor=staff, note=str(note or "")[:300])
 
 
 @transaction.atomic(durable=True)

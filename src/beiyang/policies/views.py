@@ -13,6 +13,7 @@ from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.core.identifiers import SHANGHAI_DISTRICTS
+from beiyang.core.uploads import check_upload_accepted
 from beiyang.policies import actions, compare, queries
 from beiyang.web.forms import error_context, posted_date, posted_int
 
@@ -75,19 +76,38 @@ def _town_admin(request) -> None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def pack_versions(request):
-    """The versions of the pack, the one in force first; each opens its compare page."""
+    """The versions of the pack, the one in force first; each opens its compare page. A new
+    version is uploaded here as a zip of the pack's folder and opens as a draft to compare."""
     _town_admin(request)
     if request.GET.get("compare"):  # the old link: the compare page has its own address now
         try:
             return redirect("web:pack_version", int(request.GET["compare"]))
         except ValueError:
             raise Http404 from None
-    return render(
-        request,
-        "policies/pack_versions.html",
-        {"versions": queries.pack_versions(), "published": queries.published_version(), "staff_tab": "home"},
-    )
+    ctx = {"versions": queries.pack_versions(), "published": queries.published_version(), "staff_tab": "home"}
+    if request.method == "POST":
+        try:
+            check_upload_accepted(request)
+            upload = request.FILES.get("archive")
+            if upload is None:
+                raise InvalidInput(
+                    "请选择政策包压缩文件(.zip)", "Choose the pack archive (.zip)", field="archive"
+                )
+            version = actions.check_import_pack_archive(
+                request.user, upload.read(actions.ARCHIVE_MAX_BYTES + 1), note=request.POST.get("note", "")
+            )
+        except DomainError as exc:
+            ctx.update(error_context(exc))
+            return render(request, "policies/pack_versions.html", ctx, status=exc.status)
+        messages.success(
+            request,
+            _("Version %(v)s imported as a draft: read what it changes, then publish.")
+            % {"v": version.version},
+        )
+        return redirect("web:pack_version", version.pk)
+    return render(request, "policies/pack_versions.html", ctx)
 
 
 @login_required
