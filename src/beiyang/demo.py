@@ -139,7 +139,7 @@ def load_demo(companies: int = 50) -> DemoSummary:
         raise RuntimeError("the demo town (public passwords) is refused in the production profile")
     rng = random.Random(SEED)
     summary = DemoSummary(providers=[])
-    do_import_pack(read_pack_files(settings.POLICY_PACK_DIR), publish=True, note="demo")
+    do_import_pack(read_pack_files(settings.POLICY_PACK_DIR), publish=True, note="演示小镇")
     for phone, name, role in STAFF:
         if not User.objects.filter(phone=phone, is_staff=True).exists():
             do_create_staff(phone=phone, password=DEMO_PASSWORD, role=role, name=name)
