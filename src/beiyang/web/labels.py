@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from functools import cache
 
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from beiyang.core.money import yuan_text
@@ -233,8 +234,6 @@ def forecast(day, today: dt.date | None = None) -> str:
         except ValueError:
             return day
     if today is None:
-        from django.utils import timezone
-
         today = timezone.localdate()
     if day.year > today.year:
         return "本年度内不会用完" if not english() else "Will not run out this year"
@@ -242,6 +241,19 @@ def forecast(day, today: dt.date | None = None) -> str:
 
 
 MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def moment_text(when) -> str:
+    """A time stamp in the reader's words, local time: 12月1日 12:38 (the year only when it is
+    not this one: 2025年12月1日 12:38); 1 Dec 12:38 on English pages."""
+    if not when:
+        return ""
+    local = timezone.localtime(when) if timezone.is_aware(when) else when
+    this_year = local.year == timezone.localdate().year
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    if english():
+        return f"{local.day} {MONTHS_EN[local.month - 1]}{'' if this_year else f' {local.year}'} {clock}"
+    return f"{'' if this_year else f'{local.year}年'}{local.month}月{local.day}日 {clock}"
 
 
 def chart_date(day: dt.date, *, monthly: bool = False) -> str:

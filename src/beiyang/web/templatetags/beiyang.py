@@ -49,6 +49,12 @@ def quantity(value, unit: str = "") -> str:
 
 
 @register.filter
+def moment(value) -> str:
+    """A time stamp in words: 12月1日 12:38 / 1 Dec 12:38."""
+    return labels.moment_text(value)
+
+
+@register.filter
 def day(value) -> str:
     """A date in words in the reader's language: 2026年11月30日 / 30 Nov 2026."""
     return labels.day_text(value)

@@ -288,3 +288,14 @@ def _docx_bytes() -> bytes:
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
+
+
+def test_time_stamps_read_in_words():
+    from beiyang.web.labels import moment_text
+
+    now = timezone.localtime()
+    stamp = now.replace(month=3, day=5, hour=9, minute=7)
+    assert moment_text(stamp) == "3月5日 09:07"
+    assert moment_text(stamp.replace(year=now.year - 1)) == f"{now.year - 1}年3月5日 09:07"
+    with translation.override("en"):
+        assert moment_text(stamp) == "5 Mar 09:07"
