@@ -11,7 +11,7 @@ from django.utils import timezone
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
 from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
-from beiyang.service.models import CATEGORIES, LIVE, OfficerAssignment, ServiceRequest
+from beiyang.service.models import CATEGORIES, LIVE, STATUSES, OfficerAssignment, ServiceRequest
 
 CLOCK_LABELS = {
     "on_time": ("按时", "On time"),
@@ -70,6 +70,57 @@ def staff_queue(
             )
         qs = qs.filter(officer_id=int(assignee))
     return qs.order_by("resolve_due", "id")
+
+
+EXPORT_HEAD = [
+    "编号 id",
+    "企业 company",
+    "类别 category",
+    "标题 title",
+    "状态 status",
+    "服务专员 officer",
+    "提出时间 opened",
+    "首次回复 first reply",
+    "首次回复时限 first reply due",
+    "办结时间 resolved",
+    "办结时限 resolve by",
+    "按时办结 on time",
+    "评分 rating",
+]
+
+
+def export_rows(staff, *, status: str | None = None) -> list[list[Any]]:
+    """The requests the officer may see (live ones, or those of ``status``), with their clocks,
+    for a spreadsheet: times local, labels in Chinese and English."""
+
+    def at(when):
+        return timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else ""
+
+    rows = []
+    for r in staff_queue(staff, status=status)[:10_000]:
+        on_time = (
+            ""
+            if not (r.resolved_at and r.resolve_due)
+            else ("是 yes" if r.resolved_at <= r.resolve_due else "否 no")
+        )
+        rows.append(
+            [
+                r.pk,
+                r.company.name if r.company else "",
+                " ".join(CATEGORIES.get(r.category, (r.category,))),
+                r.title,
+                " ".join(STATUSES.get(r.status, (r.status,))),
+                (r.officer.name or r.officer.masked_phone) if r.officer else "",
+                at(r.created_at),
+                at(r.first_responded_at),
+                at(r.first_response_due),
+                at(r.resolved_at),
+                at(r.resolve_due),
+                on_time,
+                r.rating if r.rating is not None else "",
+            ]
+        )
+    return rows
 
 
 def officer_card(user) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError
+from beiyang.core.exports import table_response
 from beiyang.service import actions, queries
 from beiyang.service.models import CATEGORIES, STATUSES
 
@@ -125,6 +126,14 @@ def staff_queue(request):
         return redirect("web:staff_service")
     assignee = request.GET.get("assignee") or None
     status = request.GET.get("status") or None
+    if request.GET.get("export") and status in (None, *STATUSES):
+        # The requests with their clocks, as a spreadsheet (formula-looking cells quoted).
+        return table_response(
+            "service-requests",
+            queries.EXPORT_HEAD,
+            queries.export_rows(request.user, status=status),
+            request.GET["export"],
+        )
     try:
         rows = _rows(queries.staff_queue(request.user, assignee=assignee, status=status)[:200])
     except DomainError as exc:

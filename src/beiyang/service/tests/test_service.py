@@ -458,3 +458,25 @@ def test_the_queue_page_lists_my_companies_and_admins_balance_from_it(served, ma
     page.force_login(admin[0])
     page.post("/staff/service/", {"step": "assign_balanced"})
     assert OfficerAssignment.objects.get(company=lonely).officer == officer_user
+
+
+def test_officers_export_the_requests_with_their_clocks(served):
+    import csv
+    import io
+
+    import openpyxl
+    from conftest import page_client
+
+    _user, _company, client, officer_user, officer_client = served
+    request_id = open_request(client, title='=HYPERLINK("http://x")').json()["id"]
+    officer_client.post(f"staff/service-requests/{request_id}/resolve", {"resolution": "已办"})
+    officer = page_client(officer_user)
+    text = officer.get("/staff/service/?export=csv&status=resolved").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "编号 id" and rows[1][0] == str(request_id)
+    assert rows[1][3].startswith("'=") and rows[1][4] == "已办结 Resolved" and rows[1][11] == "是 yes"
+    book = openpyxl.load_workbook(
+        io.BytesIO(officer.get("/staff/service/?export=xlsx&status=resolved").content)
+    )
+    assert book.active.cell(row=2, column=4).data_type == "s"  # text, never a formula
+    assert page_client(_user).get("/staff/service/?export=csv").status_code == 403
