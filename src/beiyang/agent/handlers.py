@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from beiyang.agent.dates import event_kind, window
 from beiyang.core.errors import DomainError
+from beiyang.core.money import yuan_text
+from beiyang.web.labels import MONTHS_EN
 
 SUGGESTIONS = [
     "我能享受哪些政策?",
@@ -34,6 +37,12 @@ class Reply:
     awaiting: str | None = None
     suggestions: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # for other handlers, never shown
+
+
+def _cny_en(amount) -> str:
+    """500,000 or 1,234.50: fen only when there are some."""
+    value = Decimal(str(amount))
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
 def _mid_sentence(english: str) -> str:
@@ -650,19 +659,30 @@ def on_application_status(user, text, slots, state) -> Reply:
         apps = [a for a in apps if a.policy_id == slots["policy"]] or apps
     if not apps:
         return Reply("您还没有提交过申请。可以说“帮我申请启动资金”。", "You have no applications yet.")
-    titles = {p.id: p.title.zh for p in _pack().policies.values()}
-    lines = []
+    titles = {p.id: p.title for p in _pack().policies.values()}
+    lines, lines_en = [], []
     for a in apps[:3]:
-        due = (
-            f",预计{a.due_on:%m月%d日}前完成审核"
-            if a.due_on and sla_status(a) in ("on_time", "due_soon")
-            else ""
+        expected = a.due_on and sla_status(a) in ("on_time", "due_soon")
+        title = titles.get(a.policy_id)
+        lines.append(
+            f"· {title.zh if title else '—'}(#{a.pk}):{STATUSES[a.status][0]}"
+            + (f",预计{a.due_on.month}月{a.due_on.day}日前完成审核" if expected else "")
         )
-        lines.append(f"· {titles.get(a.policy_id, a.policy_id)}(#{a.pk}):{STATUSES[a.status][0]}{due}")
-    return Reply("您的申请:\n" + "\n".join(lines), f"{len(apps)} applications.")
+        lines_en.append(
+            f"· {title.en if title else '—'} (#{a.pk}): {STATUSES[a.status][1].lower()}"
+            + (f", review expected by {a.due_on.day} {MONTHS_EN[a.due_on.month - 1]}" if expected else "")
+        )
+    more = len(apps) - len(lines)
+    return Reply(
+        "您的申请:\n" + "\n".join(lines) + (f"\n另有{more}项,见“我的申请”。" if more > 0 else ""),
+        "Your applications:\n"
+        + "\n".join(lines_en)
+        + (f"\n{more} more under My applications." if more > 0 else ""),
+    )
 
 
 def on_voucher_balance(user, text, slots, state) -> Reply:
+    from beiyang.vouchers.models import KINDS as VOUCHER_KINDS
     from beiyang.vouchers.queries import company_vouchers
 
     if not getattr(user, "is_authenticated", False):
@@ -679,9 +699,16 @@ def on_voucher_balance(user, text, slots, state) -> Reply:
     if not grants:
         return Reply("您目前没有可用的券。可以问我“我能申请算力券吗”。", "You have no active vouchers.")
     lines = [
-        f"· {g['kind_label']}:余额{g['balance_cny']:,}元(有效期至{g['valid_until']:%Y-%m-%d})" for g in grants
+        f"· {g['kind_label']}:余额{yuan_text(g['balance_cny'])}"
+        f"(有效期至{g['valid_until'].year}年{g['valid_until'].month}月{g['valid_until'].day}日)"
+        for g in grants
     ]
-    return Reply("您的券余额:\n" + "\n".join(lines), "Your voucher balances are listed.")
+    lines_en = [
+        f"· {VOUCHER_KINDS[g['kind']][1]}: {_cny_en(g['balance_cny'])} CNY left (valid until {g['valid_until'].day} "
+        f"{MONTHS_EN[g['valid_until'].month - 1]} {g['valid_until'].year})"
+        for g in grants
+    ]
+    return Reply("您的券余额:\n" + "\n".join(lines), "Your voucher balances:\n" + "\n".join(lines_en))
 
 
 def on_find_match(user, text, slots, state) -> Reply:
@@ -695,9 +722,16 @@ def on_find_match(user, text, slots, state) -> Reply:
         f"· {r['name']}({r['organisation'] or '—'}),匹配度{r['score']}:{';'.join(x['label'] for x in r['reasons'][:2])}"
         for r in results
     ]
+    lines_en = [
+        f"· {r['name']} ({r['organisation'] or '—'}), match {r['score']}: "
+        + "; ".join(x.get("label_en", x["label"]) for x in r["reasons"][:2])
+        for r in results
+    ]
     return Reply(
         "为您推荐:\n" + "\n".join(lines) + "\n可在“对接”页面一键请求引荐。",
-        f"{len(results)} matches.",
+        "Suggested for you:\n"
+        + "\n".join(lines_en)
+        + "\nAsk for an introduction in one tap on the Matches page.",
         suggestions=["/matches/"],
     )
 

@@ -211,6 +211,18 @@ def test_english_questions_get_english_replies(api):
         assert not CJK.search(say(api, text)["reply"]), text
 
 
+def test_a_founders_english_questions_get_the_whole_answer_in_english(make_founder):
+    _user, _company, client = make_founder(district="徐汇", founded_on="2025-03-01")
+    assert client.post("applications", {"policy": "startup-capital"}).status_code == 201
+    status = say(client, "what's the status of my application?")
+    assert status["intent"] == "application_status", status
+    assert (
+        "Startup capital" in status["reply"]
+        and "draft" in status["reply"]
+        and not CJK.search(status["reply"])
+    )
+
+
 def test_a_low_confidence_message_gets_one_clarifying_question(api, monkeypatch):
     from beiyang.agent import nlu
 
