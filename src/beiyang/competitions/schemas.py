@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from beiyang.core.schemas import BoundedDateTime
+
 
 class RoundIn(Schema):
     name: str = Field(max_length=80)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: BoundedDateTime
+    ends_at: BoundedDateTime
     advance: int = Field(ge=1, le=10_000)
 
 

@@ -19,6 +19,7 @@ from beiyang.competitions.models import Entry
 from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.core.formvalues import form_int
 from beiyang.core.identifiers import parse_phone
+from beiyang.core.schemas import checked_moment
 
 
 def _run(request, call, success: str) -> bool:
@@ -163,7 +164,7 @@ def _when(text: str, field: str):
         raise InvalidInput(
             f"时间格式应为 2027-03-01 09:00:{text}", f"Use 2027-03-01 09:00: {text}", field=field
         ) from None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    return checked_moment(moment, field)
 
 
 def _number(text: str, field: str) -> float:

@@ -27,6 +27,7 @@ from beiyang.companies.queries import company_ids_of
 from beiyang.core.audit import audit_entry, log_action, snapshot
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
+from beiyang.core.schemas import checked_moment
 from beiyang.events.eligibility import (
     check_condition,
     check_gate,
@@ -551,9 +552,8 @@ def _clean_event(data: dict[str, Any], current: Event | None = None) -> dict[str
         if field_name in out and not (out[field_name] or "").strip():
             raise InvalidInput("不能为空", f"{field_name} is required", field=field_name)
     for key in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
-        value = out.get(key)
-        if value is not None and timezone.is_naive(value):
-            out[key] = timezone.make_aware(value)
+        if out.get(key) is not None:
+            out[key] = checked_moment(out[key], key)
     starts = out.get("starts_at", current.starts_at if current else None)
     ends = out.get("ends_at", current.ends_at if current else None)
     if starts and ends and ends < starts:

@@ -5,7 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from beiyang.core.schemas import StrictSchema
+from beiyang.core.schemas import BoundedDateTime, StrictSchema
 
 Kind = Literal["roadshow", "salon", "seminar", "competition", "training", "open_day"]
 
@@ -67,11 +67,11 @@ class EventIn(StrictSchema):
     description: str = Field("", max_length=10_000)
     description_en: str = Field("", max_length=10_000)
     venue: str = Field(max_length=200)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: BoundedDateTime
+    ends_at: BoundedDateTime
     capacity: int = Field(ge=1, le=100_000)
-    registration_opens_at: dt.datetime | None = None
-    registration_closes_at: dt.datetime | None = None
+    registration_opens_at: BoundedDateTime | None = None
+    registration_closes_at: BoundedDateTime | None = None
     waitlist_enabled: bool = True
     eligibility: str = Field("", max_length=500)
     eligibility_label: str = Field("", max_length=200)
@@ -87,11 +87,11 @@ class EventPatch(StrictSchema):
     description: str | None = Field(None, max_length=10_000)
     description_en: str | None = Field(None, max_length=10_000)
     venue: str | None = Field(None, max_length=200)
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
+    starts_at: BoundedDateTime | None = None
+    ends_at: BoundedDateTime | None = None
     capacity: int | None = Field(None, ge=1, le=100_000)
-    registration_opens_at: dt.datetime | None = None
-    registration_closes_at: dt.datetime | None = None
+    registration_opens_at: BoundedDateTime | None = None
+    registration_closes_at: BoundedDateTime | None = None
     waitlist_enabled: bool | None = None
     eligibility: str | None = Field(None, max_length=500)
     eligibility_label: str | None = Field(None, max_length=200)

@@ -193,3 +193,11 @@ def test_only_event_managers_set_gates(make_staff, role):
     client = page_client(make_staff(role)[0])
     assert client.post("/staff/events/new/", {**FORM, **GATE}).status_code == 403
     assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_a_time_off_the_calendar_is_refused_on_the_page(manager, when):
+    """Year 1 in Shanghai is before year 1 in UTC: an overflow, a 500, until it was checked."""
+    resp = manager.post("/staff/events/new/", {**FORM, "starts_at": when})
+    assert resp.status_code == 400 and "1900" in resp.content.decode()
+    assert not Event.objects.exists()
