@@ -7,7 +7,7 @@ import zipfile
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from beiyang.accounts.roles import require_town_admin
@@ -29,31 +29,36 @@ def do_import_pack(
     """Store a pack as a new version (validated first). Importing the same content twice
     returns the existing version."""
     pack = queries.pack_from_files(files)
-    existing = PackVersion.objects.filter(pack_id=pack.id, version=pack.version).first()
-    if existing is not None:
-        if existing.checksum != pack.checksum:
-            raise Conflict(
-                f"版本号 {pack.version} 已存在且内容不同,请在 pack.yaml 中提高版本号",
-                f"Version {pack.version} exists with other content; raise the version in pack.yaml",
-                field="version",
-                code="version_exists",
+    version = PackVersion.objects.filter(pack_id=pack.id, version=pack.version).first()
+    if version is None:
+        try:
+            with transaction.atomic():
+                version = PackVersion.objects.create(
+                    pack_id=pack.id,
+                    version=pack.version,
+                    checksum=pack.checksum,
+                    files=files,
+                    note=note[:300],
+                    created_by=actor,
+                )
+        except IntegrityError:
+            # Another import of this version committed between the look and the insert (two
+            # tabs, a double click): theirs stands, and is ours too when the content is the same.
+            version = PackVersion.objects.get(pack_id=pack.id, version=pack.version)
+        else:
+            log_action(
+                "policies.pack_version.imported",
+                actor=actor,
+                obj=version,
+                version=pack.version,
+                policies=len(pack.policies),
             )
-        version = existing
-    else:
-        version = PackVersion.objects.create(
-            pack_id=pack.id,
-            version=pack.version,
-            checksum=pack.checksum,
-            files=files,
-            note=note[:300],
-            created_by=actor,
-        )
-        log_action(
-            "policies.pack_version.imported",
-            actor=actor,
-            obj=version,
-            version=pack.version,
-            policies=len(pack.policies),
+    if version.checksum != pack.checksum:
+        raise Conflict(
+            f"版本号 {pack.version} 已存在且内容不同,请在 pack.yaml 中提高版本号",
+            f"Version {pack.version} exists with other content; raise the version in pack.yaml",
+            field="version",
+            code="version_exists",
         )
     if publish and version.status != PackVersion.PUBLISHED:
         _publish(version, actor)
