@@ -2,14 +2,14 @@
 race lets more through than the balance (only the table's constraint stops the overdraft);
 with the guard on every request is either accepted once or refused cleanly."""
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from beiyang.accounts.actions import do_create_provider
 from beiyang.core.errors import Conflict
+from beiyang.core.tests.threads import all_at_once
 from beiyang.vouchers.actions import check_redeem, do_fund_pool, do_issue_grant
 from beiyang.vouchers.models import Account, Redemption
 from beiyang.vouchers.queries import reconcile
@@ -20,37 +20,32 @@ EACH = 3  # requests per provider; each wants 10,000 of a 50,000 grant
 
 
 def _hammer(company, providers):
-    barrier = threading.Barrier(len(providers))
-    outcomes = []
+    """Each provider sends its requests one after another; the providers start together."""
 
     def work(i, provider):
-        try:
-            barrier.wait(timeout=30)
-            for j in range(EACH):
-                try:
-                    check_redeem(
-                        provider,
-                        {
-                            "company_credit_code": company.credit_code,
-                            "kind": "compute",
-                            "invoice_no": f"P{i}-{j}",
-                            "contract_no": f"C{i}-{j}",
-                            "invoice_amount_cny": "20000",
-                        },
-                        idempotency_key=f"{i}-{j}",
-                    )
-                    outcomes.append("accepted")
-                except Conflict as exc:
-                    outcomes.append(exc.code)
-        finally:
-            connection.close()
+        outcomes = []
+        for j in range(EACH):
+            try:
+                check_redeem(
+                    provider,
+                    {
+                        "company_credit_code": company.credit_code,
+                        "kind": "compute",
+                        "invoice_no": f"P{i}-{j}",
+                        "contract_no": f"C{i}-{j}",
+                        "invoice_amount_cny": "20000",
+                    },
+                    idempotency_key=f"{i}-{j}",
+                )
+                outcomes.append("accepted")
+            except Conflict as exc:
+                outcomes.append(exc.code)
+        return outcomes
 
-    threads = [threading.Thread(target=work, args=(i, p)) for i, p in enumerate(providers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+    results = all_at_once([partial(work, i, p) for i, p in enumerate(providers)])
+    unexpected = [r for r in results if not isinstance(r, list)]
+    assert not unexpected, unexpected  # anything but a clean refusal fails the test
+    return [outcome for per_provider in results for outcome in per_provider]
 
 
 @pytest.mark.parametrize("guard", [False, True], ids=["guard-off", "guard-on"])
