@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from beiyang.agent.dates import event_kind, window
 from beiyang.core.errors import DomainError
-from beiyang.core.money import yuan_text
+from beiyang.core.money import yuan_figure_en, yuan_text
 from beiyang.web.labels import MONTHS_EN
 
 SUGGESTIONS = [
@@ -37,12 +36,6 @@ class Reply:
     awaiting: str | None = None
     suggestions: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # for other handlers, never shown
-
-
-def _cny_en(amount) -> str:
-    """500,000 or 1,234.50: fen only when there are some."""
-    value = Decimal(str(amount))
-    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
 def _mid_sentence(english: str) -> str:
@@ -704,7 +697,7 @@ def on_voucher_balance(user, text, slots, state) -> Reply:
         for g in grants
     ]
     lines_en = [
-        f"· {VOUCHER_KINDS[g['kind']][1]}: {_cny_en(g['balance_cny'])} CNY left (valid until {g['valid_until'].day} "
+        f"· {VOUCHER_KINDS[g['kind']][1]}: {yuan_figure_en(g['balance_cny'])} CNY left (valid until {g['valid_until'].day} "
         f"{MONTHS_EN[g['valid_until'].month - 1]} {g['valid_until'].year})"
         for g in grants
     ]

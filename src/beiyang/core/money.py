@@ -93,6 +93,19 @@ def yuan_text(yuan: object, *, fen_matter: bool = False) -> str:
     return f"{sign}{amount:,.{2 if has_fen else 0}f}元"
 
 
+def yuan_figure_en(yuan: object, *, fen_matter: bool = False) -> str:
+    """The figure of an amount the way English readers take it, without the currency: town-scale
+    sums in words (135 billion, 49.15 million), a founder's amounts with every digit (1,200,000),
+    two decimals only when there are fen (or ``fen_matter``)."""
+    amount = Decimal(str(yuan))
+    if not fen_matter:
+        for from_, unit, word in ((10**9, 10**9, "billion"), (10**7, 10**6, "million")):
+            if abs(amount) >= from_:
+                return f"{amount / unit:,.2f}".rstrip("0").rstrip(".") + f" {word}"
+    has_fen = amount != amount.to_integral_value()
+    return f"{amount:,.{2 if (has_fen or fen_matter) else 0}f}"
+
+
 def fen_text(fen: int, *, fen_matter: bool = False) -> str:
     return yuan_text(Decimal(int(fen)) / FEN_PER_YUAN, fen_matter=fen_matter)
 

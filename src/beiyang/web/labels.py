@@ -14,7 +14,7 @@ from functools import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from beiyang.core.money import yuan_text
+from beiyang.core.money import yuan_figure_en, yuan_text
 
 Pair = tuple[str, str]
 
@@ -184,7 +184,8 @@ def policy_label(policy_id: str) -> str:
 
 
 def money(yuan, *, fen_matter: bool = False) -> str:
-    """One money format (``core.money.yuan_text``); on English pages ¥ with grouped digits."""
+    """One money format (``core.money.yuan_text``); on English pages ¥ and
+    ``core.money.yuan_figure_en`` (¥1,200,000, ¥135 billion)."""
     if yuan is None or yuan == "":
         return ""
     try:
@@ -192,14 +193,7 @@ def money(yuan, *, fen_matter: bool = False) -> str:
     except ArithmeticError:
         return str(yuan)
     if english():
-        # Town-scale sums read as words (¥135 billion, ¥49.15 million); a founder's amounts keep
-        # every digit (¥1,200,000).
-        for from_, unit, word in ((10**9, 10**9, "billion"), (10**7, 10**6, "million")):
-            if abs(amount) >= from_ and not fen_matter:
-                shown = f"{amount / unit:,.2f}".rstrip("0").rstrip(".")
-                return f"¥{shown} {word}"
-        has_fen = amount != amount.to_integral_value()
-        return f"¥{amount:,.{2 if (has_fen or fen_matter) else 0}f}"
+        return f"¥{yuan_figure_en(amount, fen_matter=fen_matter)}"
     return yuan_text(amount, fen_matter=fen_matter)
 
 
