@@ -14,7 +14,7 @@ from django.utils import timezone
 from beiyang.agent.dates import event_kind, window
 from beiyang.core.errors import DomainError
 from beiyang.core.money import yuan_figure_en, yuan_text
-from beiyang.web.labels import MONTHS_EN
+from beiyang.web.labels import date_words
 
 SUGGESTIONS = [
     "我能享受哪些政策?",
@@ -659,11 +659,11 @@ def on_application_status(user, text, slots, state) -> Reply:
         title = titles.get(a.policy_id)
         lines.append(
             f"· {title.zh if title else '—'}(#{a.pk}):{STATUSES[a.status][0]}"
-            + (f",预计{a.due_on.month}月{a.due_on.day}日前完成审核" if expected else "")
+            + (f",预计{date_words(a.due_on, en=False, year=False)}前完成审核" if expected else "")
         )
         lines_en.append(
             f"· {title.en if title else '—'} (#{a.pk}): {STATUSES[a.status][1].lower()}"
-            + (f", review expected by {a.due_on.day} {MONTHS_EN[a.due_on.month - 1]}" if expected else "")
+            + (f", review expected by {date_words(a.due_on, en=True, year=False)}" if expected else "")
         )
     more = len(apps) - len(lines)
     return Reply(
@@ -692,13 +692,12 @@ def on_voucher_balance(user, text, slots, state) -> Reply:
     if not grants:
         return Reply("您目前没有可用的券。可以问我“我能申请算力券吗”。", "You have no active vouchers.")
     lines = [
-        f"· {g['kind_label']}:余额{yuan_text(g['balance_cny'])}"
-        f"(有效期至{g['valid_until'].year}年{g['valid_until'].month}月{g['valid_until'].day}日)"
+        f"· {g['kind_label']}:余额{yuan_text(g['balance_cny'])}(有效期至{date_words(g['valid_until'], en=False)})"
         for g in grants
     ]
     lines_en = [
-        f"· {VOUCHER_KINDS[g['kind']][1]}: {yuan_figure_en(g['balance_cny'])} CNY left (valid until {g['valid_until'].day} "
-        f"{MONTHS_EN[g['valid_until'].month - 1]} {g['valid_until'].year})"
+        f"· {VOUCHER_KINDS[g['kind']][1]}: {yuan_figure_en(g['balance_cny'])} CNY left "
+        f"(valid until {date_words(g['valid_until'], en=True)})"
         for g in grants
     ]
     return Reply("您的券余额:\n" + "\n".join(lines), "Your voucher balances:\n" + "\n".join(lines_en))

@@ -237,6 +237,14 @@ def forecast(day, today: dt.date | None = None) -> str:
 MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
+def date_words(day: dt.date, *, en: bool, year: bool = True) -> str:
+    """A date in words in the language asked for: 2026年11月30日 / 30 Nov 2026, or without the
+    year (11月30日 / 30 Nov). For text that carries both languages at once (the agent)."""
+    if en:
+        return f"{day.day} {MONTHS_EN[day.month - 1]}" + (f" {day.year}" if year else "")
+    return (f"{day.year}年" if year else "") + f"{day.month}月{day.day}日"
+
+
 def moment_text(when) -> str:
     """A time stamp in the reader's words, local time: 12月1日 12:38 (the year only when it is
     not this one: 2025年12月1日 12:38); 1 Dec 12:38 on English pages."""
@@ -244,20 +252,15 @@ def moment_text(when) -> str:
         return ""
     local = timezone.localtime(when) if timezone.is_aware(when) else when
     this_year = local.year == timezone.localdate().year
-    clock = f"{local.hour:02d}:{local.minute:02d}"
-    if english():
-        return f"{local.day} {MONTHS_EN[local.month - 1]}{'' if this_year else f' {local.year}'} {clock}"
-    return f"{'' if this_year else f'{local.year}年'}{local.month}月{local.day}日 {clock}"
+    return f"{date_words(local, en=english(), year=not this_year)} {local.hour:02d}:{local.minute:02d}"
 
 
 def chart_date(day: dt.date, *, monthly: bool = False) -> str:
     """A date on a chart's axis: 11月30日, or 2026年11月 when the chart spans months
     (30 Nov / Nov 2026 on English pages)."""
-    if english():
-        return (
-            f"{MONTHS_EN[day.month - 1]} {day.year}" if monthly else f"{day.day} {MONTHS_EN[day.month - 1]}"
-        )
-    return f"{day.year}年{day.month}月" if monthly else f"{day.month}月{day.day}日"
+    if not monthly:
+        return date_words(day, en=english(), year=False)
+    return f"{MONTHS_EN[day.month - 1]} {day.year}" if english() else f"{day.year}年{day.month}月"
 
 
 def day_text(day) -> str:
@@ -265,12 +268,8 @@ def day_text(day) -> str:
     if not day:
         return ""
     if isinstance(day, dt.datetime):
-        from django.utils import timezone
-
         day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
-    if english():
-        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
-    return f"{day.year}年{day.month}月{day.day}日"
+    return date_words(day, en=english())
 
 
 def listing(values) -> str:
