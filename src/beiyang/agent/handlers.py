@@ -92,6 +92,28 @@ def _answer_citation(pack, source_id: str | None, policy) -> list[dict[str, Any]
     return [pack.sources[sid].as_dict()]
 
 
+def _merged(parts: list[Reply], titles: list[Any] | None = None) -> Reply:
+    """Several benefits' answers to one question as one reply, each answer said once, the
+    citations of all. With ``titles``, answers are grouped and named by their benefits ("A、B:…"),
+    except an answer that already names its one benefit."""
+    cites = list({c["source"]: c for r in parts for c in r.citations}.values())
+    if titles is None:
+        zh = list(dict.fromkeys(r.zh for r in parts))
+        en = list(dict.fromkeys(r.en for r in parts))
+        return Reply("\n".join(zh), "\n".join(en), citations=cites)
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for reply, title in zip(parts, titles, strict=True):
+        grouped.setdefault((reply.zh, reply.en), []).append(title)
+    zh = [
+        answer_zh
+        if len(ts) == 1 and ts[0].zh[:3] in answer_zh
+        else f"{'、'.join(t.zh for t in ts)}:{answer_zh}"
+        for (answer_zh, _en), ts in grouped.items()
+    ]
+    en = [f"{'; '.join(t.en for t in ts)}: {answer_en}" for (_zh, answer_en), ts in grouped.items()]
+    return Reply("\n".join(zh), "\n".join(en), citations=cites)
+
+
 def on_policy_question(user, text, slots, state, aspect: str | None = None) -> Reply:
     """The answer to the aspect asked (who pays, grant or equity, how long, when, materials, how
     to apply, stacking, where, how much), from the pack, each with its citation."""
@@ -106,41 +128,18 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
         named = list(dict.fromkeys(p for p, _alias in find_policies(text)))
         if len(named) >= 2:
             # "算力券和模型券能一起拿吗": each benefit's answer to that aspect, said once when shared.
-            parts = [on_policy_question(user, text, {"policy": p}, state, aspect) for p in named]
-            zh = list(dict.fromkeys(r.zh for r in parts))
-            en = list(dict.fromkeys(r.en for r in parts))
-            cites = list({c["source"]: c for r in parts for c in r.citations}.values())
-            return Reply("\n".join(zh), "\n".join(en), citations=cites)
-    if policy is None and aspect and aspect != "overview":
+            return _merged([on_policy_question(user, text, {"policy": p}, state, aspect) for p in named])
         # "市里还是区里出钱?" with no benefit named: the benefit the conversation is about, else
         # that aspect for every benefit that answers it, benefits with the same answer together.
         remembered = pack.policies.get((state.get("slots") or {}).get("policy", ""))
         if remembered is not None:
             return on_policy_question(user, text, {"policy": remembered.id}, state, aspect)
-        grouped: dict[tuple[str, str], list[Any]] = {}
-        for p in pack.policies.values():
-            answer = (p.raw.get("answers") or {}).get(aspect)
-            if answer:
-                label = ASSUMPTION if answer.get("assumption") else ("", "")
-                grouped.setdefault((answer["zh"] + label[0], answer["en"] + label[1]), []).append((p, answer))
-        if grouped:
-            # An answer that already names its benefit needs no "算力券:" in front of it.
-            zh = [
-                key[0]
-                if len(ps) == 1 and ps[0][0].title.zh[:3] in key[0]
-                else f"{'、'.join(p.title.zh for p, _a in ps)}:{key[0]}"
-                for key, ps in grouped.items()
-            ]
-            en = [f"{'; '.join(p.title.en for p, _a in ps)}: {key[1]}" for key, ps in grouped.items()]
-            cites = list(
-                {
-                    c["source"]: c
-                    for ps in grouped.values()
-                    for p, a in ps
-                    for c in _answer_citation(pack, a.get("source"), p)
-                }.values()
+        answering = [p for p in pack.policies.values() if (p.raw.get("answers") or {}).get(aspect)]
+        if answering:
+            return _merged(
+                [on_policy_question(user, text, {"policy": p.id}, state, aspect) for p in answering],
+                titles=[p.title for p in answering],
             )
-            return Reply("\n".join(zh), "\n".join(en), citations=cites)
     if policy is None:
         titles = [p.title for p in pack.policies.values()]
         return Reply(
