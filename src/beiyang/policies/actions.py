@@ -17,18 +17,18 @@ from beiyang.core.audit import log_action
 from beiyang.core.errors import Conflict, InvalidInput
 from beiyang.notifications.actions import do_send_message
 from beiyang.policies import published, queries
-from beiyang.policies.engine import evaluate
-from beiyang.policies.engine.testing import run_case
+from beiyang.policies.engine import Pack, evaluate
+from beiyang.policies.engine.testing import run_pack_tests
 from beiyang.policies.models import BenefitMatch, PackVersion
 
 
 @transaction.atomic(durable=True)
 def do_import_pack(
-    files: dict[str, str], *, actor=None, note: str = "", publish: bool = False
+    files: dict[str, str], *, actor=None, note: str = "", publish: bool = False, pack: Pack | None = None
 ) -> PackVersion:
-    """Store a pack as a new version (validated first). Importing the same content twice
-    returns the existing version."""
-    pack = queries.pack_from_files(files)
+    """Store a pack as a new version (validated first; ``pack``, when given, is these files
+    already parsed). Importing the same content twice returns the existing version."""
+    pack = pack or queries.pack_from_files(files)
     version = PackVersion.objects.filter(pack_id=pack.id, version=pack.version).first()
     if version is None:
         try:
@@ -164,17 +164,16 @@ def check_import_pack_archive(staff, data: bytes, *, note: str = "") -> PackVers
     require_town_admin(staff)
     files = read_pack_archive(data)
     pack = queries.pack_from_files(files)
-    failures = [(case, problems) for case in pack.tests if (problems := run_case(pack, case))]
+    failures = run_pack_tests(pack)
     if failures:
-        first, problems = failures[0]
+        where, problems = next(iter(failures.items()))
         raise InvalidInput(
-            f"政策包自带的测试未通过({len(failures)}项),首项:{first['file']} 第{first['line']}行:{problems[0]}",
-            f"The pack's own test cases fail ({len(failures)}), first: {first['file']} line {first['line']}: "
-            f"{problems[0]}",
+            f"政策包自带的测试未通过({len(failures)}项),首项:{where}:{problems[0]}",
+            f"The pack's own test cases fail ({len(failures)}), first: {where}: {problems[0]}",
             field="archive",
             code="pack_tests_fail",
         )
-    return do_import_pack(files, actor=staff, note=str(note or "")[:300])
+    return do_import_pack(files, actor=staff, note=str(note or "")[:300], pack=pack)
 
 
 @transaction.atomic(durable=True)
