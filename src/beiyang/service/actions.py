@@ -405,9 +405,7 @@ def record_handover_reply(staff, conversation_id, text: str) -> None:
     for request in _live_for_conversation(conversation_id):
         message = ServiceMessage.objects.create(request=request, author=staff, role="officer", text=text)
         request.first_responded_at = request.first_responded_at or now
-        if request.status == "waiting_founder":
-            _resume(request, now)
-        request.status = "in_progress"
+        _back_in_progress(request, now)
         request.save()
         log_action("service.request.replied", actor=staff, obj=request, message_id=message.pk, via="handover")
 
@@ -453,6 +451,13 @@ def _resume(request: ServiceRequest, now: dt.datetime) -> None:
     request.resolve_due, guess = hours.add(timezone.localtime(now), request.paused_minutes_left or 0)
     request.due_estimated |= guess
     request.paused_at, request.paused_minutes_left = None, None
+
+
+def _back_in_progress(request: ServiceRequest, now: dt.datetime) -> None:
+    """An officer answered: a clock paused for the founder runs again."""
+    if request.status == "waiting_founder":
+        _resume(request, now)
+    request.status = "in_progress"
 
 
 @transaction.atomic(durable=True)
@@ -606,9 +611,7 @@ def check_reply(
         request.paused_at = now
         request.paused_minutes_left = service_hours().between(timezone.localtime(now), request.resolve_due)
     elif not wait_for_founder:
-        if request.status == "waiting_founder":
-            _resume(request, now)
-        request.status = "in_progress"
+        _back_in_progress(request, now)
     request.save()
     log_action(
         "service.request.replied",
