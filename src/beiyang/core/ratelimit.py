@@ -1,9 +1,12 @@
 """Request limits in the cache: so many hits per key per window, shared by every server
 process through Redis when ``REDIS_URL`` is set.
 
-Counts are fixed windows, one cache key per window, moved by the cache's atomic increment
-(Redis ``INCR``; the in-process cache increments under a lock), so requests fired together
-cannot all read the same count. When the cache cannot be reached (Redis down) the count moves
+Counts slide: each window has one cache key, moved by the cache's atomic increment (Redis
+``INCR``; the in-process cache increments under a lock), so requests fired together cannot all
+read the same count; a hit is judged on this window's count plus the part of the last window's
+count that still lies within ``seconds`` of now (the estimate Cloudflare and nginx-style limiters
+use). Fixed windows alone let a caller spend the limit twice across a window boundary: 30 a
+minute became 60 within a second at hh:mm:59.9. When the cache cannot be reached (Redis down) the count moves
 in this process's memory instead: the limit then holds per process, which is looser but still
 a limit, rather than none or an error for every caller.
 
@@ -43,16 +46,23 @@ def _count(store, key: str, seconds: int) -> int:
         return 1
 
 
+def _sliding_count(store, key: str, seconds: int, now: float) -> float:
+    window, into = divmod(now, seconds)
+    count = _count(store, f"rate:{key}:{int(window)}", 2 * seconds)
+    earlier = store.get(f"rate:{key}:{int(window) - 1}", 0)
+    return count + earlier * (1 - into / seconds)
+
+
 def hit(key: str, hits: int, seconds: int) -> bool:
-    """Count one hit on ``key``; False when it is over ``hits`` in the current window."""
+    """Count one hit on ``key``; False when more than ``hits`` fell in the last ``seconds``."""
     if hits <= 0 or seconds <= 0:
         return True
-    bucket = f"rate:{key}:{int(time.time() // seconds)}"
+    now = time.time()
     try:
-        count = _count(cache, bucket, seconds)
+        count = _sliding_count(cache, key, seconds, now)
     except Exception:  # the cache is unreachable: limit in this process alone
         logger.warning("rate limit cache unavailable; counting %s in this process", key.split(":")[0])
-        count = _count(_local, bucket, seconds)
+        count = _sliding_count(_local, key, seconds, now)
     return count <= hits
 
 
