@@ -27,6 +27,7 @@ from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_to_fen
 from beiyang.core.uploads import sniff
 from beiyang.notifications.actions import do_send_message
+from beiyang.web.labels import date_words
 
 TRANSITIONS = {
     "submit": ({"draft"}, "submitted", "提交"),
@@ -166,10 +167,10 @@ def _tell_founders(application: Application, title: str, body: str, title_en: st
         _tell(user_id, application, title, body, title_en)
 
 
-def _title(application: Application) -> str:
+def _title(application: Application, *, en: bool = False) -> str:
     from beiyang.applications.queries import policy_title
 
-    return policy_title(application)
+    return policy_title(application, en=en)
 
 
 # --- founder side -------------------------------------------------------------------------------
@@ -352,8 +353,8 @@ def do_submit(user, application_id: int) -> Application:
         application,
         f"申请已提交:{_title(application)}",
         f"您的申请已进入{'优先' if application.lane == 'priority' else '普通'}审核通道,"
-        f"预计{application.due_on:%m月%d日}前完成审核{changed}。",
-        f"Application submitted: {application.policy_id}",
+        f"预计{date_words(application.due_on, en=False, year=False)}前完成审核{changed}。",
+        f"Application submitted: {_title(application, en=True)}",
     )
     return application
 
@@ -382,7 +383,7 @@ def do_respond(user, application_id: int, *, answers: dict | None = None, note: 
             application,
             f"申请人已补充材料:{_title(application)}",
             note[:500],
-            f"The applicant responded: {application.policy_id}",
+            f"The applicant responded: {_title(application, en=True)}",
         )
     return application
 
@@ -470,7 +471,7 @@ def _assign(application: Application, assignee, staff) -> None:
         assignee.pk,
         application,
         f"新的待审申请:{_title(application)}",
-        f"截止{application.due_on:%m月%d日}" if application.due_on else "",
+        f"截止{date_words(application.due_on, en=False, year=False)}" if application.due_on else "",
         f"New application to review #{application.pk}",
     )
 
@@ -538,7 +539,7 @@ def check_request_info(staff, application_id: int, *, message: str) -> Applicati
         application,
         f"请补充材料:{_title(application)}",
         message[:2000],
-        f"More information needed: {application.policy_id}",
+        f"More information needed: {_title(application, en=True)}",
     )
     return application
 
@@ -630,7 +631,7 @@ def check_approve(
         application,
         f"申请已批准:{_title(application)}",
         f"{reason[:500]}{amount_text}",
-        f"Application approved: {application.policy_id}",
+        f"Application approved: {_title(application, en=True)}",
     )
     return application
 
@@ -682,7 +683,7 @@ def check_reject(staff, application_id: int, *, reason: str) -> Application:
         application,
         f"申请未通过:{_title(application)}",
         reason[:500],
-        f"Application not approved: {application.policy_id}",
+        f"Application not approved: {_title(application, en=True)}",
     )
     return application
 
@@ -694,7 +695,7 @@ def check_disburse(staff, application_id: int) -> Application:
     application.save()
     log_action("applications.application.disbursed", actor=staff, obj=application, was=before)
     _tell_founders(
-        application, f"资金已拨付:{_title(application)}", "", f"Disbursed: {application.policy_id}"
+        application, f"资金已拨付:{_title(application)}", "", f"Disbursed: {_title(application, en=True)}"
     )
     return application
 
@@ -723,7 +724,7 @@ def do_send_sla_reminders(today: dt.date | None = None) -> dict[str, int]:
                     user_id,
                     application,
                     f"审核即将到期:申请#{application.pk}",
-                    f"截止{application.due_on:%m月%d日}",
+                    f"截止{date_words(application.due_on, en=False, year=False)}",
                     f"Review due soon: #{application.pk}",
                 )
             counts["reminded"] += 1
@@ -740,7 +741,7 @@ def do_send_sla_reminders(today: dt.date | None = None) -> dict[str, int]:
                     user_id,
                     application,
                     f"审核已超时:申请#{application.pk}",
-                    f"应于{application.due_on:%m月%d日}前完成",
+                    f"应于{date_words(application.due_on, en=False, year=False)}前完成",
                     f"Review overdue: #{application.pk}",
                 )
             counts["escalated"] += 1

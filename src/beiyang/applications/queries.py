@@ -75,12 +75,15 @@ def decided_applications(
     return qs.order_by("-decided_at", "-id")
 
 
-def policy_title(application: Application) -> str:
-    """The policy's Chinese title from the current pack (its id only if the pack dropped it)."""
+def policy_title(application: Application, *, en: bool = False) -> str:
+    """The policy's title from the current pack, Chinese or English (its id only if the pack
+    dropped it)."""
     from beiyang.policies.queries import current_pack
 
     policy = current_pack().policies.get(application.policy_id)
-    return policy.title.zh if policy else application.policy_id
+    if not policy:
+        return application.policy_id
+    return (policy.title.en or policy.title.zh) if en else policy.title.zh
 
 
 def eligibility_now(application: Application) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ from beiyang.core.errors import Conflict as ConflictError
 from beiyang.core.money import fen_to_yuan, format_cny_short, yuan_to_fen
 from beiyang.core.uploads import sniff
 from beiyang.notifications.actions import do_send_message
+from beiyang.web.labels import moment_words
 
 User = get_user_model()
 DECK_TYPES = ("pdf", "pptx")
@@ -395,7 +396,7 @@ def check_assign_round(admin, competition_id: int, number: int, judges_per_entry
             judge_id,
             kind="competition",
             title=f"{competition.title} · {round_.name}:请评审{count}个项目",
-            body=f"评审时间:{timezone.localtime(round_.starts_at):%m月%d日 %H:%M}至{timezone.localtime(round_.ends_at):%m月%d日 %H:%M}。",
+            body=f"评审时间:{moment_words(round_.starts_at, en=False)}至{moment_words(round_.ends_at, en=False)}。",
             title_en=f"{competition.title}: {count} entries to score in {round_.name}",
             link="/judge/",
             data={"competition_id": competition.pk, "round": number},

@@ -42,6 +42,7 @@ from beiyang.events.models import KINDS, CalendarFeed, Event, Registration
 from beiyang.notifications.actions import do_send_messages, new_message
 from beiyang.notifications.models import Message
 from beiyang.policies.engine.expr import UNKNOWN
+from beiyang.web.labels import moment_words
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
 assert len(CODE_ALPHABET) == 32  # _new_codes maps a byte to it with % 32
@@ -142,8 +143,8 @@ def _check_open(event: Event, now: dt.datetime) -> None:
     if event.registration_opens_at and now < event.registration_opens_at:
         opens = timezone.localtime(event.registration_opens_at)
         raise Conflict(
-            f"报名将于{opens:%m月%d日 %H:%M}开始",
-            f"Registration opens {opens:%Y-%m-%d %H:%M}",
+            f"报名将于{moment_words(opens, en=False)}开始",
+            f"Registration opens {moment_words(opens, en=True)}",
             field="event_id",
             code="registration_not_open",
         )
@@ -521,8 +522,8 @@ def do_check_in(staff, code: str, *, event_id: int | None = None) -> Registratio
     if now < opens:
         at = timezone.localtime(opens)
         raise Conflict(
-            f"签到将于{at:%m月%d日 %H:%M}开放",
-            f"Check-in opens at {at:%d %b %H:%M}",
+            f"签到将于{moment_words(at, en=False)}开放",
+            f"Check-in opens at {moment_words(at, en=True)}",
             field="code",
             code="checkin_closed",
         )

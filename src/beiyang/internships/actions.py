@@ -21,6 +21,7 @@ from beiyang.internships.models import (
     StudentProfile,
 )
 from beiyang.notifications.actions import do_send_message
+from beiyang.web.labels import date_words
 
 
 def _skills(values: list[str], field: str = "skills") -> list[str]:
@@ -269,7 +270,7 @@ def _tell_results(positions, matching, unplaced, filled) -> None:
             student,
             kind="internship",
             title=f"实习匹配结果:{p.company.name} · {p.title}",
-            body=f"{p.starts_on:%Y年%m月%d日}开始,为期{p.months}个月。",
+            body=f"{date_words(p.starts_on, en=False)}开始,为期{p.months}个月。",
             title_en=f"Placed: {p.title} at {p.company.name}",
             link="/internships/",
             data={"position_id": position_id},

@@ -35,6 +35,7 @@ from beiyang.service.models import (
     ServiceMessage,
     ServiceRequest,
 )
+from beiyang.web.labels import moment_words
 
 MAX_TEXT = 4000
 ROLE = "service_officer"
@@ -339,7 +340,7 @@ def _create_request(
     _tell_staff(
         request,
         f"新的服务请求:{request.title}",
-        f"{CATEGORIES[category][0]} · 请于{timezone.localtime(request.first_response_due):%m月%d日 %H:%M}前首次回复",
+        f"{CATEGORIES[category][0]} · 请于{moment_words(request.first_response_due, en=False)}前首次回复",
         f"New service request #{request.pk}",
     )
     return request
@@ -772,7 +773,7 @@ def do_send_service_reminders(now: dt.datetime | None = None) -> dict[str, int]:
                             user_id,
                             kind="service",
                             title=f"服务请求{label}超时:#{request.pk} {request.title}",
-                            body=f"应于{timezone.localtime(due):%m月%d日 %H:%M}前{label}",
+                            body=f"应于{moment_words(due, en=False)}前{label}",
                             title_en=f"Service request overdue ({clock}): #{request.pk}",
                             link=f"/staff/service/{request.pk}/",
                             data={"service_request_id": request.pk},
@@ -791,7 +792,7 @@ def do_send_service_reminders(now: dt.datetime | None = None) -> dict[str, int]:
                     _tell_staff(
                         request,
                         f"服务请求{label}即将到期:#{request.pk} {request.title}",
-                        f"请于{timezone.localtime(due):%m月%d日 %H:%M}前{label}",
+                        f"请于{moment_words(due, en=False)}前{label}",
                         f"Service request due soon ({clock}): #{request.pk}",
                     )
                     counts["reminded"] += 1

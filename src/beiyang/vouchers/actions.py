@@ -34,6 +34,7 @@ from beiyang.core.money import fen_text, fen_to_yuan, yuan_text, yuan_to_fen
 from beiyang.notifications.actions import do_send_message, do_send_messages, new_message
 from beiyang.vouchers import ledger
 from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
+from beiyang.web.labels import date_words
 
 TREASURY = {"city": "treasury:city", "district": "treasury:district"}
 
@@ -193,7 +194,7 @@ def issue_grant(
         company,
         f"您获得{KINDS[kind][0]}{fen_text(amount_fen)}",
         f"{company.name}获得{KINDS[kind][0]}{fen_text(amount_fen)}(市级{fen_text(parts['city'])},"
-        f"区级{fen_text(parts['district'])}),有效期至{valid_until:%Y年%m月%d日}。",
+        f"区级{fen_text(parts['district'])}),有效期至{date_words(valid_until, en=False)}。",
         f"You received a {KINDS[kind][1].lower()} of {fen_to_yuan(amount_fen):,} CNY",
         f"Valid until {valid_until:%Y-%m-%d}.",
     )

@@ -245,14 +245,18 @@ def date_words(day: dt.date, *, en: bool, year: bool = True) -> str:
     return (f"{day.year}年" if year else "") + f"{day.month}月{day.day}日"
 
 
-def moment_text(when) -> str:
-    """A time stamp in the reader's words, local time: 12月1日 12:38 (the year only when it is
-    not this one: 2025年12月1日 12:38); 1 Dec 12:38 on English pages."""
-    if not when:
-        return ""
+def moment_words(when: dt.datetime, *, en: bool) -> str:
+    """A time stamp in words, local time, in the language asked for: 12月1日 12:38 (the year
+    only when it is not this one: 2025年12月1日 12:38) / 1 Dec 12:38. For messages and errors
+    that carry both languages at once."""
     local = timezone.localtime(when) if timezone.is_aware(when) else when
     this_year = local.year == timezone.localdate().year
-    return f"{date_words(local, en=english(), year=not this_year)} {local.hour:02d}:{local.minute:02d}"
+    return f"{date_words(local, en=en, year=not this_year)} {local.hour:02d}:{local.minute:02d}"
+
+
+def moment_text(when) -> str:
+    """A time stamp in the reader's words (``moment_words`` in the page's language)."""
+    return moment_words(when, en=english()) if when else ""
 
 
 def chart_date(day: dt.date, *, monthly: bool = False) -> str:

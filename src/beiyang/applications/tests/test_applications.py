@@ -10,6 +10,7 @@ from beiyang.applications.actions import do_send_sla_reminders
 from beiyang.applications.models import Application
 from beiyang.core.models import AuditEntry
 from beiyang.notifications.models import Message
+from beiyang.policies.queries import current_pack
 from beiyang.vouchers.models import Grant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,7 +53,14 @@ def test_the_whole_path_with_lanes_sla_and_messages(founder, reviewers):
         and submitted["due_at"]
         and submitted["sla"] in ("on_time", "due_soon")
     )
-    assert Message.objects.filter(user=user, title__startswith="申请已提交").exists()
+    told = Message.objects.get(user=user, title__startswith="申请已提交")
+    # Dates in words as a reader writes them (12月5日, not 12月05日); the English title names
+    # the benefit, not its id.
+    due = Application.objects.get(pk=app["id"]).due_on
+    assert f"预计{due.month}月{due.day}日前" in told.body
+    stored = Application.objects.get(pk=app["id"])
+    english = current_pack().policies[stored.policy_id].title.en
+    assert told.title_en == f"Application submitted: {english}" and stored.policy_id not in english
     queue = first_api.get("staff/applications?lane=normal").json()
     assert [a["id"] for a in queue] == [app["id"]]
     assert first_api.post(f"staff/applications/{app['id']}/assign", {}).json()["status"] == "in_review"

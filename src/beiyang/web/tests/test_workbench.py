@@ -291,7 +291,7 @@ def _docx_bytes() -> bytes:
 
 
 def test_time_stamps_read_in_words():
-    from beiyang.web.labels import moment_text
+    from beiyang.web.labels import moment_text, moment_words
 
     now = timezone.localtime()
     stamp = now.replace(month=3, day=5, hour=9, minute=7)
@@ -299,3 +299,5 @@ def test_time_stamps_read_in_words():
     assert moment_text(stamp.replace(year=now.year - 1)) == f"{now.year - 1}年3月5日 09:07"
     with translation.override("en"):
         assert moment_text(stamp) == "5 Mar 09:07"
+    # Messages and errors carry both languages whatever the page's language.
+    assert (moment_words(stamp, en=False), moment_words(stamp, en=True)) == ("3月5日 09:07", "5 Mar 09:07")
