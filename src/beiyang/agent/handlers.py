@@ -114,6 +114,36 @@ def _merged(parts: list[Reply], titles: list[Any] | None = None) -> Reply:
     return Reply("\n".join(zh), "\n".join(en), citations=cites)
 
 
+def _about_each(user, text, named: list[str], state, aspect: str) -> list[Reply]:
+    """Each named benefit's answer to one aspect, leaving out an answer that is about the same
+    pair as one already given ("人才公寓和办公场地…" is written under both benefits)."""
+    from beiyang.agent.nlu import find_policies
+
+    kept: list[tuple[str, set[str], Reply]] = []
+    for policy_id in named:
+        reply = on_policy_question(user, text, {"policy": policy_id}, state, aspect)
+        mentions = {p for p, _alias in find_policies(reply.zh)} | {policy_id}
+        if any(policy_id in theirs and other in mentions for other, theirs, _r in kept):
+            continue
+        kept.append((policy_id, mentions, reply))
+    return [reply for _p, _m, reply in kept]
+
+
+def _in_brief(pack, policy) -> Reply:
+    """One benefit in two lines: what it is and how much, with its clause cited."""
+    from beiyang.policies.engine import evaluate
+
+    result = evaluate(pack, {}, timezone.localdate(), policies=[policy.id], suggest=False).results
+    amount = _amount_text(policy.id, result[0].amount if result else None)
+    # The amount is said once: many summaries already carry it ("…合计最高100万元").
+    said = bool(amount[0]) and re.search(r"\d+(?:\.\d+)?万?元", amount[0]).group() in policy.summary.zh
+    zh = f"{policy.title.zh}:{policy.summary.zh}" + (f"额度{amount[0]}。" if amount[0] and not said else "")
+    en = f"{policy.title.en}: {policy.summary.en}" + (
+        f" Amount: {amount[1]}." if amount[1] and not said else ""
+    )
+    return Reply(zh, en, citations=_citations(policy.id))
+
+
 def on_policy_question(user, text, slots, state, aspect: str | None = None) -> Reply:
     """The answer to the aspect asked (who pays, grant or equity, how long, when, materials, how
     to apply, stacking, where, how much), from the pack, each with its citation."""
@@ -128,7 +158,7 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
         named = list(dict.fromkeys(p for p, _alias in find_policies(text)))
         if len(named) >= 2:
             # "算力券和模型券能一起拿吗": each benefit's answer to that aspect, said once when shared.
-            return _merged([on_policy_question(user, text, {"policy": p}, state, aspect) for p in named])
+            return _merged(_about_each(user, text, named, state, aspect))
         # "市里还是区里出钱?" with no benefit named: the benefit the conversation is about, else
         # that aspect for every benefit that answers it, benefits with the same answer together.
         remembered = pack.policies.get((state.get("slots") or {}).get("policy", ""))
@@ -141,6 +171,12 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
                 titles=[p.title for p in answering],
             )
     if policy is None:
+        from beiyang.agent.nlu import find_policies
+
+        named = list(dict.fromkeys(p for p, _alias in find_policies(text)))
+        if len(named) >= 2:
+            # "算力券和语料券有什么区别": each benefit in brief, side by side.
+            return _merged([_in_brief(pack, pack.policies[p]) for p in named])
         titles = [p.title for p in pack.policies.values()]
         return Reply(
             f"小镇目前有这{len(titles)}项政策:{'、'.join(t.zh for t in titles)}。您想了解哪一项?",

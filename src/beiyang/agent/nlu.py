@@ -468,15 +468,14 @@ def find_policies(text: str, names: tuple[tuple[str, str], ...] | None = None) -
     table = dict(names)
     for m in _names_pattern(names).finditer(lowered):
         alias, policy = m.group(), table[m.group()]
-        if True:
-            if alias.isascii() and (
-                (m.start() > 0 and lowered[m.start() - 1].isascii() and lowered[m.start() - 1].isalpha())
-                or (m.end() < len(lowered) and lowered[m.end()].isascii() and lowered[m.end()].isalpha())
-            ):
-                continue
-            for i in range(m.start(), m.end()):
-                taken[i] = True
-            hits.append((m.start(), policy, alias))
+        if alias.isascii() and (
+            (m.start() > 0 and lowered[m.start() - 1].isascii() and lowered[m.start() - 1].isalpha())
+            or (m.end() < len(lowered) and lowered[m.end()].isascii() and lowered[m.end()].isalpha())
+        ):
+            continue
+        for i in range(m.start(), m.end()):
+            taken[i] = True
+        hits.append((m.start(), policy, alias))
     if not hits:
         fuzzy = _fuzzy_index(names)
         for n in sorted({len(k) for k in fuzzy}, reverse=True):
@@ -633,7 +632,7 @@ ASPECT_CUES = {
     "how_to_apply": r"怎么申请|如何申请|怎么报|流程|步骤|在哪申请|入口|how (?:do i|to) apply|process|steps",
     "stacking": r"一起|同时|叠加|兼得|冲突|共用|加起来|都能|和.{1,6}(?:能|可以)|stack|both|combine|together",
     "location": r"在哪|地址|位置|地点|哪里上课|where\b|address|located",
-    "overview": r"是什么|介绍|干嘛|有什么用|能干|what (?:is|does)|tell me about",
+    "overview": r"是什么|介绍|干嘛|有什么用|能干|区别|不一样|不同|差别|对比|比较|哪个好|what (?:is|does)|tell me about|difference|differ|compare|\bvs\b",
 }
 _ASPECT_RES = {k: re.compile(v) for k, v in ASPECT_CUES.items()}
 

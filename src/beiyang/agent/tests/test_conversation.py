@@ -190,6 +190,18 @@ def test_an_aspect_asked_without_a_benefit_is_answered(api):
     assert "青年创业基金" in fresh["reply"] and fresh["citations"]
 
 
+def test_two_benefits_named_are_compared_and_a_shared_answer_said_once(api):
+    out = say(api, "算力券和语料券有什么区别")
+    lines = out["reply"].splitlines()
+    assert [line.split(":")[0] for line in lines] == ["算力券", "语料券"] and out["citations"]
+    assert "小镇目前有这" not in out["reply"]
+    # The amount is said once per benefit, not again after a summary that carries it.
+    assert all(line.count("100万元") == 1 for line in lines), lines
+    # A stacking answer written under both benefits of a pair is one line, not two.
+    both = say(api, "人才公寓和办公场地都能申请吗")
+    assert len(both["reply"].splitlines()) == 1 and "两项政策" in both["reply"]
+
+
 def test_assumed_figures_are_labelled_and_no_internal_names_show(api):
     out = say(api, "人才公寓最高减免多少钱")
     assert "平台假设,以官方文件为准" in out["reply"]
