@@ -626,11 +626,12 @@ def check_approve(
         reason=reason[:2000],
         criteria_checked=checked,
     )
-    amount_text = f",批准金额{fen_text(amount)}" if amount is not None else ""
+    # The amount first, then the reviewer's words as written (they end as the reviewer ended them).
+    amount_text = f"批准金额{fen_text(amount)}。" if amount is not None else ""
     _tell_founders(
         application,
         f"申请已批准:{_title(application)}",
-        f"{reason[:500]}{amount_text}",
+        f"{amount_text}审核意见:{reason[:500]}",
         f"Application approved: {_title(application, en=True)}",
     )
     return application
@@ -682,7 +683,7 @@ def check_reject(staff, application_id: int, *, reason: str) -> Application:
     _tell_founders(
         application,
         f"申请未通过:{_title(application)}",
-        reason[:500],
+        f"审核意见:{reason[:500]}",
         f"Application not approved: {_title(application, en=True)}",
     )
     return application

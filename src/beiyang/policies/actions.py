@@ -15,6 +15,7 @@ from beiyang.companies.models import Company
 from beiyang.companies.queries import member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import Conflict, InvalidInput
+from beiyang.core.money import yuan_figure_en, yuan_text
 from beiyang.notifications.actions import do_send_message
 from beiyang.policies import published, queries
 from beiyang.policies.engine import Pack, evaluate
@@ -240,12 +241,17 @@ def do_match_company(company_id: int) -> int:
 
 def _tell_members(company: Company, results: list, pack_version: str) -> None:
     names = "、".join(r.policy.title.zh for r in results)
-    lines = []
-    for r in results:
-        amount = f",最高{r.amount:,.0f}元" if r.amount else ""
-        lines.append(f"· {r.policy.title.zh}{amount}")
+    lines = [f"· {r.policy.title.zh}" + (f",最高{yuan_text(r.amount)}" if r.amount else "") for r in results]
+    lines_en = [
+        f"· {r.policy.title.en}" + (f", up to ¥{yuan_figure_en(r.amount)}" if r.amount else "")
+        for r in results
+    ]
     body = "根据您企业的最新信息,以下政策您已符合条件,可在“我能享受的政策”中查看依据并申请:\n" + "\n".join(
         lines
+    )
+    body_en = (
+        "From your company's latest details you now qualify for these benefits; see why and apply under My benefits:\n"
+        + "\n".join(lines_en)
     )
     key = "benefits:" + ",".join(sorted(r.policy.id for r in results)) + f":{pack_version}"
     for user_id in member_ids(company):
@@ -254,6 +260,8 @@ def _tell_members(company: Company, results: list, pack_version: str) -> None:
             kind="benefit",
             title=f"政策找人:您有{len(results)}项新匹配的政策({names})",
             body=body,
+            title_en=f"New benefits for you ({len(results)}): {'; '.join(r.policy.title.en for r in results)}",
+            body_en=body_en,
             link="/benefits/",
             data={"policies": [r.policy.id for r in results]},
             dedupe_key=key[:120],

@@ -267,13 +267,14 @@ def chart_date(day: dt.date, *, monthly: bool = False) -> str:
     return f"{MONTHS_EN[day.month - 1]} {day.year}" if english() else f"{day.year}年{day.month}月"
 
 
-def day_text(day) -> str:
-    """A date in words: 2026年11月30日 (30 Nov 2026 on English pages)."""
+def day_text(day, *, short: bool = False) -> str:
+    """A date in words: 2026年11月30日 (30 Nov 2026 on English pages); ``short`` leaves the
+    year out when it is this one (11月30日 / 30 Nov)."""
     if not day:
         return ""
     if isinstance(day, dt.datetime):
         day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
-    return date_words(day, en=english())
+    return date_words(day, en=english(), year=not (short and day.year == timezone.localdate().year))
 
 
 def listing(values) -> str:

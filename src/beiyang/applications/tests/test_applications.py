@@ -78,7 +78,9 @@ def test_the_whole_path_with_lanes_sla_and_messages(founder, reviewers):
     )
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     assert approved.json()["granted_cny"] == "80000.00"
-    assert Message.objects.filter(user=user, title__startswith="申请已批准").exists()
+    told = Message.objects.get(user=user, title__startswith="申请已批准")
+    # The amount, then the reviewer's words as written: no "。," where the two meet.
+    assert told.body == "批准金额8万元。审核意见:材料齐全,符合条件", told.body
     types = [t["type"] for t in approved.json()["timeline"]]
     assert types[:2] == ["applications.application.created", "applications.document.uploaded"]
     assert "applications.application.approved" in types

@@ -86,6 +86,9 @@ def test_policy_finds_the_company_when_its_profile_changes(make_founder):
     new = Message.objects.filter(user=user, kind="benefit").order_by("-id")
     assert new.count() == before + 1
     assert "算力券" in new[0].title and new[0].link == "/benefits/"
+    # Amounts as the town writes them (100万元, not 1,000,000元), and in English too.
+    assert "最高100万元" in new[0].body and not re.search(r"\d,\d{3}", new[0].body), new[0].body
+    assert "Compute voucher" in new[0].title_en and "¥1,000,000" in new[0].body_en, new[0].body_en
     assert (
         BenefitMatch.objects.get(company__memberships__user=user, policy_id="compute-voucher").status
         == "eligible"

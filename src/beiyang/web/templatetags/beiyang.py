@@ -61,6 +61,12 @@ def day(value) -> str:
 
 
 @register.filter
+def short_day(value) -> str:
+    """A date in words, the year only when it is not this one: 11月30日 / 30 Nov."""
+    return labels.day_text(value, short=True)
+
+
+@register.filter
 def forecast(day) -> str:
     return labels.forecast(day)
 
