@@ -103,6 +103,15 @@ ELIGIBILITY: dict[str, Pair] = {
     "undetermined": ("信息不足,尚无法判断", "More information needed"),
 }
 
+# One criterion's result, with the mark shown beside it: a text symbol every font has (✓ ✗ ?),
+# not an emoji that a phone or browser without an emoji font shows as an empty box.
+CRITERION_RESULT: dict[str, Pair] = {
+    "pass": ("符合", "Met"),
+    "fail": ("不符合", "Not met"),
+    "unknown": ("待确认", "Unknown"),
+}
+CRITERION_MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
+
 
 def _split(choices) -> dict[str, Pair]:
     """Model choices written ``"已发布 published"``: Chinese before the first space."""
@@ -132,6 +141,7 @@ def vocabularies() -> dict[str, dict[str, Pair]]:
         "lane": dict(LANES),
         "sla": SLA,
         "eligibility": ELIGIBILITY,
+        "criterion_result": CRITERION_RESULT,
         "event_kind": dict(EVENT_KINDS),
         "event_status": _split(Event.STATUSES),
         "registration_status": _split(Registration.STATUSES),

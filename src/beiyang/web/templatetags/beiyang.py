@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import get_language
 
 from beiyang.web import labels
@@ -58,6 +59,14 @@ def moment(value) -> str:
 def day(value) -> str:
     """A date in words in the reader's language: 2026年11月30日 / 30 Nov 2026."""
     return labels.day_text(value)
+
+
+@register.filter
+def result_mark(result: str) -> str:
+    """A criterion's result as a coloured mark with its words for screen readers: ✓ 符合."""
+    said = labels.label(result, "criterion_result")
+    mark = labels.CRITERION_MARK.get(result, "?")
+    return format_html('<span class="mark {}" role="img" aria-label="{}">{}</span>', result, said, mark)
 
 
 @register.filter
