@@ -252,8 +252,13 @@ def _understood_reply(user, conversation: Conversation, state: dict, text: str):
             suggestions=[CHOICES[c][0] for c in choices],
         )
         return reply, "clarify", {}
-    if intent in ("out_of_scope", "policy_question") and not slots.get("policy") and (hit := faq.best(text)):
-        # A question about the town rather than one benefit: answer from the FAQ, citing the article.
+    if (
+        intent in ("out_of_scope", "policy_question")
+        and not slots.get("policy")
+        and not nlu.find_policies(text)  # two benefits named leave no slot, but it is about them
+        and (hit := faq.best(text))
+    ):
+        # A question about the town rather than a benefit: answer from the FAQ, citing the article.
         intent = "policy_question"
         reply = handlers.Reply(hit["zh"], hit["en"], citations=[faq.citation(hit)])
     elif intent == "policy_question":

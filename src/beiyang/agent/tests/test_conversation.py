@@ -200,6 +200,12 @@ def test_two_benefits_named_are_compared_and_a_shared_answer_said_once(api):
     # A stacking answer written under both benefits of a pair is one line, not two.
     both = say(api, "人才公寓和办公场地都能申请吗")
     assert len(both["reply"].splitlines()) == 1 and "两项政策" in both["reply"]
+    # Named in English, the two are compared too, not answered from the town's FAQ.
+    english = say(api, "what is the difference between the talent apartment and the office waiver")
+    assert [line.split(":")[0] for line in english["reply"].splitlines()] == [
+        "Talent apartment fee waiver",
+        "Office space fee waiver",
+    ], english["reply"]
 
 
 def test_assumed_figures_are_labelled_and_no_internal_names_show(api):
