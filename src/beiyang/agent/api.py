@@ -8,6 +8,7 @@ from beiyang.agent import actions, queries
 from beiyang.agent.schemas import AgentOut, MessageIn, ReplyIn
 from beiyang.api.auth import TokenAuth, founder_auth
 from beiyang.core.errors import AccessDenied
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import ErrorOut
 
 router = Router(tags=["agent"])
@@ -70,7 +71,7 @@ def tickets(request):
     response={200: dict, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     auth=founder_auth,
 )
-def reply(request, ticket_id: int, body: ReplyIn):
+def reply(request, ticket_id: RowId, body: ReplyIn):
     ticket = actions.check_staff_reply(request.auth, ticket_id, body.text)
     return {"ticket_id": ticket.pk, "status": ticket.status}
 
@@ -80,6 +81,6 @@ def reply(request, ticket_id: int, body: ReplyIn):
     response={200: dict, 403: ErrorOut, 404: ErrorOut},
     auth=founder_auth,
 )
-def close(request, ticket_id: int):
+def close(request, ticket_id: RowId):
     ticket = actions.check_close_ticket(request.auth, ticket_id)
     return {"ticket_id": ticket.pk, "status": ticket.status}

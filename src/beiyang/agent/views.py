@@ -6,6 +6,7 @@ from beiyang.accounts.roles import has_role
 from beiyang.agent import actions, queries
 from beiyang.agent.models import Conversation
 from beiyang.core.errors import DomainError
+from beiyang.core.numbers import read_id
 
 
 def chat(request):
@@ -73,12 +74,14 @@ def staff_tickets(request):
     if request.method == "POST":
         try:
             if request.POST.get("close"):
-                actions.check_close_ticket(request.user, int(request.POST.get("ticket_id", "0")))
+                actions.check_close_ticket(request.user, read_id(request.POST.get("ticket_id"), "ticket_id"))
             else:
                 actions.check_staff_reply(
-                    request.user, int(request.POST.get("ticket_id", "0")), request.POST.get("text", "")
+                    request.user,
+                    read_id(request.POST.get("ticket_id"), "ticket_id"),
+                    request.POST.get("text", ""),
                 )
-        except (DomainError, ValueError) as exc:
-            messages.error(request, exc.localized() if isinstance(exc, DomainError) else str(exc))
+        except DomainError as exc:
+            messages.error(request, exc.localized())
         return redirect("web:staff_tickets")
     return render(request, "agent/tickets.html", {"tickets": queries.open_tickets()[:100]})

@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import StrictInt
 
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import StrictSchema
 
 
@@ -55,12 +56,12 @@ class ApplicationOut(Schema):
 
 
 class AssignIn(StrictSchema):
-    application_ids: list[int] = Field(max_length=500)
-    assignee_id: int
+    application_ids: list[RowId] = Field(max_length=500)
+    assignee_id: RowId
 
 
 class AssignOneIn(StrictSchema):
-    assignee_id: int | None = None
+    assignee_id: RowId | None = None
 
 
 class RequestInfoIn(StrictSchema):

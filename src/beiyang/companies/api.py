@@ -7,6 +7,7 @@ from beiyang.companies import actions, queries
 from beiyang.companies.models import Company
 from beiyang.companies.schemas import CompanyIn, CompanyOut, CreditCodeCorrectionIn
 from beiyang.core.errors import NotFound
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import ErrorOut
 
 router = Router(tags=["companies"])
@@ -56,7 +57,7 @@ def put_my_company(request, body: CompanyIn):
 
 
 @router.get("/companies/{company_id}", response={200: CompanyOut, 404: ErrorOut}, auth=founder_auth)
-def get_company(request, company_id: int):
+def get_company(request, company_id: RowId):
     return company_out(actions.access_company(request.auth, company_id))
 
 
@@ -65,7 +66,7 @@ def get_company(request, company_id: int):
     response={200: CompanyOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=founder_auth,
 )
-def put_company(request, company_id: int, body: CompanyIn):
+def put_company(request, company_id: RowId, body: CompanyIn):
     return company_out(actions.check_update_company(request.auth, company_id, _body(body)))
 
 
@@ -74,7 +75,7 @@ def put_company(request, company_id: int, body: CompanyIn):
     response={200: CompanyOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=founder_auth,
 )
-def correct_credit_code(request, company_id: int, body: CreditCodeCorrectionIn):
+def correct_credit_code(request, company_id: RowId, body: CreditCodeCorrectionIn):
     """A town admin corrects a company's credit code (frozen for founders once it has an
     application, grant or redemption); the reason goes into the audit log."""
     return company_out(

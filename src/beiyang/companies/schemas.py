@@ -4,6 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from beiyang.core.numbers import bounded_int
 from beiyang.core.schemas import StrictSchema
 
 
@@ -15,7 +16,7 @@ class CompanyIn(StrictSchema):
     founded_on: dt.date | None = None
     stage: str | None = Field(None, max_length=20)
     sectors: list[str] | None = Field(None, max_length=20)
-    headcount: int | None = None
+    headcount: bounded_int(0, 1_000_000) | None = None
     programmes: list[str] | None = Field(None, max_length=20)
     in_town: bool | None = None
 

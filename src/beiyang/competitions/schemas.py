@@ -2,17 +2,25 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
+from beiyang.core.numbers import RowId, bounded_int, not_a_flag
 from beiyang.core.schemas import BoundedDateTime
+
+# A round's number in its competition, in a path or a body.
+RoundNumber = bounded_int(1, 1000)
+# A judge's mark for one criterion: a number (JSON true is not 1.0), at most a criterion's max.
+Score = Annotated[float, BeforeValidator(not_a_flag), Field(ge=0, le=1000, allow_inf_nan=False)]
 
 
 class RoundIn(Schema):
     name: str = Field(max_length=80)
     starts_at: BoundedDateTime
     ends_at: BoundedDateTime
-    advance: int = Field(ge=1, le=10_000)
+    advance: bounded_int(1, 10_000)
 
 
 class CriterionIn(Schema):
@@ -76,26 +84,26 @@ class EntryOut(Schema):
 
 
 class JudgeIn(Schema):
-    user_id: int = Field(ge=1, le=2**63 - 1)
+    user_id: RowId
 
 
 class ConflictIn(Schema):
-    entry_id: int = Field(ge=1, le=2**63 - 1)
+    entry_id: RowId
 
 
 class InterestIn(Schema):
-    user_id: int = Field(ge=1, le=2**63 - 1)
-    company_id: int = Field(ge=1, le=2**63 - 1)
+    user_id: RowId
+    company_id: RowId
     note: str = Field(default="", max_length=200)
 
 
 class AssignIn(Schema):
-    judges_per_entry: int = Field(ge=1, le=20)
+    judges_per_entry: bounded_int(1, 20)
 
 
 class ScoresIn(Schema):
-    round: int = Field(ge=1, le=1000)
-    scores: dict[str, float]
+    round: RoundNumber
+    scores: dict[str, Score] = Field(max_length=30)
     comment: str = Field(default="", max_length=2000)
 
 

@@ -32,8 +32,14 @@ def to_decimal(value: object, field: str = "amount_cny") -> Decimal:
         raise InvalidInput(
             "金额必须是数字", "The amount must be a number", field=field, code="invalid_amount"
         )
+    text = str(value).strip().replace(",", "")
+    if not text.isascii():
+        # Decimal("１２") is 12 and Decimal("١٢") too: amounts are written in ASCII digits.
+        raise InvalidInput(
+            "金额必须是数字", "The amount must be a number", field=field, code="invalid_amount"
+        )
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
+        amount = Decimal(text)
     except (InvalidOperation, ValueError):
         raise InvalidInput(
             "金额必须是数字", "The amount must be a number", field=field, code="invalid_amount"

@@ -29,8 +29,8 @@ from beiyang.accounts.token_cache import FORGET_USER
 from beiyang.accounts.tokens import digest
 from beiyang.api.errors import json_error
 from beiyang.core.errors import InvalidInput
+from beiyang.core.numbers import MAX_ROW_ID, read_int
 from beiyang.core.realtime import Subscriber, hub
-from beiyang.core.schemas import parse_row_id
 from beiyang.notifications.models import Message
 from beiyang.notifications.queries import unread_count
 
@@ -116,16 +116,15 @@ async def message_stream(request: HttpRequest):
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
     if raw is not None:
         try:
-            last_id = parse_row_id(
+            last_id = read_int(
                 raw,
                 "Last-Event-ID",
-                allow_zero=True,
-                code="invalid_last_event_id",
-                message="Last-Event-ID 应为消息编号(非负整数)",
-                message_en="Last-Event-ID must be a message id (a non-negative integer)",
+                low=0,
+                high=MAX_ROW_ID,
+                label=("Last-Event-ID(消息编号)", "Last-Event-ID"),
             )
         except InvalidInput as exc:
-            return json_error(400, exc.code, exc.message, exc.message_en, field=exc.field)
+            return json_error(400, "invalid_last_event_id", exc.message, exc.message_en, field=exc.field)
     else:
         last_id = await sync_to_async(_latest_id)(user.pk)
     user_id = user.pk

@@ -10,6 +10,7 @@ from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
 from beiyang.core.exports import table_response
 from beiyang.core.identifiers import parse_credit_code
 from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.core.numbers import RowId, whole_number
 from beiyang.core.schemas import ErrorOut
 from beiyang.vouchers import actions, queries
 from beiyang.vouchers.schemas import GrantIn, GrantOut, MyVouchersOut, RedemptionIn, RedemptionOut
@@ -39,14 +40,14 @@ def redeem(
     response={200: RedemptionOut, **ERRORS},
     auth=provider_auth,
 )
-def capture(request, redemption_id: int):
+def capture(request, redemption_id: RowId):
     return queries.redemption_out(actions.do_capture(request.auth, redemption_id))
 
 
 @router.post(
     "/provider/redemptions/{redemption_id}/void", response={200: RedemptionOut, **ERRORS}, auth=provider_auth
 )
-def void(request, redemption_id: int):
+def void(request, redemption_id: RowId):
     return queries.redemption_out(actions.do_void(request.auth, redemption_id))
 
 
@@ -55,19 +56,17 @@ def void(request, redemption_id: int):
     response={200: RedemptionOut, **ERRORS},
     auth=provider_auth,
 )
-def reverse(request, redemption_id: int):
+def reverse(request, redemption_id: RowId):
     return queries.redemption_out(actions.do_reverse(request.auth, redemption_id))
 
 
 @router.get("/provider/statements/{period}", response={200: None, 400: ErrorOut}, auth=provider_auth)
 def provider_statement(request, period: str, format: str = "csv"):
     """Settlement statement for a month (``2026-11``), CSV or Excel, with city and district shares."""
-    try:
-        year, month = (int(x) for x in period.split("-"))
-        if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-            raise ValueError
-    except ValueError:
-        raise InvalidInput("期间格式应为YYYY-MM", "period is YYYY-MM", field="period") from None
+    year_text, _, month_text = period.partition("-")
+    year, month = whole_number(year_text), whole_number(month_text)
+    if year is None or month is None or not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise InvalidInput("期间格式应为YYYY-MM", "period is YYYY-MM", field="period")
     rows = [
         [
             r.pk,
