@@ -19,6 +19,19 @@ def _json(description: str, name: str) -> dict[str, Any]:
     }
 
 
+def _json_schema_bounds(schema: dict) -> None:
+    # django-ninja writes an annotated path parameter's bounds under pydantic's names (ge, le):
+    # JSON Schema's minimum/maximum let clients and schemathesis see them.
+    for ours, theirs in (
+        ("ge", "minimum"),
+        ("le", "maximum"),
+        ("gt", "exclusiveMinimum"),
+        ("lt", "exclusiveMaximum"),
+    ):
+        if ours in schema:
+            schema[theirs] = schema.pop(ours)
+
+
 class BeiyangAPI(NinjaAPI):
     """The errors every operation can give are in the OpenAPI document, not only the ones each
     route lists: 401 where a credential is needed, 422 where there is input to validate."""
@@ -32,6 +45,8 @@ class BeiyangAPI(NinjaAPI):
             components[model.__name__] = definition
         for item in schema["paths"].values():
             for op in item.values():
+                for parameter in op.get("parameters", []):
+                    _json_schema_bounds(parameter["schema"])
                 responses = op.setdefault("responses", {})
                 if op.get("security"):
                     responses.setdefault("401", _json("Authentication required", "ErrorOut"))

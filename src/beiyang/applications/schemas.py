@@ -5,15 +5,15 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import StrictInt
 
+from beiyang.core.money import YuanIn
 from beiyang.core.numbers import RowId
 from beiyang.core.schemas import StrictSchema
 
 
 class ApplicationIn(StrictSchema):
     policy: str = Field(max_length=60)
-    amount_cny: Decimal | StrictInt | str | None = None
+    amount_cny: YuanIn | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -69,7 +69,7 @@ class RequestInfoIn(StrictSchema):
 
 
 class ApproveIn(StrictSchema):
-    amount_cny: Decimal | StrictInt | str | None = None
+    amount_cny: YuanIn | None = None
     reason: str = Field(max_length=2000)
     criteria_checked: list[str] = Field(default_factory=list, max_length=50)
 

@@ -8,7 +8,6 @@ from beiyang.api.auth import founder_auth
 from beiyang.competitions import actions, queries
 from beiyang.competitions.models import Competition, Entry
 from beiyang.competitions.schemas import (
-    AssignIn,
     CloseIn,
     CompetitionIn,
     CompetitionOut,
@@ -17,6 +16,7 @@ from beiyang.competitions.schemas import (
     EntryOut,
     InterestIn,
     JudgeIn,
+    RoundAssignIn,
     RoundNumber,
     ScoresIn,
 )
@@ -139,7 +139,7 @@ def declare_conflict(request, competition_id: RowId, body: ConflictIn):
     response={200: dict, **ERRORS},
     auth=founder_auth,
 )
-def assign(request, competition_id: RowId, number: RoundNumber, body: AssignIn):
+def assign(request, competition_id: RowId, number: RoundNumber, body: RoundAssignIn):
     made = actions.check_assign_round(request.auth, competition_id, number, body.judges_per_entry)
     return {"assignments": [{"judge_id": a.judge_id, "entry_id": a.entry_id} for a in made]}
 

@@ -7,13 +7,14 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
+from beiyang.core.money import YuanIn
 from beiyang.core.numbers import RowId, bounded_int, not_a_flag
 from beiyang.core.schemas import BoundedDateTime
 
 # A round's number in its competition, in a path or a body.
 RoundNumber = bounded_int(1, 1000)
 # A judge's mark for one criterion: a number (JSON true is not 1.0), at most a criterion's max.
-Score = Annotated[float, BeforeValidator(not_a_flag), Field(ge=0, le=1000, allow_inf_nan=False)]
+Score = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False), BeforeValidator(not_a_flag)]
 
 
 class RoundIn(Schema):
@@ -32,12 +33,12 @@ class CriterionIn(Schema):
 
 class PrizeIn(Schema):
     label: str = Field(default="", max_length=80)
-    amount_cny: Decimal | str | int
+    amount_cny: YuanIn
 
 
 class CompetitionIn(Schema):
     title: str = Field(max_length=160)
-    prize_pool_cny: Decimal | str | int
+    prize_pool_cny: YuanIn
     rounds: list[RoundIn] = Field(max_length=20)
     rubric: list[CriterionIn] = Field(max_length=30)
     tracks: list[str] = Field(default_factory=list, max_length=20)
@@ -97,7 +98,7 @@ class InterestIn(Schema):
     note: str = Field(default="", max_length=200)
 
 
-class AssignIn(Schema):
+class RoundAssignIn(Schema):
     judges_per_entry: bounded_int(1, 20)
 
 

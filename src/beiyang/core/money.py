@@ -19,9 +19,14 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from beiyang.core.errors import InvalidInput
+from beiyang.core.numbers import decimal_in
 
 FEN_PER_YUAN = 100
 MAX_YUAN = Decimal("1000000000000")  # 1万亿元: beyond any figure the town handles
+
+# An amount in yuan as a caller sends it: a JSON number or a string (``"12000.00"``), within
+# ±MAX_YUAN; the action reads it through ``to_decimal`` (two decimals at most, ASCII digits).
+YuanIn = decimal_in(int(MAX_YUAN))
 
 
 def to_decimal(value: object, field: str = "amount_cny") -> Decimal:

@@ -15,9 +15,11 @@ or, in a django-ninja schema, pydantic's own error (422), both naming the field.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StrictInt
+from pydantic_core import PydanticCustomError
 
 from beiyang.core.errors import InvalidInput
 
@@ -32,21 +34,32 @@ ASSIGNEE_WORDS = ("assignee(经办人)", "assignee")
 
 
 def not_a_flag(value: Any) -> Any:
-    # JSON ``true`` is not the number 1 (pydantic's lax mode would take it as one).
+    # JSON ``true`` is not the number 1 (pydantic's lax mode would take it as one). Annotated
+    # after the bounds, so that the JSON schema still shows them as minimum and maximum.
     if isinstance(value, bool):
-        raise ValueError("a whole number, not true or false")
+        raise PydanticCustomError("int_type", "Input should be a number, not true or false")
     if isinstance(value, str) and not value.strip().lstrip("+-").isascii():
-        raise ValueError("ASCII digits only")
+        raise PydanticCustomError("int_parsing", "Input should be written in ASCII digits")
     return value
 
 
-RowId = Annotated[int, BeforeValidator(not_a_flag), Field(ge=1, le=MAX_ROW_ID)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID), BeforeValidator(not_a_flag)]
 
 
 def bounded_int(low: int, high: int, *, strict: bool = False) -> Any:
     """A whole number between ``low`` and ``high`` (both included), for ninja parameters.
     ``strict``: a JSON number only (not ``"5"``), for bodies whose strings mean a mistake."""
-    return Annotated[StrictInt if strict else int, BeforeValidator(not_a_flag), Field(ge=low, le=high)]
+    return Annotated[StrictInt if strict else int, Field(ge=low, le=high), BeforeValidator(not_a_flag)]
+
+
+def decimal_in(limit: int) -> Any:
+    """A figure a caller sends as a JSON number or a string (``"12000.00"``), within ±``limit``,
+    for ninja bodies; the action reads the string through its own parser (money: ``to_decimal``)."""
+    return (
+        Annotated[Decimal, Field(ge=-limit, le=limit, allow_inf_nan=False)]
+        | Annotated[StrictInt, Field(ge=-limit, le=limit)]
+        | Annotated[str, Field(max_length=40)]
+    )
 
 
 def whole_number(raw: object) -> int | None:
