@@ -13,8 +13,9 @@ from beiyang.core.schemas import BoundedDateTime
 
 # A round's number in its competition, in a path or a body.
 RoundNumber = bounded_int(1, 1000)
-# A judge's mark for one criterion: a number (JSON true is not 1.0), at most a criterion's max.
-Score = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False), BeforeValidator(not_a_flag)]
+# A judge's mark for one criterion: a number (JSON true is not 1.0); the action checks it
+# against the criterion's own range, naming the criterion.
+Score = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(not_a_flag)]
 
 
 class RoundIn(Schema):

@@ -183,6 +183,10 @@ def test_scoring_only_assigned_entries_in_an_open_round_within_the_rubric(
     ]:
         r = japi.put(f"judge/entries/{mine[0]}/scores", {**sheet, "scores": bad})
         assert r.status_code == 400 and r.json()["field"] == field
+    # JSON true is not a mark of 1 (it was stored as 1.0), nor a round number.
+    for bad_sheet in ({**sheet, "scores": {"tech": True, "market": 6}}, {**sheet, "round": True}):
+        r = japi.put(f"judge/entries/{mine[0]}/scores", bad_sheet)
+        assert r.status_code == 422 and r.json()["field"] in ("scores.tech", "round"), r.content
     assert not Assignment.objects.filter(scores__isnull=False).exists()
     assert japi.put(f"judge/entries/{mine[0]}/scores", sheet).status_code == 200
     # Declaring a conflict afterwards takes the judge and their sheet off the entry.
