@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Router, Status
 
 from beiyang.api.auth import founder_auth
 from beiyang.companies import actions, queries
 from beiyang.companies.models import Company
-from beiyang.companies.schemas import CompanyIn, CompanyOut, CreditCodeCorrectionIn
+from beiyang.companies.schemas import CompanyIn, CompanyOut, CreditCodeCorrectionIn, StaffTieIn, StaffTieOut
 from beiyang.core.errors import NotFound
 from beiyang.core.numbers import RowId
 from beiyang.core.schemas import ErrorOut
 
 router = Router(tags=["companies"])
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 def company_out(company: Company) -> dict:
@@ -81,3 +82,12 @@ def correct_credit_code(request, company_id: RowId, body: CreditCodeCorrectionIn
     return company_out(
         actions.check_correct_credit_code(request.auth, company_id, body.credit_code, reason=body.reason)
     )
+
+
+@router.post("/staff/staff-ties", response={201: StaffTieOut, **ERRORS}, auth=founder_auth)
+def record_staff_tie(request, body: StaffTieIn):
+    """A staff member's tie to a company: keeps them off its grants, applications and requests."""
+    tie = actions.check_record_staff_tie(
+        request.auth, user_id=body.user_id, company_id=body.company_id, note=body.note
+    )
+    return Status(201, {"id": tie.pk, "user_id": tie.user_id, "company_id": tie.company_id, "note": tie.note})

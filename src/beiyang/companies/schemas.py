@@ -4,7 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from beiyang.core.numbers import bounded_int
+from beiyang.core.numbers import RowId, bounded_int
 from beiyang.core.schemas import StrictSchema
 
 
@@ -45,3 +45,16 @@ class CompanyOut(Schema):
     programmes: list[str]
     in_town: bool
     members: list[MemberOut]
+
+
+class StaffTieIn(StrictSchema):
+    user_id: RowId
+    company_id: RowId
+    note: str = Field("", max_length=200)
+
+
+class StaffTieOut(Schema):
+    id: int
+    user_id: int
+    company_id: int
+    note: str

@@ -20,8 +20,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from beiyang.accounts.roles import has_role
+from beiyang.companies.actions import check_no_conflict_of_interest
 from beiyang.companies.models import Company, Membership
-from beiyang.companies.queries import member_ids
+from beiyang.companies.queries import conflict_of_interest, member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.uploads import sniff
@@ -169,6 +170,7 @@ def check_assign_officer(staff, company_id: int, officer_id: int | None) -> Offi
     officer = officers().filter(pk=officer_id).first()
     if officer is None:
         raise InvalidInput("被指派人须为服务专员", "The user must be a service officer", field="user_id")
+    check_no_conflict_of_interest(officer, company.pk, (company.name, company.name))
     return _set_officer(company, officer, staff)
 
 
@@ -196,9 +198,12 @@ def check_assign_balanced(staff, company_ids: list[int] | None = None) -> list[O
         current = (
             OfficerAssignment.objects.filter(company=company).values_list("officer_id", flat=True).first()
         )
+        free = [pk for pk in loads if conflict_of_interest(by_id[pk], company.pk) is None]
+        if not free:
+            continue  # every officer belongs to it or is tied to it: a town admin decides
         if current in loads:
             loads[current] -= 1
-        chosen = min(loads, key=lambda pk: (loads[pk], pk))
+        chosen = min(free, key=lambda pk: (loads[pk], pk))
         loads[chosen] += 1
         done.append(_set_officer(company, by_id[chosen], staff))
     return done
@@ -206,10 +211,10 @@ def check_assign_balanced(staff, company_ids: list[int] | None = None) -> list[O
 
 def assign_new_company(company: Company) -> OfficerAssignment | None:
     """Helper inside the company's creation: the least-loaded officer, if there is one."""
-    pool = caseloads()
-    if not pool:
+    free = [o for o in caseloads() if conflict_of_interest(o, company.pk) is None]
+    if not free:
         return None
-    return _set_officer(company, pool[0], None)
+    return _set_officer(company, free[0], None)
 
 
 def officer_of(company_id: int | None):
@@ -572,12 +577,22 @@ def visible_to(staff) -> Q:
 
 
 def access_staff_request(staff, request_id: int, *, lock: bool = False) -> ServiceRequest:
+    """The request for an officer. ``lock=True`` is for acting on it (every officer action locks),
+    so it also refuses an officer with a conflict of interest in the requesting company."""
     _require_officer(staff)
     qs = ServiceRequest.objects.select_for_update() if lock else ServiceRequest.objects.all()
     request = qs.filter(visible_to(staff), pk=request_id).first()
     if request is None:
         raise NotFound("服务请求不存在", "No such service request", field="request_id")
+    if lock:
+        _check_free_of(staff, request)
     return request
+
+
+def _check_free_of(officer, request: ServiceRequest) -> None:
+    check_no_conflict_of_interest(
+        officer, request.company_id, (f"服务请求#{request.pk}", f"service request #{request.pk}")
+    )
 
 
 def _into_chat(request: ServiceRequest, text: str) -> None:
@@ -661,6 +676,7 @@ def _reassign(staff, request: ServiceRequest, officer_id: int | None) -> Service
             raise InvalidInput(
                 "被转派人须为服务专员", "The assignee must be a service officer", field="officer_id"
             )
+        _check_free_of(officer, request)
     before = request.officer_id
     if before == (officer.pk if officer else None):
         return request

@@ -61,3 +61,18 @@ class GrantIn(StrictSchema):
     company_credit_code: str = Field(max_length=32)
     kind: str = Field(max_length=10)
     amount_cny: YuanIn
+
+
+class GrantProposalOut(Schema):
+    """A grant above the four-eyes figure, waiting for (or decided by) a second voucher officer."""
+
+    id: int
+    company_id: int
+    company_name: str
+    kind: str
+    amount_cny: Decimal
+    status: str
+    proposed_by: int
+    decided_by: int | None
+    grant_id: int | None
+    created_at: dt.datetime
