@@ -107,6 +107,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "beiyang.urls"
+CSRF_FAILURE_VIEW = "beiyang.api.errors.csrf_failure"
 ASGI_APPLICATION = "beiyang.asgi.application"
 
 TEMPLATES = [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 
 from beiyang.api.errors import install_error_handlers
@@ -55,8 +57,15 @@ class BeiyangAPI(NinjaAPI):
         return schema
 
 
+def _read_only_document(view):
+    """The OpenAPI document and its page are read, never written: any other method is the API's
+    JSON 405 (not Django's HTML CSRF page, which a POST without a cookie met first)."""
+    return csrf_exempt(require_safe(view))
+
+
 api = BeiyangAPI(
     title="Beiyang 北杨 API",
+    docs_decorator=_read_only_document,
     version="1",
     description="北杨人工智能创新小镇创业者服务平台 API · Founder services of the Beiyang AI Innovation Town",
     urls_namespace="api",
