@@ -347,6 +347,8 @@ NOTIFY_WEBHOOK_URL = os.environ.get("NOTIFY_WEBHOOK_URL", "")
 NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "change-me")
 # Seconds between heartbeats on message streams (SSE); proxies drop idle streams after ~60 s.
 STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"))
+# Message streams one user may hold open in one server process (tabs, devices); more is a 429.
+STREAM_MAX_PER_USER = int(os.environ.get("STREAM_MAX_PER_USER", "5"))
 # Bearer tokens stop working this many days after their issue (absolute, not sliding); 0: never.
 TOKEN_LIFETIME_DAYS = float(os.environ.get("TOKEN_LIFETIME_DAYS", "30"))
 # How long a server process may answer for a bearer token from memory (accounts.token_cache);

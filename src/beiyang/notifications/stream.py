@@ -42,8 +42,8 @@ class _Open:
 
     __slots__ = ("credential", "recheck", "sub")
 
-    def __init__(self, sub: Subscriber, credential: dict[str, str]) -> None:
-        self.sub = sub
+    def __init__(self, sub: Subscriber | None, credential: dict[str, str]) -> None:
+        self.sub = sub  # None until the response starts streaming
         self.credential = credential
         self.recheck = False
 
@@ -58,7 +58,27 @@ def _user_changed(user_id) -> None:
         streams = list(_open.get(int(user_id), ()))
     for stream in streams:
         stream.recheck = True
-        hub.wake_local_subscriber(stream.sub)
+        if stream.sub is not None:
+            hub.wake_local_subscriber(stream.sub)
+
+
+def _admit(user_id: int, stream: _Open) -> bool:
+    """Hold a place for one more of the user's streams in this process, if they have fewer than
+    ``STREAM_MAX_PER_USER`` open (each holds a connection and a subscription)."""
+    with _open_lock:
+        if len(_open.get(user_id, ())) >= settings.STREAM_MAX_PER_USER:
+            return False
+        _open[user_id].add(stream)
+        return True
+
+
+def _leave(user_id: int, stream: _Open) -> None:
+    with _open_lock:
+        held = _open.get(user_id)
+        if held is not None:
+            held.discard(stream)
+            if not held:
+                del _open[user_id]
 
 
 hub.on_control(FORGET_USER, _user_changed)
@@ -129,13 +149,18 @@ async def message_stream(request: HttpRequest):
         last_id = await sync_to_async(_latest_id)(user.pk)
     user_id = user.pk
     heartbeat = settings.STREAM_HEARTBEAT_SECONDS
+    stream = _Open(None, credential)
+    if not _admit(user_id, stream):
+        return json_error(
+            429,
+            "too_many_streams",
+            f"您同时打开的消息连接过多(最多{settings.STREAM_MAX_PER_USER}个),请关闭其他页面后重试",
+            f"Too many message streams open at once (at most {settings.STREAM_MAX_PER_USER}); close another tab",
+        )
 
     async def events():
         nonlocal last_id
-        sub = hub.subscribe(user_id)
-        stream = _Open(sub, credential)
-        with _open_lock:
-            _open[user_id].add(stream)
+        sub = stream.sub = hub.subscribe(user_id)
         try:
             yield f"retry: 3000\n: connected as {user_id}\n\n"
             items = await sync_to_async(_after)(user_id, last_id)
@@ -155,13 +180,12 @@ async def message_stream(request: HttpRequest):
                 if not items and not woken:
                     yield ": heartbeat\n\n"
         finally:
-            with _open_lock:
-                _open[user_id].discard(stream)
-                if not _open[user_id]:
-                    del _open[user_id]
+            _leave(user_id, stream)
             hub.unsubscribe(sub)
 
     response = StreamingHttpResponse(events(), content_type="text/event-stream; charset=utf-8")
+    # Released when the response is closed too: a stream that never started holds no place.
+    response._resource_closers.append(lambda: _leave(user_id, stream))
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
