@@ -26,8 +26,8 @@ from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_to_fen
 from beiyang.core.uploads import sniff
+from beiyang.core.words import date_words
 from beiyang.notifications.actions import do_send_message
-from beiyang.web.labels import date_words
 
 TRANSITIONS = {
     "submit": ({"draft"}, "submitted", "提交"),

@@ -22,8 +22,8 @@ from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
 from beiyang.core.errors import Conflict as ConflictError
 from beiyang.core.money import fen_to_yuan, format_cny_short, yuan_to_fen
 from beiyang.core.uploads import sniff
+from beiyang.core.words import moment_words
 from beiyang.notifications.actions import do_send_message
-from beiyang.web.labels import moment_words
 
 User = get_user_model()
 DECK_TYPES = ("pdf", "pptx")

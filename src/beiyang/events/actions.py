@@ -28,6 +28,7 @@ from beiyang.core.audit import audit_entry, log_action, snapshot
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.schemas import checked_moment
+from beiyang.core.words import moment_words
 from beiyang.events.eligibility import (
     check_condition,
     check_gate,
@@ -42,7 +43,6 @@ from beiyang.events.models import KINDS, CalendarFeed, Event, Registration
 from beiyang.notifications.actions import do_send_messages, new_message
 from beiyang.notifications.models import Message
 from beiyang.policies.engine.expr import UNKNOWN
-from beiyang.web.labels import moment_words
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
 assert len(CODE_ALPHABET) == 32  # _new_codes maps a byte to it with % 32

@@ -3,6 +3,8 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from beiyang.core.jobs import at_worker_start
+
 
 @db_task()
 def send_deliveries_task(delivery_ids: list[int]) -> int:
@@ -21,6 +23,15 @@ def send_deliveries_task(delivery_ids: list[int]) -> int:
 def sweep_deliveries_task() -> int:
     """Send what is due: retries, deliveries whose wake-up never reached the queue, and claims
     whose worker died (their lease ran out)."""
+    from beiyang.notifications.actions import do_send_due_deliveries
+
+    return do_send_due_deliveries()
+
+
+@at_worker_start("deliveries")
+def send_due_deliveries_at_start() -> int:
+    """A worker's start sends every delivery that is due or whose claim has expired, whatever
+    became of the queue and the workers before."""
     from beiyang.notifications.actions import do_send_due_deliveries
 
     return do_send_due_deliveries()

@@ -25,6 +25,7 @@ from beiyang.companies.queries import member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.uploads import sniff
+from beiyang.core.words import moment_words
 from beiyang.notifications.actions import do_send_message
 from beiyang.service.clock import ServiceHours
 from beiyang.service.models import (
@@ -35,7 +36,6 @@ from beiyang.service.models import (
     ServiceMessage,
     ServiceRequest,
 )
-from beiyang.web.labels import moment_words
 
 MAX_TEXT = 4000
 ROLE = "service_officer"

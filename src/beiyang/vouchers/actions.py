@@ -31,10 +31,10 @@ from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInpu
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import parse_credit_code
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_text, yuan_to_fen
+from beiyang.core.words import date_words
 from beiyang.notifications.actions import do_send_message, do_send_messages, new_message
 from beiyang.vouchers import ledger
 from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
-from beiyang.web.labels import date_words
 
 TREASURY = {"city": "treasury:city", "district": "treasury:district"}
 

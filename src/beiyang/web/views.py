@@ -11,9 +11,9 @@ from beiyang.accounts.queries import user_roles
 from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError
+from beiyang.core.forms import bad_request, error_context, posted_time  # noqa: F401 (bad_request: re-exported)
 from beiyang.notifications.actions import do_mark_all_read, do_mark_read, do_set_preferences, preference_for
 from beiyang.notifications.queries import inbox
-from beiyang.web.forms import error_context, posted_time
 
 
 def home(request):
@@ -83,8 +83,3 @@ def staff_home(request):
 
         ctx["pools"] = pool_report()
     return render(request, "web/staff_home.html", ctx)
-
-
-def bad_request(request, error: DomainError):
-    """A page's answer to input it cannot use: 400, the message in both languages, the field."""
-    return render(request, "web/bad_request.html", {"error": error}, status=400)
