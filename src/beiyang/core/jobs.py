@@ -22,6 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from beiyang.core.models import JobRun
+
 logger = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(hours=1)
 
@@ -73,7 +75,6 @@ def at_worker_start(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any
 
 def run_daily_job(name: str, now: dt.datetime | None = None) -> tuple[bool, Any]:
     """Run the job if its last slot has not been run (or its run died): (ran, its result)."""
-    from beiyang.core.models import JobRun
 
     job = DAILY_JOBS[name]
     now = now or timezone.now()

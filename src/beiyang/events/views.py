@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beiyang.accounts.roles import has_role
+from beiyang.companies.queries import company_of
 from beiyang.core import words
 from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.core.forms import error_context, posted_int
@@ -67,7 +68,6 @@ def _gate_words(event) -> str:
 
 def _gate_unmet(event, user) -> list[str]:
     """The rules this founder's company does not meet yet, said before the tap."""
-    from beiyang.companies.queries import company_of
 
     failed, _missing = evaluate_rules(event.gate, company_of(user))
     facts = {f.id: f for f in gate_facts()}

@@ -33,6 +33,7 @@ from beiyang.core.identifiers import parse_credit_code
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_text, yuan_to_fen
 from beiyang.core.words import date_words
 from beiyang.notifications.actions import do_send_message, do_send_messages, new_message
+from beiyang.policies.queries import current_pack, evaluate_company
 from beiyang.vouchers import ledger
 from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
 
@@ -40,7 +41,6 @@ TREASURY = {"city": "treasury:city", "district": "treasury:district"}
 
 
 def _params(on: dt.date) -> dict[str, Any]:
-    from beiyang.policies.queries import current_pack
 
     return current_pack().params_at(on)
 
@@ -202,7 +202,6 @@ def issue_grant(
 
 
 def _check_eligible(company: Company, kind: str, today: dt.date) -> None:
-    from beiyang.policies.queries import evaluate_company
 
     result = evaluate_company(company, today).by_policy().get(f"{kind}-voucher")
     if result is not None and result.status == "ineligible":

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from beiyang.accounts.roles import ROLES
+from beiyang.applications.models import LANES, STATUSES
+
 # Words for dates, money and quantities live on the ground floor (``core.words``) and the pack's
 # vocabulary with the pack (``policies.words``), so domain code never reaches up into ``web``.
 # They are re-exported here for templates and for branches that still import them from here.
@@ -29,7 +32,15 @@ from beiyang.core.words import (  # noqa: F401
     percent,
     quantity,
 )
+from beiyang.events.models import KINDS as EVENT_KINDS
+from beiyang.events.models import Event, Registration
+from beiyang.matching.models import KINDS as MATCH_KINDS
+from beiyang.matching.models import IntroRequest
+from beiyang.notifications.models import Delivery, Message
+from beiyang.policies.models import PackVersion
 from beiyang.policies.words import LIST_UNITS, document_label, fact_value, param_value, policy_label  # noqa: F401
+from beiyang.vouchers.models import KINDS as VOUCHER_KINDS
+from beiyang.vouchers.models import SOURCES
 
 # Audit actions as a reader of a timeline would say them.
 AUDIT_ACTIONS: dict[str, Pair] = {
@@ -138,16 +149,6 @@ def _split(choices) -> dict[str, Pair]:
 
 @cache
 def vocabularies() -> dict[str, dict[str, Pair]]:
-    from beiyang.accounts.roles import ROLES
-    from beiyang.applications.models import LANES, STATUSES
-    from beiyang.events.models import KINDS as EVENT_KINDS
-    from beiyang.events.models import Event, Registration
-    from beiyang.matching.models import KINDS as MATCH_KINDS
-    from beiyang.matching.models import IntroRequest
-    from beiyang.notifications.models import Delivery, Message
-    from beiyang.policies.models import PackVersion
-    from beiyang.vouchers.models import KINDS as VOUCHER_KINDS
-    from beiyang.vouchers.models import SOURCES
 
     return {
         "application_status": dict(STATUSES),
