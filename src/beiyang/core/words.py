@@ -142,7 +142,7 @@ def forecast(day: dt.date | str | None, today: dt.date | None = None) -> str:
         try:
             day = dt.date.fromisoformat(day[:10])
         except ValueError:
-            return day
+            return str(day)
     if today is None:
         today = timezone.localdate()
     if day.year > today.year:
