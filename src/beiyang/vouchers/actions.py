@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -294,8 +294,6 @@ def check_redeem(
         )
     data = _clean_redemption(body)
     request = _Request(provider, data, idempotency_key, _request_hash(data, hold), hold)
-    if not settings.VOUCHERS_BALANCE_GUARD:
-        return _redeem_unguarded(request)
     return _redemptions.submit("redeem", request)
 
 
@@ -453,24 +451,6 @@ def _no_grant(company: Company, kind: str) -> Conflict:
         field="company_credit_code",
         code="grant_expired" if expired else "no_grant",
     )
-
-
-def _redeem_unguarded(request: _Request) -> tuple[Redemption, bool]:
-    """The check-then-write race, kept only for the tests that show what the guard stops:
-    the balance is read outside the write transaction."""
-    plan = _Books([request], lock=False).plan(request)
-    time.sleep(settings.VOUCHERS_RACE_WINDOW_SECONDS)
-    try:
-        with transaction.atomic(durable=True):
-            return _write_redemptions([plan])[0], True
-    except IntegrityError as exc:
-        if "overdraft" in str(exc) or "CHECK" in str(exc).upper():
-            raise Conflict(
-                "余额校验失败(数据库约束拦截)",
-                "Overdraft blocked by the database constraint",
-                code="overdraft_blocked",
-            ) from None
-        raise
 
 
 def _write_redemptions(plans: list[_Plan]) -> list[Redemption]:
