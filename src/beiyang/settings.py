@@ -264,6 +264,9 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 # How long a worker may hold a claimed delivery before the sweep sends it again (the worker is
 # presumed dead). Longer than any gateway's timeout.
 DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
+# Gateway calls the job worker makes at once (threads: a call is almost all waiting). One
+# worker then sends about DELIVERY_SENDERS / gateway latency deliveries a second.
+DELIVERY_SENDERS = int(os.environ.get("DELIVERY_SENDERS", "32"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "北杨人工智能创新小镇 <noreply@beiyang.example>")
 
 # --- i18n -----------------------------------------------------------------------------------

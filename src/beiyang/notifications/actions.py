@@ -28,6 +28,7 @@ from beiyang.core.audit import audit_entry, log_action, log_actions
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.core.models import AuditEntry
 from beiyang.core.realtime import hub
+from beiyang.notifications import senders
 from beiyang.notifications.models import ChannelPreference, Delivery, Message
 from beiyang.notifications.signals import message_created
 from beiyang.notifications.templates import render
@@ -278,6 +279,11 @@ def do_send_claimed(
     from beiyang.notifications.channels import SENDERS, ChannelUnavailable
 
     now = now or timezone.now()
+    if not _renew_claim(delivery_id, token, now):
+        # The lease ran out while this delivery waited its turn (a slow gateway ahead of it)
+        # and another worker may hold it now: sending would reach the phone twice.
+        logger.warning("delivery %s: claim lost before sending; left to its holder", delivery_id)
+        return "lost", None
     delivery = Delivery.objects.select_related("message__user").filter(pk=delivery_id).first()
     if delivery is None:  # its message was deleted since the claim
         return "missing", None
@@ -310,6 +316,18 @@ def do_send_claimed(
     return delivery.status, retry
 
 
+def _renew_claim(delivery_id: int, token: str, now: dt.datetime) -> bool:
+    """Check, right before the gateway call, that this worker still holds the delivery, and
+    give it a fresh lease of its own: a claim covers a batch, but each send is judged by the
+    time it actually starts, so one slow gateway call cannot push the next sends past a lease
+    another worker has already taken over."""
+    return bool(
+        Delivery.objects.filter(
+            pk=delivery_id, claim_token=token, status=Delivery.QUEUED, claimed_until__gt=now
+        ).update(claimed_until=now + lease())
+    )
+
+
 def _record(delivery: Delivery, token: str, fields: list[str], *, audit: bool = True) -> None:
     """Write an outcome and give the claim back, in one short transaction. If the lease ran out
     and another worker holds the delivery now, its outcome is the one that counts."""
@@ -339,8 +357,7 @@ def do_send_deliveries(
     tried, retry_at = 0, None
     while tried < limit:
         token, claimed = do_claim_deliveries(ids=ids, now=now, limit=min(CLAIM_BATCH, limit - tried))
-        for delivery_id in claimed:
-            _status, retry = do_send_claimed(delivery_id, token, now)
+        for _status, retry in senders.send_all(claimed, token, now):
             if retry is not None and (retry_at is None or retry < retry_at):
                 retry_at = retry
         tried += len(claimed)
@@ -352,9 +369,8 @@ def do_send_deliveries(
 def do_send_due_deliveries(now: dt.datetime | None = None, limit: int = 500) -> int:
     """The sweep: fail what ran out of attempts while claimed by a dead worker, then send
     everything due, including what dead workers had claimed. Returns how many were tried."""
-    now = now or timezone.now()
     exhausted = Delivery.objects.filter(
-        status=Delivery.QUEUED, attempts__gte=MAX_ATTEMPTS, claimed_until__lte=now
+        status=Delivery.QUEUED, attempts__gte=MAX_ATTEMPTS, claimed_until__lte=now or timezone.now()
     ).update(
         status=Delivery.FAILED, last_error="worker lost while sending", claimed_until=None, claim_token=""
     )
