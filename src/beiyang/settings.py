@@ -136,11 +136,21 @@ CONN_MAX_AGE = 0
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["pool"] = {
             "min_size": 1,
             "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
-            "timeout": 10,
+            # How long a request waits for a connection: with PostgreSQL gone, a few seconds
+            # and an error page, not a hang.
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "5")),
         }
+        # libpq's own bound on reaching the server (a host that does not answer).
+        options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")))
+        # Behind a pooler in transaction mode (PgBouncer's pool_mode=transaction) a named cursor
+        # does not survive between statements: ``.iterator()`` then reads in one go instead.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+            "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+        )
         # With a pool, Django passes ``check=ConnectionPool.check_connection`` for this: a
         # connection whose backend died (restart, failover, pg_terminate_backend) is found out
         # when taken from the pool and replaced, not handed to a request.
@@ -193,6 +203,8 @@ elif REDIS_URL:
         "name": "beiyang",
         "url": REDIS_URL,
         "immediate": False,
+        # No job's return value is ever read: stored, they piled up in Redis for ever.
+        "results": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
@@ -201,6 +213,7 @@ else:
         "name": "beiyang",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
+        "results": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
@@ -308,7 +321,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Probes and the scraper talk to the app directly, over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^statusz$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

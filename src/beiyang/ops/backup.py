@@ -24,7 +24,25 @@ from django.db import connection
 from beiyang.core.errors import Conflict, InvalidInput
 
 MANIFEST = "manifest.json"
+SECRET_KEY_FILE = "secret_key"
 FORMAT = 1
+
+
+def _generated_secret_key() -> Path | None:
+    """The key file ``settings`` generated and uses, or None when SECRET_KEY comes from the
+    environment."""
+    import os
+
+    path = Path(settings.VAR_DIR) / "secret_key"
+    if os.environ.get("SECRET_KEY") or not path.is_file():
+        return None
+    return path
+
+
+def _owner_only(folder: Path) -> None:
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _sha256(path: Path) -> str:
@@ -75,7 +93,8 @@ def take_backup(output: Path) -> dict[str, Any]:
     output = Path(output)
     if output.exists() and any(output.iterdir()):
         raise Conflict("备份目录不为空", "The backup folder is not empty", field="output")
-    output.mkdir(parents=True, exist_ok=True)
+    output.mkdir(parents=True, exist_ok=True, mode=0o700)
+    output.chmod(0o700)
     files: list[Path] = []
     if settings.IS_SQLITE:
         target = output / "database.sqlite3"
@@ -104,6 +123,10 @@ def take_backup(output: Path) -> dict[str, Any]:
     if media.exists():
         shutil.copytree(media, output / "media")
         files += [p for p in (output / "media").rglob("*") if p.is_file()]
+    key_file = _generated_secret_key()
+    if key_file is not None:
+        shutil.copyfile(key_file, output / SECRET_KEY_FILE)
+        files.append(output / SECRET_KEY_FILE)
     from beiyang.policies.queries import published_version
 
     published = published_version()
@@ -113,11 +136,15 @@ def take_backup(output: Path) -> dict[str, Any]:
         "database": kind,
         "migrations": _applied_migrations(),
         "pack_version": getattr(published, "version", None),
+        "secret_key": "included"
+        if key_file is not None
+        else "environment (SECRET_KEY): keep it with this backup",
         "files": {
             str(p.relative_to(output)): {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files
         },
     }
     (output / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    _owner_only(output)
     return manifest
 
 
@@ -160,9 +187,14 @@ def restore(folder: Path) -> dict[str, Any]:
     if kind == "sqlite":
         target = Path(settings.DATABASES["default"]["NAME"])
         connection.close()
-        for suffix in ("", "-wal", "-shm"):
+        # Copied beside the target, then renamed over it: a restore cut short leaves either no
+        # database or the whole one, never half of one.
+        staging = target.with_name(f".{target.name}.restoring")
+        staging.unlink(missing_ok=True)
+        _sqlite_copy(folder / "database.sqlite3", staging)
+        for suffix in ("-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
-        _sqlite_copy(folder / "database.sqlite3", target)
+        staging.replace(target)
     else:
         args, env = _pg_env_args()
         connection.close()
@@ -171,6 +203,7 @@ def restore(folder: Path) -> dict[str, Any]:
                 "pg_restore",
                 "--no-owner",
                 "--exit-on-error",
+                "--single-transaction",
                 "--dbname",
                 settings.DATABASES["default"]["NAME"],
                 *args,
@@ -181,4 +214,31 @@ def restore(folder: Path) -> dict[str, Any]:
         )
     if (folder / "media").exists():
         shutil.copytree(folder / "media", Path(settings.MEDIA_ROOT), dirs_exist_ok=True)
+    if (folder / SECRET_KEY_FILE).exists():
+        key_path = Path(settings.VAR_DIR) / "secret_key"
+        if not key_path.exists() or key_path.read_bytes() != (folder / SECRET_KEY_FILE).read_bytes():
+            key_path.unlink(missing_ok=True)
+            key_path.touch(mode=0o600)
+            key_path.write_bytes((folder / SECRET_KEY_FILE).read_bytes())
+            manifest["secret_key_restored"] = str(key_path)
+    manifest["deliveries_not_resent"] = _settle_snapshot_deliveries(manifest["created_at"])
     return manifest
+
+
+def _settle_snapshot_deliveries(taken_at: str) -> int:
+    """Deliveries queued when the snapshot was taken were sent by the town that kept running
+    (or are hours late): restoring must not send them all again. Marked skipped, audited."""
+    from beiyang.core.audit import log_action
+    from beiyang.notifications.models import Delivery
+
+    connection.close()  # the restored database, not a connection to what was there before
+    queued = Delivery.objects.filter(status=Delivery.QUEUED)
+    count = queued.update(
+        status=Delivery.SKIPPED,
+        last_error=f"restored from a backup taken {taken_at}: not sent again",
+        claimed_until=None,
+        claim_token="",
+    )
+    if count:
+        log_action("ops.restore.deliveries_settled", actor_label="system", count=count, taken_at=taken_at)
+    return count

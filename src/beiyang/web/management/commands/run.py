@@ -59,6 +59,8 @@ class Command(BaseCommand):
         # default action the process would die there, before the ``finally`` below stops the
         # job worker, and leave it running. As an exception it unwinds through ``finally``.
         signal.signal(signal.SIGTERM, _exit_on_signal)
+        # Read by ``beiyang.asgi`` in each server child: end with this process.
+        os.environ["BEIYANG_SERVER_PID"] = str(os.getpid())
         try:
             uvicorn.run(
                 "beiyang.asgi:application",
