@@ -181,6 +181,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, jobs ---------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (comma-separated
+# addresses or networks, as uvicorn's --forwarded-allow-ips). Behind a balancer on another
+# machine, name it here: otherwise every request seems to come from the balancer, and the
+# per-address limits (sign-in, SMS codes, the agent) count the whole town as one address.
+FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -196,3 +196,45 @@ def test_statusz_follows_the_worker_heartbeat_and_readyz_does_not(tmp_path):
             run.wait(timeout=30)
         except subprocess.TimeoutExpired:
             run.kill()
+
+
+def test_the_clients_own_address_comes_through_a_trusted_proxy_only(tmp_path):
+    """Behind a balancer on another machine (FORWARDED_ALLOW_IPS), each request counts for the
+    founder's address, not the balancer's; an untrusted X-Forwarded-For is ignored."""
+    import json
+
+    import httpx
+
+    run, port, _seen = _start(tmp_path, extra_env={"LOG_FORMAT": "json", "FORWARDED_ALLOW_IPS": "127.0.0.1"})
+    lines = _keep_reading(run)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until_serving(base, seconds=120)
+        httpx.get(
+            f"{base}/healthz", headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "fwd-00000001"}
+        )
+    finally:
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=30)
+    untrusted, port2, _ = _start(
+        tmp_path, extra_env={"LOG_FORMAT": "json", "FORWARDED_ALLOW_IPS": "10.9.9.9"}
+    )
+    lines2 = _keep_reading(untrusted)
+    try:
+        assert wait_until_serving(f"http://127.0.0.1:{port2}", seconds=120)
+        httpx.get(
+            f"http://127.0.0.1:{port2}/healthz",
+            headers={"X-Forwarded-For": "203.0.113.7", "X-Request-ID": "fwd-00000002"},
+        )
+    finally:
+        untrusted.send_signal(signal.SIGTERM)
+        untrusted.wait(timeout=30)
+
+    def client_of(seen: list[str], request_id: str) -> str:
+        for line in seen:
+            if request_id in line and line.lstrip().startswith("{"):
+                return json.loads(line)["client"]
+        raise AssertionError(f"no access line for {request_id}: {seen[-5:]}")
+
+    assert client_of(lines, "fwd-00000001") == "203.0.113.7"
+    assert client_of(lines2, "fwd-00000002") == "127.0.0.1"

@@ -72,6 +72,9 @@ class Command(BaseCommand):
                 # Each request is logged once, with its id, by beiyang.ops.requestlog.
                 access_log=False,
                 timeout_graceful_shutdown=3,
+                # The client's own address from the trusted proxies' X-Forwarded-For.
+                proxy_headers=True,
+                forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
             )
         finally:
             if worker is not None and worker.poll() is None:
