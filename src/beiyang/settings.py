@@ -300,6 +300,33 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# Uploads (documents, attachments, decks) on the local disk by default. With several app
+# machines they go to an S3-compatible bucket (Aliyun OSS, Tencent COS, MinIO, AWS): every
+# machine then reads what any of them stored. Files are never public: downloads still go
+# through the app, which checks who may read them, and reads the object itself.
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    _uploads = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("STORAGE_S3_ACCESS_KEY_ID", ""),
+            "secret_key": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY", ""),
+            "region_name": os.environ.get("STORAGE_S3_REGION") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            # OSS and COS speak the virtual-hosted style; MinIO and local servers the path style.
+            "addressing_style": os.environ.get("STORAGE_S3_ADDRESSING_STYLE", "auto"),
+        },
+    }
+else:
+    _uploads = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _uploads,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # uvicorn serves /static/ itself unless a reverse proxy does it (set SERVE_STATIC=0 then).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # How beiyang.asgi serves (see beiyang/web/asgi_handler.py). Both on by default; switched off,

@@ -119,10 +119,7 @@ def take_backup(output: Path) -> dict[str, Any]:
         )
         files.append(target)
         kind = "postgresql"
-    media = Path(settings.MEDIA_ROOT)
-    if media.exists():
-        shutil.copytree(media, output / "media")
-        files += [p for p in (output / "media").rglob("*") if p.is_file()]
+    files += _copy_uploads_out(output / "media")
     key_file = _generated_secret_key()
     if key_file is not None:
         shutil.copyfile(key_file, output / SECRET_KEY_FILE)
@@ -163,6 +160,49 @@ def verify(folder: Path) -> dict[str, Any]:
                 f"备份文件已损坏或缺失:{name}", f"A file is damaged or missing: {name}", field="folder"
             )
     return manifest
+
+
+def _stored_names(storage, folder: str = "") -> list[str]:
+    """Every file name in ``storage`` under ``folder``: the local disk and a bucket alike."""
+    try:
+        folders, names = storage.listdir(folder)
+    except FileNotFoundError:  # no upload was ever stored
+        return []
+    found = [f"{folder}{name}" for name in names]
+    for sub in folders:
+        found += _stored_names(storage, f"{folder}{sub}/")
+    return found
+
+
+def _copy_uploads_out(target: Path) -> list[Path]:
+    """The uploads, wherever they live (this disk or the town's bucket), copied into the
+    backup through Django's storage: a backup taken on any app machine holds all of them."""
+    from django.core.files.storage import default_storage
+
+    copied = []
+    for name in _stored_names(default_storage):
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(name, "rb") as source, path.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
+        copied.append(path)
+    return copied
+
+
+def _copy_uploads_in(source: Path) -> None:
+    from django.core.files import File
+    from django.core.files.storage import default_storage
+
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        name = path.relative_to(source).as_posix()
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with path.open("rb") as handle:
+            stored = default_storage.save(name, File(handle))
+        if stored != name:  # the names are what the database rows point at
+            raise Conflict(
+                f"上传文件恢复失败:{name}", f"An upload could not be restored as {name}", field="folder"
+            )
 
 
 def _database_is_empty() -> bool:
@@ -213,7 +253,7 @@ def restore(folder: Path) -> dict[str, Any]:
             env=env,
         )
     if (folder / "media").exists():
-        shutil.copytree(folder / "media", Path(settings.MEDIA_ROOT), dirs_exist_ok=True)
+        _copy_uploads_in(folder / "media")
     if (folder / SECRET_KEY_FILE).exists():
         key_path = Path(settings.VAR_DIR) / "secret_key"
         if not key_path.exists() or key_path.read_bytes() != (folder / SECRET_KEY_FILE).read_bytes():
