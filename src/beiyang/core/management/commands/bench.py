@@ -10,6 +10,7 @@ BENCHES = {
     "vouchers": "beiyang.bench.vouchers",
     "matching": "beiyang.bench.matching",
     "agent": "beiyang.bench.agent",
+    "deliveries": "beiyang.bench.deliveries",
 }
 
 
