@@ -271,11 +271,27 @@ def do_claim_deliveries(
     return token, claimed
 
 
+def claimed_batch(delivery_ids: list[int]) -> dict[int, tuple[Delivery, ChannelPreference]]:
+    """What sending a claimed batch reads, in two queries for the whole batch: each delivery
+    with its message and person, and that person's channel preferences."""
+    deliveries = Delivery.objects.select_related("message__user").in_bulk(delivery_ids)
+    user_ids = {d.message.user_id for d in deliveries.values()}
+    prefs = {p.user_id: p for p in ChannelPreference.objects.filter(user_id__in=user_ids)}
+    return {
+        pk: (d, prefs.get(d.message.user_id) or ChannelPreference(user_id=d.message.user_id))
+        for pk, d in deliveries.items()
+    }
+
+
 def do_send_claimed(
-    delivery_id: int, token: str, now: dt.datetime | None = None
+    delivery_id: int,
+    token: str,
+    now: dt.datetime | None = None,
+    read: tuple[Delivery, ChannelPreference] | None = None,
 ) -> tuple[str, dt.datetime | None]:
     """Send one delivery this worker has claimed, outside any transaction, then record the
-    outcome. Returns (status, when to try again or None)."""
+    outcome. Returns (status, when to try again or None). ``read``: the delivery and its
+    person's preferences, when the batch read them already (``claimed_batch``)."""
     from beiyang.notifications.channels import SENDERS, ChannelUnavailable
 
     now = now or timezone.now()
@@ -284,10 +300,11 @@ def do_send_claimed(
         # and another worker may hold it now: sending would reach the phone twice.
         logger.warning("delivery %s: claim lost before sending; left to its holder", delivery_id)
         return "lost", None
-    delivery = Delivery.objects.select_related("message__user").filter(pk=delivery_id).first()
-    if delivery is None:  # its message was deleted since the claim
+    if read is None:
+        read = claimed_batch([delivery_id]).get(delivery_id)
+    if read is None:  # its message was deleted since the claim
         return "missing", None
-    pref = preference_for(delivery.message.user_id)
+    delivery, pref = read
     if delivery.channel in ("sms", "webhook"):
         until = quiet_until(pref, now)
         if until is not None:  # not an attempt: hand the claim back until the morning

@@ -47,11 +47,11 @@ def stop_pool() -> None:
         pool.shutdown(wait=True)
 
 
-def _send_in_pool(delivery_id: int, token: str) -> None:
+def _send_in_pool(delivery_id: int, token: str, read) -> None:
     from beiyang.notifications.actions import do_send_claimed, wake_sender
 
     try:
-        _status, retry = do_send_claimed(delivery_id, token)
+        _status, retry = do_send_claimed(delivery_id, token, read=read)
         if retry is not None:
             wake_sender([delivery_id], eta=retry)
     except Exception:  # the outcome could not be recorded: the lease runs out, the sweep retries
@@ -67,11 +67,13 @@ def send_all(
 ) -> list[tuple[str, dt.datetime | None]]:
     """Send a claimed batch. In the calling thread: the outcomes, in order. Handed to the
     worker's pool: an empty list (each pool thread schedules its own retry)."""
-    from beiyang.notifications.actions import do_send_claimed
+    from beiyang.notifications.actions import claimed_batch, do_send_claimed
 
+    batch = claimed_batch(delivery_ids)
     pool = _pool
     if pool is None or now is not None or connection.in_atomic_block:
-        return [do_send_claimed(delivery_id, token, now) for delivery_id in delivery_ids]
-    for delivery_id in delivery_ids:
-        pool.submit(_send_in_pool, delivery_id, token)
+        return [do_send_claimed(pk, token, now, read=batch.get(pk)) for pk in delivery_ids if pk in batch]
+    for pk in delivery_ids:
+        if pk in batch:  # a delivery whose message was deleted since the claim is left
+            pool.submit(_send_in_pool, pk, token, batch[pk])
     return []
