@@ -10,10 +10,10 @@ from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError
 from beiyang.core.exports import table_response
+from beiyang.core.forms import bad_request
 from beiyang.core.numbers import read_id, read_int
 from beiyang.service import actions, queries
 from beiyang.service.models import CATEGORIES, STATUSES
-from beiyang.web.views import bad_request
 
 
 def _categories() -> list[dict]:

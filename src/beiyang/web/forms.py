@@ -1,29 +1,3 @@
-"""Small helpers for pages: read posted values, parse dates, carry a DomainError to the template."""
+"""Moved to ``beiyang.core.forms`` (the ground floor); re-exported while branches still import it here."""
 
-from __future__ import annotations
-
-import datetime as dt
-
-from beiyang.core.errors import DomainError, InvalidInput
-
-
-def posted_date(value: str | None, field: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput("日期格式应为YYYY-MM-DD", "Dates are written YYYY-MM-DD", field=field) from None
-
-
-def posted_time(value: str | None, field: str) -> dt.time | None:
-    if not value:
-        return None
-    try:
-        return dt.time.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput("时间格式应为HH:MM", "Times are written HH:MM", field=field) from None
-
-
-def error_context(exc: DomainError) -> dict:
-    return {"error": exc.localized(), "error_field": exc.field}
+from beiyang.core.forms import bad_request, error_context, posted_date, posted_time  # noqa: F401
