@@ -23,7 +23,7 @@ from django.utils import timezone
 from beiyang.accounts.models import ApiToken, LoginThrottle, Provider, ProviderApiKey, SmsCode, User
 from beiyang.accounts.queries import users_for_tokens
 from beiyang.accounts.roles import ROLE_NAMES
-from beiyang.accounts.sms import send_sms
+from beiyang.accounts.tasks import send_login_code
 from beiyang.accounts.token_cache import FORGET_USER, token_users
 from beiyang.accounts.tokens import code_digest, digest, new_secret
 from beiyang.core.audit import log_action, snapshot
@@ -272,9 +272,11 @@ def do_request_sms_code(phone: str, purpose: str = "login", ip: str = "") -> Sms
             field="phone",
             code="sms_daily_limit",
         )
-    if not User.objects.filter(phone=phone, is_active=True).exists():
-        return None
+    registered = User.objects.filter(phone=phone, is_active=True).exists()
     now = timezone.now()
+    # The same work either way (a code row, an audit entry, one transaction), and the gateway is
+    # called from the worker: the time of the answer does not tell a registered number. For any
+    # other number the row is void from the start (used), so nothing can sign in with it.
     with transaction.atomic(durable=True):
         code = f"{secrets.randbelow(1_000_000):06d}"
         sms = SmsCode.objects.create(
@@ -282,12 +284,19 @@ def do_request_sms_code(phone: str, purpose: str = "login", ip: str = "") -> Sms
             purpose=purpose,
             code_hash=code_digest(phone, code),
             expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+            used_at=None if registered else now,
         )
-        log_action("accounts.sms_code.sent", obj=sms, actor_label=phone, purpose=purpose)
+        log_action(
+            "accounts.sms_code.sent" if registered else "accounts.sms_code.withheld",
+            obj=sms,
+            actor_label=phone,
+            purpose=purpose,
+        )
         minutes = settings.SMS_CODE_TTL_SECONDS // 60
         text = f"【北杨小镇】您的验证码是{code},{minutes}分钟内有效。如非本人操作请忽略。"
-        transaction.on_commit(lambda: send_sms(phone, text))
-    return sms
+        if registered:
+            transaction.on_commit(lambda: send_login_code(phone, text))
+    return sms if registered else None
 
 
 _BAD_CODE = ("验证码不正确或已过期", "The code is wrong or has expired")
