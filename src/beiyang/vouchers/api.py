@@ -166,8 +166,7 @@ def proposal_out(p: GrantProposal) -> dict:
 def grant_proposals(request):
     """Grants waiting for a second voucher officer, oldest first."""
     _officer(request)
-    pending = GrantProposal.objects.filter(status=GrantProposal.PENDING).select_related("company")
-    return [proposal_out(p) for p in pending.order_by("id")[:500]]
+    return [proposal_out(p) for p in queries.pending_grant_proposals()[:500]]
 
 
 @router.post(
