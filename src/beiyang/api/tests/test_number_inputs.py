@@ -144,7 +144,7 @@ def _portal_patterns(resolver=None, prefix: str = ""):
             if route.startswith(("admin/", "api/", "i18n/")):
                 continue
             yield from _portal_patterns(entry, route)
-        elif isinstance(entry, URLPattern):
+        elif isinstance(entry, URLPattern) and not route.startswith("api/"):
             yield route
 
 
