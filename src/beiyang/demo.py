@@ -639,7 +639,7 @@ def load_demo_service() -> None:
     """陪你一起跑: the demo company's officer (13900000006) and one open request from its founder."""
     from django.db import transaction
 
-    from beiyang.service.actions import _set_officer, do_open_request
+    from beiyang.service.actions import do_open_request, set_officer
     from beiyang.service.models import OfficerAssignment, ServiceRequest
 
     founder = User.objects.filter(phone="13800000001").first()
@@ -649,7 +649,7 @@ def load_demo_service() -> None:
         return
     if not OfficerAssignment.objects.filter(company=company, officer=officer).exists():
         with transaction.atomic():
-            _set_officer(company, officer, None)
+            set_officer(company, officer, None)
     if not ServiceRequest.objects.filter(company=company).exists():
         do_open_request(
             founder,

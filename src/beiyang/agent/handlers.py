@@ -781,28 +781,27 @@ def on_out_of_scope(user, text, slots, state) -> Reply:
 
 
 def handover(user, conversation, reason: str) -> Reply:
-    from beiyang.agent.models import HandoverTicket
-    from beiyang.core.audit import log_action
+    """转人工 is a service request, owned by the service app (``service.actions.handover``)."""
+    from beiyang.core.errors import RateLimited
+    from beiyang.service.actions import open_handover
 
-    ticket = HandoverTicket.objects.filter(conversation=conversation, status=HandoverTicket.OPEN).first()
-    if ticket is None:
-        ticket = HandoverTicket.objects.create(conversation=conversation, reason=reason[:200])
-        conversation.handed_over = True
-        conversation.save(update_fields=["handed_over"])
-        log_action(
-            "agent.ticket.opened",
-            actor=user if getattr(user, "is_authenticated", False) else None,
-            obj=ticket,
-        )
-        # The one front door: the handover is also a service request to the company's officer.
-        from beiyang.service.actions import open_from_handover
-
-        open_from_handover(user, conversation, reason)
+    try:
+        request = open_handover(user, conversation, reason, address=conversation.address or "")
+    except RateLimited as exc:
+        return Reply(exc.message, exc.message_en)
     return Reply(
         "已为您转接“陪你一起跑”专属服务团队,工作人员会在这个对话里回复您,回复时您也会收到消息提醒。",
         "I've passed you to the service team; they will reply in this conversation.",
-        done={"action": "handover", "ticket_id": ticket.pk},
+        done={"action": "handover", "service_request_id": request.pk},
     )
+
+
+def to_service_team(user, conversation, text: str) -> bool:
+    """A message written while the team has the chat goes into their request: True when it did
+    (False: no request is live any more, and the agent answers again)."""
+    from beiyang.service.actions import post_from_chat
+
+    return post_from_chat(user, conversation, text) is not None
 
 
 def execute(user, pending: dict[str, Any]) -> Reply:
