@@ -46,9 +46,12 @@ def visitor_limits() -> tuple[int, int]:
 
 def _check_visitor_quota(address: str) -> None:
     per_address, per_town = visitor_limits()
-    # The address's count first: one noisy address must not use up the town's allowance.
-    if not hit(f"handover:address:{address or 'unknown'}", per_address, DAY_SECONDS) or not hit(
-        "handover:visitors", per_town, DAY_SECONDS
+    # The address's count first: one noisy address must not use up the town's allowance. A
+    # limit of 0 means no visitor handovers at all (``hit`` reads 0 as no limit).
+    if (
+        min(per_address, per_town) <= 0
+        or not hit(f"handover:address:{address or 'unknown'}", per_address, DAY_SECONDS)
+        or not hit("handover:visitors", per_town, DAY_SECONDS)
     ):
         raise RateLimited(
             "今天转人工的次数已达上限。登录后可直接发起服务请求,或明天再试。",
