@@ -8,15 +8,20 @@ from django.core.files.uploadedfile import UploadedFile
 
 from beiyang.accounts.roles import has_role
 from beiyang.core.errors import NotFound
-from beiyang.core.uploads import sniff
+from beiyang.core.uploads import check_room, kept, sniff
 from beiyang.service.actions.access import ROLE, access_founder_request, access_staff_request
 from beiyang.service.models import ServiceMessage
+
+SURFACE = "service.ServiceMessage.file"
 
 
 def attach(message: ServiceMessage, upload: UploadedFile | None) -> None:
     if upload is None:
         return
     ext, kind = sniff(upload)  # one check of the bytes for every upload in the town
+    # The request is locked by the caller: uploads fired together are counted in turn.
+    files, stored = kept(ServiceMessage.objects.filter(request_id=message.request_id).exclude(file=""))
+    check_room(SURFACE, upload, files=files, stored_bytes=stored)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
