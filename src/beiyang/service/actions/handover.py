@@ -118,14 +118,17 @@ def post_from_chat(user, conversation, text: Any) -> ServiceMessage | None:
             return None
         person = user if getattr(user, "is_authenticated", False) else None
         message = ServiceMessage.objects.create(request=request, author=person, role="founder", text=text)
-        if request.status == "waiting_founder":
+        was_waiting = request.status == "waiting_founder"
+        if was_waiting:
             request.status = "in_progress"
             resume_clock(request, timezone.now())
         request.save()
         log_action(
             "service.request.message_added", actor=person, obj=request, message_id=message.pk, via="chat"
         )
-        tell_staff(request, "founder_message")
+        # A chat runs message after message (a visitor's too, up to the agent's rate): the officer
+        # is paged by email or SMS only for the answer they asked for, else on the workbench.
+        tell_staff(request, "founder_message", channels=was_waiting)
         return message
 
 

@@ -79,8 +79,9 @@ STAFF_NOTICES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def tell_staff(request: ServiceRequest, event: str, **words: Any) -> None:
-    """The officer, or every officer while the request is in the pool, in the town's words."""
+def tell_staff(request: ServiceRequest, event: str, *, channels: bool = True, **words: Any) -> None:
+    """The officer, or every officer while the request is in the pool, in the town's words.
+    ``channels=False``: the inbox and the live page only, no email or SMS."""
     title, body, title_en = (part.format(number=request.pk, **words) for part in STAFF_NOTICES[event])
     targets = [request.officer_id] if request.officer_id else list(officers().values_list("id", flat=True))
     for user_id in targets:
@@ -92,4 +93,5 @@ def tell_staff(request: ServiceRequest, event: str, **words: Any) -> None:
             title_en=title_en,
             link=f"/staff/service/{request.pk}/",
             data={"service_request_id": request.pk},
+            channels=channels,
         )

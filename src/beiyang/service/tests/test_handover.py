@@ -173,3 +173,23 @@ def test_a_signed_in_founder_is_not_held_by_the_visitor_limits(founder, make_sta
     assert not say(Api(), "转人工")["actions_done"]
     _user, _company, client = founder
     assert say(client, "转人工")["actions_done"]
+
+
+@pytest.mark.django_db
+def test_a_chat_after_the_handover_pages_the_officer_only_for_the_answer_asked_for(make_staff):
+    officer, officer_api = make_staff("service_officer")
+    visitor = Api()
+    out = say(visitor, "转人工", REMOTE_ADDR="10.1.1.1")
+    request_id = out["actions_done"][0]["service_request_id"]
+    for i in range(10):
+        assert say(visitor, f"在吗 {i} http://x.example", out["conversation_id"])["quiet"]
+    ask = {"text": "请问您的企业名称?", "wait_for_founder": True}
+    assert officer_api.post(f"staff/service-requests/{request_id}/reply", ask).status_code == 201
+    say(visitor, "北杨智能", out["conversation_id"])
+    do_send_due_deliveries()
+    texts = [m["text"] for m in sms.outbox if m["phone"] == officer.phone]
+    assert len(texts) == 2, texts  # the handover, and the answer the officer asked for
+    assert ServiceMessage.objects.filter(request_id=request_id, role="founder").count() == 11
+    assert (
+        Message.objects.filter(user=officer, title__startswith="创业者留言").count() == 11
+    )  # on the workbench
