@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from beiyang.agent import faq, handlers, nlu
+from beiyang.agent.handover import to_service_team
 from beiyang.agent.llm import understand_with_llm
 from beiyang.agent.models import Conversation, Turn
 from beiyang.agent.nlu import understand
@@ -110,7 +111,7 @@ def do_agent_turn(
             f"That message is long; please keep it under {MAX_CHARS} characters, or ask for a person.",
         )
         intent, slots, text = "out_of_scope", {}, text[:MAX_CHARS]
-    elif conversation.handed_over and handlers.to_service_team(user, conversation, text):
+    elif conversation.handed_over and to_service_team(user, conversation, text):
         # The service team has this conversation: the message goes into their request's thread
         # and the bot stays quiet until the request is resolved.
         reply, intent, slots = handlers.Reply("", ""), "human_handoff", {}

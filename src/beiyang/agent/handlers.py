@@ -781,27 +781,10 @@ def on_out_of_scope(user, text, slots, state) -> Reply:
 
 
 def handover(user, conversation, reason: str) -> Reply:
-    """转人工 is a service request, owned by the service app (``service.actions.handover``)."""
-    from beiyang.core.errors import RateLimited
-    from beiyang.service.actions import open_handover
+    """转人工: a service request (``agent.handover``)."""
+    from beiyang.agent.handover import hand_over
 
-    try:
-        request = open_handover(user, conversation, reason, address=conversation.address or "")
-    except RateLimited as exc:
-        return Reply(exc.message, exc.message_en)
-    return Reply(
-        "已为您转接“陪你一起跑”专属服务团队,工作人员会在这个对话里回复您,回复时您也会收到消息提醒。",
-        "I've passed you to the service team; they will reply in this conversation.",
-        done={"action": "handover", "service_request_id": request.pk},
-    )
-
-
-def to_service_team(user, conversation, text: str) -> bool:
-    """A message written while the team has the chat goes into their request: True when it did
-    (False: no request is live any more, and the agent answers again)."""
-    from beiyang.service.actions import post_from_chat
-
-    return post_from_chat(user, conversation, text) is not None
+    return hand_over(user, conversation, reason)
 
 
 def execute(user, pending: dict[str, Any]) -> Reply:
