@@ -23,12 +23,16 @@ def tickets_to_requests(apps, schema_editor):
         if ServiceRequest.objects.filter(conversation_id=conversation.pk).exists():
             continue
         company_id = (
-            Membership.objects.filter(user_id=conversation.user_id).values_list("company_id", flat=True).first()
+            Membership.objects.filter(user_id=conversation.user_id)
+            .values_list("company_id", flat=True)
+            .first()
             if conversation.user_id
             else None
         )
         officer_id = (
-            OfficerAssignment.objects.filter(company_id=company_id).values_list("officer_id", flat=True).first()
+            OfficerAssignment.objects.filter(company_id=company_id)
+            .values_list("officer_id", flat=True)
+            .first()
             if company_id
             else None
         )
@@ -71,7 +75,10 @@ class Migration(migrations.Migration):
             model_name="servicerequest",
             name="source",
             field=models.CharField(
-                choices=[("portal", "服务请求"), ("agent", "转人工")], db_index=True, default="portal", max_length=10
+                choices=[("portal", "服务请求"), ("agent", "转人工")],
+                db_index=True,
+                default="portal",
+                max_length=10,
             ),
         ),
         migrations.RunPython(tickets_to_requests, migrations.RunPython.noop),
