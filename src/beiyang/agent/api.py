@@ -3,9 +3,9 @@ from __future__ import annotations
 from ninja import Router
 from ninja.utils import check_csrf
 
+from beiyang.accounts.auth import TokenAuth
 from beiyang.agent import actions
 from beiyang.agent.schemas import AgentOut, MessageIn
-from beiyang.api.auth import TokenAuth
 from beiyang.core.errors import AccessDenied
 from beiyang.core.ratelimit import client_ip
 from beiyang.core.schemas import ErrorOut

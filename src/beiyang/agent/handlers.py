@@ -14,7 +14,7 @@ from django.utils import timezone
 from beiyang.agent.dates import event_kind, window
 from beiyang.core.errors import DomainError
 from beiyang.core.money import yuan_figure_en, yuan_text
-from beiyang.web.labels import date_words
+from beiyang.core.words import date_words
 
 SUGGESTIONS = [
     "我能享受哪些政策?",
@@ -782,7 +782,7 @@ def on_out_of_scope(user, text, slots, state) -> Reply:
 
 def handover(user, conversation, reason: str) -> Reply:
     """转人工: a service request (``agent.handover``)."""
-    from beiyang.agent.handover import hand_over
+    from beiyang.agent.handover import hand_over  # it builds this module's Reply: a cycle at import
 
     return hand_over(user, conversation, reason)
 

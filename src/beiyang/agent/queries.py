@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from beiyang.agent.models import Conversation
+from beiyang.service.models import ServiceRequest
 
 
 def handover_rate() -> float | None:
     """Share of conversations with a founder's message that were handed to the service team."""
-    from beiyang.service.models import ServiceRequest
-
     total = Conversation.objects.filter(turns__role="founder").distinct().count()
     if not total:
         return None

@@ -25,6 +25,7 @@ from beiyang.service.actions.clocks import resume_clock, service_params
 from beiyang.service.actions.notices import tell_staff
 from beiyang.service.actions.requests import create_request
 from beiyang.service.models import LIVE, ServiceMessage, ServiceRequest
+from beiyang.service.signals import handover_answered
 
 DAY_SECONDS = 24 * 60 * 60
 # Used when a published pack predates the parameters (another town's pack, an older version).
@@ -66,7 +67,7 @@ def live_handover(conversation) -> ServiceRequest | None:
 
 def open_handover(user, conversation, reason: str, *, address: str = "") -> ServiceRequest:
     """The agent's 转人工: a service request to the founder's company officer (a visitor's to
-    the pool), the transcript as its first entry, and the conversation handed over. One live
+    the pool), the transcript as its first entry. One live
     request a conversation: asking again returns it. Runs inside the agent's turn (its own
     savepoint); raises ``RateLimited`` past a visitor's daily limits, nothing written then."""
     from beiyang.companies.queries import company_of
@@ -94,15 +95,13 @@ def open_handover(user, conversation, reason: str, *, address: str = "") -> Serv
         ServiceMessage.objects.create(
             request=request, role="agent", text=f"对话记录:\n{transcript}\n创业者:{reason}"[:20_000]
         )
-        conversation.handed_over = True
-        conversation.save(update_fields=["handed_over"])
         return request
 
 
 def post_from_chat(user, conversation, text: Any) -> ServiceMessage | None:
     """A message the founder writes in the chat while the team has it: into the request's
     thread, and a request waiting for the founder runs again. None when no request is live
-    (the conversation goes back to the agent). Runs inside the agent's turn."""
+    (the agent answers again). Runs inside the agent's turn."""
     text = clean_text(text, "text", required=True)
     with transaction.atomic():
         request = (
@@ -112,9 +111,6 @@ def post_from_chat(user, conversation, text: Any) -> ServiceMessage | None:
             .first()
         )
         if request is None:
-            if conversation.handed_over:
-                conversation.handed_over = False
-                conversation.save(update_fields=["handed_over"])
             return None
         person = user if getattr(user, "is_authenticated", False) else None
         message = ServiceMessage.objects.create(request=request, author=person, role="founder", text=text)
@@ -134,11 +130,8 @@ def post_from_chat(user, conversation, text: Any) -> ServiceMessage | None:
 
 def into_chat(request: ServiceRequest, text: str, *, resolved: bool = False) -> None:
     """What the officer writes on a handover also lands in the founder's chat; resolving it
-    gives the conversation back to the agent. Runs inside the officer's transaction."""
+    gives the conversation back to the agent (``signals.handover_answered``, which the agent
+    app hears). Runs inside the officer's transaction."""
     if request.conversation_id is None:
         return
-    from beiyang.agent.models import Conversation, Turn
-
-    Turn.objects.create(conversation_id=request.conversation_id, role="staff", text=text)
-    if resolved:
-        Conversation.objects.filter(pk=request.conversation_id).update(handed_over=False)
+    handover_answered.send(sender=ServiceRequest, request=request, text=text, resolved=resolved)

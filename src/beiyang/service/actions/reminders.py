@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from beiyang.core.audit import log_action
+from beiyang.core.words import moment_words
 from beiyang.notifications.actions import do_send_message
 from beiyang.service.actions.clocks import service_hours, service_params
 from beiyang.service.actions.notices import tell_staff
 from beiyang.service.models import ServiceRequest
-from beiyang.web.labels import moment_words
 
 
 def do_send_service_reminders(now: dt.datetime | None = None) -> dict[str, int]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from beiyang.core.audit import log_action
 from beiyang.core.errors import Conflict, InvalidInput
+from beiyang.core.words import moment_words
 from beiyang.notifications.actions import do_send_message
 from beiyang.service.actions.access import access_founder_request, check_category, clean_text, transition
 from beiyang.service.actions.assignment import officer_of
@@ -17,7 +18,7 @@ from beiyang.service.actions.attachments import attach
 from beiyang.service.actions.clocks import can_reopen, resume_clock, service_params, start_clocks
 from beiyang.service.actions.notices import tell_staff
 from beiyang.service.models import CATEGORIES, LIVE, ServiceMessage, ServiceRequest
-from beiyang.web.labels import moment_words
+from beiyang.service.signals import handover_reopened
 
 
 def create_request(
@@ -156,10 +157,7 @@ def do_reopen(user, request_id: int, *, reason: Any = "") -> ServiceRequest:
     if reason:
         ServiceMessage.objects.create(request=request, author=user, role="founder", text=reason)
     if request.conversation_id:
-        from beiyang.agent.models import Conversation
-
-        # A reopened handover is the team's again: the agent stays quiet in that chat.
-        Conversation.objects.filter(pk=request.conversation_id).update(handed_over=True)
+        handover_reopened.send(sender=ServiceRequest, request=request)
     log_action("service.request.reopened", actor=user, obj=request, reason=reason, previous_resolution=was)
     tell_staff(request, "reopened")
     return request
