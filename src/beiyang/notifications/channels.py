@@ -82,4 +82,10 @@ def send_webhook(message: Message, language: str, idempotency_key: str) -> str:
     return resp.headers.get("X-Request-Id", "")
 
 
-SENDERS = {"email": send_email, "sms": send_sms_message, "webhook": send_webhook}
+def send_wechat(message: Message, language: str, idempotency_key: str) -> str:
+    from beiyang.wechat.channel import send_template_message
+
+    return send_template_message(message, language, idempotency_key)
+
+
+SENDERS = {"email": send_email, "sms": send_sms_message, "webhook": send_webhook, "wechat": send_wechat}
