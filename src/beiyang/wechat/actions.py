@@ -14,6 +14,7 @@ customer-service message API when it has it).
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -38,6 +39,25 @@ NOT_TEXT = (
     "I can only read text for now; please type your question.",
 )
 _agent_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wechat-agent")
+_warming = threading.Lock()
+_warmed = False
+
+
+def warm_up_agent() -> None:
+    """Load the agent's models in the background on the first signed call from WeChat: loading
+    them takes longer than WeChat waits, so the first question would otherwise come late."""
+    global _warmed
+    with _warming:
+        if _warmed:
+            return
+        _warmed = True
+
+    def warm() -> None:
+        from beiyang.agent.nlu import understand
+
+        understand("预热")
+
+    _agent_threads.submit(warm)
 
 
 def inbound_key(msg: dict[str, str]) -> str:

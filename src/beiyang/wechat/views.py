@@ -112,6 +112,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         raise Http404
     try:
         _check_signed(request)
+        actions.warm_up_agent()
         if request.method == "GET":  # the URL check when the server address is saved
             return HttpResponse(request.GET.get("echostr", ""), content_type="text/plain")
         if request.method != "POST":
