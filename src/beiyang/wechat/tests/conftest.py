@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import itertools
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -32,7 +34,7 @@ def wechat(settings, tmp_path, _agent_models_loaded):
     settings.WECHAT_TOKEN = TOKEN
     settings.WECHAT_ENCODING_AES_KEY = ENCODING_AES_KEY
     settings.WECHAT_API_BASE = fake.base_url
-    spec = yaml.safe_load(open(django_settings.WECHAT_CONFIG_FILE, encoding="utf-8"))
+    spec = yaml.safe_load(Path(django_settings.WECHAT_CONFIG_FILE).read_text(encoding="utf-8"))
     ids = {
         "event": "TPL-EVENT",
         "application": "TPL-APPLICATION",
@@ -57,10 +59,13 @@ class WeChatServer:
     """WeChat's message server side: signs (and in safe mode encrypts) what it posts to
     /wechat/callback, as the published protocol says, with a client of its own."""
 
+    servers = 0
+
     def __init__(self, safe_mode: bool = False) -> None:
         self.client = Client()
         self.safe_mode = safe_mode
-        self.msg_ids = iter(range(7_000_000_000, 8_000_000_000))
+        WeChatServer.servers += 1  # each its own MsgIds: the same id twice is a retry
+        self.msg_ids = itertools.count(WeChatServer.servers * 1_000_000_000)
 
     def query(
         self, *, timestamp: int | None = None, nonce: str = "n0nce", token: str = TOKEN
