@@ -20,6 +20,8 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 
+from beiyang.core import outbound
+
 logger = logging.getLogger(__name__)
 
 INVALID_TOKEN_CODES = frozenset({40001, 40014, 42001})
@@ -76,7 +78,7 @@ def _fresh(entry: Any, stale: str | None) -> str | None:
 
 def _fetch_token() -> dict[str, Any]:
     body = _answer(
-        httpx.get(
+        outbound.client().get(
             _url("/cgi-bin/token"),
             params={
                 "grant_type": "client_credential",
@@ -120,7 +122,7 @@ def call(method: str, path: str, *, json: dict | None = None, params: dict | Non
     """One API call with the shared token; on an invalid-token answer, once more with a new one."""
     token = access_token()
     for attempt in (1, 2):
-        resp = httpx.request(
+        resp = outbound.client().request(
             method,
             _url(path),
             params={**(params or {}), "access_token": token},
@@ -180,7 +182,7 @@ def private_templates() -> list[dict[str, Any]]:
 def oauth_openid(code: str) -> str:
     """The openid web OAuth's ``code`` stands for (``snsapi_base``: nothing else is asked)."""
     body = _answer(
-        httpx.get(
+        outbound.client().get(
             _url("/sns/oauth2/access_token"),
             params={
                 "appid": settings.WECHAT_APP_ID,
