@@ -111,3 +111,20 @@ def test_kinds_a_founder_declines(wechat):
     client.post("/wechat/kinds", {"kind": ["event", "application"]})
     declined = Follower.objects.get(openid="o-k").declined_kinds
     assert "event" not in declined and "competition" in declined and "application" not in declined
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_openid_bound_by_two_accounts_at_once_goes_to_one(wechat):
+    from beiyang.core.errors import Conflict
+    from beiyang.core.tests.threads import all_at_once
+    from beiyang.wechat.actions import check_bind
+
+    first, second = UserFactory(), UserFactory()
+    Follower.objects.create(openid="o-contested")  # a visitor who wrote before binding
+    results = all_at_once(
+        [lambda: check_bind(first, "o-contested"), lambda: check_bind(second, "o-contested")]
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "Follower"], results
+    assert any(isinstance(r, Conflict) for r in results)
+    assert Follower.objects.filter(openid="o-contested").count() == 1
+    assert Follower.objects.get(openid="o-contested").user in (first, second)
