@@ -45,13 +45,16 @@ def visitor_limits() -> tuple[int, int]:
     )
 
 
-def _check_visitor_quota(address: str) -> None:
+def _check_visitor_quota(address: str, conversation) -> None:
     per_address, per_town = visitor_limits()
+    # A visitor with no address (a WeChat follower, whose conversation is their own) is counted
+    # by their conversation, not in one bucket shared by every such visitor.
+    who = f"address:{address}" if address else f"conversation:{conversation.pk}"
     # The address's count first: one noisy address must not use up the town's allowance. A
     # limit of 0 means no visitor handovers at all (``hit`` reads 0 as no limit).
     if (
         min(per_address, per_town) <= 0
-        or not hit(f"handover:address:{address or 'unknown'}", per_address, DAY_SECONDS)
+        or not hit(f"handover:{who}", per_address, DAY_SECONDS)
         or not hit("handover:visitors", per_town, DAY_SECONDS)
     ):
         raise RateLimited(
@@ -78,7 +81,7 @@ def open_handover(user, conversation, reason: str, *, address: str = "") -> Serv
             return live
         person = user if getattr(user, "is_authenticated", False) else None
         if person is None:
-            _check_visitor_quota(address)
+            _check_visitor_quota(address, conversation)
         title = (reason or "").strip()[:60] or "智能体转人工"
         request = create_request(
             company=company_of(person) if person else None,

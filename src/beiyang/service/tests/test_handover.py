@@ -193,3 +193,13 @@ def test_a_chat_after_the_handover_pages_the_officer_only_for_the_answer_asked_f
     assert (
         Message.objects.filter(user=officer, title__startswith="创业者留言").count() == 11
     )  # on the workbench
+
+
+@pytest.mark.django_db
+def test_visitors_without_an_address_are_counted_each_by_their_conversation(make_staff):
+    """WeChat followers reach the agent with no address: they do not share one day's allowance."""
+    from beiyang.agent.actions import do_agent_turn
+
+    make_staff("service_officer")
+    opened = [do_agent_turn(None, "转人工", rate_key=f"wechat:{i}")["actions_done"] for i in range(5)]
+    assert all(opened) and ServiceRequest.objects.filter(source="agent").count() == 5
