@@ -222,8 +222,9 @@ def test_the_world_has_a_row_behind_every_parameter(world, founder, make_staff):
 # --- the portal's pages -------------------------------------------------------------------------
 
 # Pages anyone may read signed out (the rest send a visitor to sign in, or refuse).
-# A page refused: sent to sign in, forbidden, not found, or a form's address asked with GET.
-REFUSED = (302, 403, 404, 405)
+# A page refused: sent to sign in, forbidden, not found, or a form's address asked with GET; or
+# an old address moved for good (its new one is walked as a page of its own).
+REFUSED = (301, 302, 403, 404, 405)
 # Staff pages every staff role shares (the staff home, the town's figures).
 EVERY_STAFF_ROLE = ("/staff/", "/staff/dashboard/")
 PUBLIC_PAGES = ("/", "/signup/", "/login/", "/events/", "/dashboard/", "/benefits/calculator/", "/agent/")
