@@ -13,6 +13,7 @@ from django.utils import timezone
 from beiyang.companies.models import Company, Membership
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.policies.engine import Evaluation, Pack, PackError, ProfileError, evaluate, load_pack
+from beiyang.policies.engine.boundary import check_boundaries
 from beiyang.policies.engine.evaluate import EARLIEST_DATE, LATEST_DATE
 from beiyang.policies.engine.pack import Text, read_pack_files
 from beiyang.policies.models import PackVersion
@@ -37,6 +38,15 @@ def engine_error(exc: Exception) -> InvalidInput:
 def pack_from_files(files: dict[str, str], *, stored: bool = False) -> Pack:
     try:
         return load_pack(files, stored=stored)
+    except PackError as exc:
+        raise engine_error(exc) from None
+
+
+def check_pack_boundaries(pack: Pack) -> None:
+    """Refuse (4xx, with the policy, date and profile) a pack a rule of which cannot be computed
+    for a boundary profile: run before a version is imported and before it is published."""
+    try:
+        check_boundaries(pack)
     except PackError as exc:
         raise engine_error(exc) from None
 
