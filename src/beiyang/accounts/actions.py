@@ -36,7 +36,6 @@ from beiyang.core.realtime import hub
 logger = logging.getLogger(__name__)
 TOKEN_TOUCH_SECONDS = 300  # how stale a token's last-use stamp may get
 PROFILE_FIELDS = ["name", "email", "birth_date", "resident_id"]
-VOUCHER_KINDS = ("compute", "model", "corpus")
 
 
 def _check_password_strength(password: str, user: User | None = None) -> None:
@@ -511,11 +510,14 @@ def do_create_staff(
 def _parse_kinds(kinds: list[str] | str) -> list[str]:
     if isinstance(kinds, str):
         kinds = [k.strip() for k in kinds.split(",") if k.strip()]
-    bad = [k for k in kinds if k not in VOUCHER_KINDS]
+    from beiyang.policies.queries import voucher_kinds
+
+    known = voucher_kinds()  # the town's own kinds, from its pack
+    bad = [k for k in kinds if k not in known]
     if not kinds or bad:
         raise InvalidInput(
-            "券种须为 compute、model、corpus 之一",
-            "Kinds must be compute, model or corpus",
+            f"券种须为 {'、'.join(known)} 之一",
+            f"Kinds must be among {', '.join(known)}",
             field="kinds",
             code="invalid_kinds",
         )

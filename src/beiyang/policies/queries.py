@@ -122,6 +122,16 @@ def document_name(code: str) -> Text:
     return Text("其他材料", code.replace("_", " "))
 
 
+def voucher_kinds() -> dict[str, Text]:
+    """The kinds of voucher the pack in force defines (算力券 / Compute voucher …), else the
+    repository's (a version stored before the kinds moved into the pack)."""
+    return current_pack().voucher_kinds or disk_pack().voucher_kinds
+
+
+def voucher_kind_name(kind: str) -> Text:
+    return voucher_kinds().get(kind) or Text(kind, kind)
+
+
 def forget_current_pack() -> None:
     global _current
     _current = None

@@ -46,10 +46,10 @@ def _params(on: dt.date) -> dict[str, Any]:
 
 
 def _check_kind(kind: str) -> str:
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise InvalidInput(
-            "券种应为 compute、model 或 corpus",
-            "kind is compute, model or corpus",
+            f"券种应为 {'、'.join(KINDS)} 之一",
+            f"kind is one of {', '.join(KINDS)}",
             field="kind",
             code="invalid_kind",
         )
