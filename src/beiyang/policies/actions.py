@@ -28,11 +28,11 @@ def do_import_pack(
     files: dict[str, str], *, actor=None, note: str = "", publish: bool = False, pack: Pack | None = None
 ) -> PackVersion:
     """Store a pack as a new version (validated first; ``pack``, when given, is these files
-    already parsed). Importing the same content twice returns the existing version. Every
-    policy is evaluated over boundary profiles first: a pack one of whose rules cannot be
-    computed is refused whole."""
+    already parsed). Importing the same content twice returns the existing version. A pack the
+    platform cannot run (a platform parameter missing, a rule that cannot be computed for a
+    boundary profile) is refused whole."""
     pack = pack or queries.pack_from_files(files)
-    queries.check_pack_boundaries(pack)
+    queries.check_pack_runs(pack)
     version = PackVersion.objects.filter(pack_id=pack.id, version=pack.version).first()
     if version is None:
         try:
@@ -198,7 +198,7 @@ def do_publish_pack_version(version_id: int, *, actor) -> PackVersion:
     if version.status == PackVersion.PUBLISHED:
         raise Conflict("该版本已发布", "This version is already published", code="already_published")
     # Refuse to publish a pack that no longer loads, or one a rule of which cannot be computed.
-    queries.check_pack_boundaries(queries.pack_for_version(version))
+    queries.check_pack_runs(queries.pack_for_version(version))
     _publish(version, actor)
     return version
 

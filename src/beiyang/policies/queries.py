@@ -42,9 +42,42 @@ def pack_from_files(files: dict[str, str], *, stored: bool = False) -> Pack:
         raise engine_error(exc) from None
 
 
-def check_pack_boundaries(pack: Pack) -> None:
-    """Refuse (4xx, with the policy, date and profile) a pack a rule of which cannot be computed
-    for a boundary profile: run before a version is imported and before it is published."""
+# The figures the platform's own code reads from every town's pack (vouchers, review clocks,
+# the service team's hours); a pack without one would fail the first request that needs it.
+PLATFORM_PARAMETERS = (
+    "vouchers.ceiling_cny",
+    "vouchers.city_share",
+    "vouchers.subsidy_rate",
+    "vouchers.validity_days",
+    "review.sla_priority_days",
+    "review.sla_normal_days",
+    "review.four_eyes_threshold_cny",
+    "service.workday_start_hour",
+    "service.workday_end_hour",
+    "service.remind_before_hours",
+    "service.reopen_days",
+)
+
+
+def platform_parameters() -> list[str]:
+    from django.apps import apps
+
+    names = list(PLATFORM_PARAMETERS)
+    if apps.is_installed("beiyang.service"):
+        from beiyang.service.models import CATEGORIES
+
+        for category in CATEGORIES:
+            names += [f"service.first_response_hours.{category}", f"service.resolve_days.{category}"]
+    return names
+
+
+def check_pack_runs(pack: Pack) -> None:
+    """Refuse (4xx, with the reason) a pack the platform cannot run: one missing a parameter the
+    platform reads, or a rule of which cannot be computed for a boundary profile (the policy,
+    date and profile named). Run before a version is imported and before it is published."""
+    missing = [name for name in platform_parameters() if name not in pack.parameters]
+    if missing:
+        raise engine_error(PackError(f"platform parameters missing: {', '.join(missing)}", "parameters.yaml"))
     try:
         check_boundaries(pack)
     except PackError as exc:
@@ -120,6 +153,18 @@ def document_name(code: str) -> Text:
         if name is not None:
             return name
     return Text("其他材料", code.replace("_", " "))
+
+
+def offers(as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """What the town offers, from the pack in force: each policy in force with its title and
+    published upper bound (最高10万元), in both languages."""
+    from beiyang.policies.engine.evaluate import bound_policies
+
+    heads = [b.static()["_head"] for b in bound_policies(current_pack(), check_as_of(as_of))]
+    return [
+        {k: head[k] for k in ("policy", "title", "title_en", "max_amount_label", "max_amount_label_en")}
+        for head in heads
+    ]
 
 
 def voucher_kinds() -> dict[str, Text]:

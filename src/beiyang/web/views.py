@@ -17,7 +17,11 @@ from beiyang.web.forms import error_context, posted_time
 
 
 def home(request):
-    return render(request, "web/home.html", {"tab": "home", "company": company_of(request.user)})
+    from beiyang.policies.queries import offers
+
+    return render(
+        request, "web/home.html", {"tab": "home", "company": company_of(request.user), "offers": offers()}
+    )
 
 
 @login_required

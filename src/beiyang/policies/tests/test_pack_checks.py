@@ -90,6 +90,15 @@ REFUSED = {
         },
         "a number beyond",
     ),
+    "a platform parameter missing": (
+        {
+            **_without_test_cases(),
+            "parameters.yaml": _without_test_cases()["parameters.yaml"].replace(
+                "service.reopen_days:", "service.reopen_days_renamed:"
+            ),
+        },
+        "platform parameters missing: service.reopen_days",
+    ),
     "an alias bomb": (_with_case("- &a [1]\n- *a\n"), "anchors and aliases"),
 }
 
