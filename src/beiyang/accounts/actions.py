@@ -23,13 +23,19 @@ from django.utils import timezone
 from beiyang.accounts.models import ApiToken, LoginThrottle, Provider, ProviderApiKey, SmsCode, User
 from beiyang.accounts.queries import users_for_tokens
 from beiyang.accounts.roles import ROLE_NAMES
+from beiyang.accounts.signals import voucher_kinds_wanted
 from beiyang.accounts.sms import send_sms
 from beiyang.accounts.token_cache import FORGET_USER, token_users
 from beiyang.accounts.tokens import code_digest, digest, new_secret
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
 from beiyang.core.groupcommit import GroupCommit
-from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
+from beiyang.core.identifiers import (
+    birth_date_from_resident_id,
+    parse_credit_code,
+    parse_phone,
+    parse_resident_id,
+)
 from beiyang.core.ratelimit import check_rate, hit, once_per
 from beiyang.core.realtime import hub
 
@@ -510,9 +516,7 @@ def do_create_staff(
 def _parse_kinds(kinds: list[str] | str) -> list[str]:
     if isinstance(kinds, str):
         kinds = [k.strip() for k in kinds.split(",") if k.strip()]
-    from beiyang.policies.queries import voucher_kinds
-
-    known = voucher_kinds()  # the town's own kinds, from its pack
+    known = [k for _receiver, kinds in voucher_kinds_wanted.send(sender=None) for k in kinds]
     bad = [k for k in kinds if k not in known]
     if not kinds or bad:
         raise InvalidInput(
@@ -534,7 +538,6 @@ def do_create_provider(
     demo_key: str | None = None,
     actor: User | None = None,
 ) -> tuple[Provider, str]:
-    from beiyang.core.identifiers import parse_credit_code
 
     name = (name or "").strip()
     if not name:

@@ -14,9 +14,10 @@ from beiyang.companies.models import Company, Membership
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.policies.engine import Evaluation, Pack, PackError, ProfileError, evaluate, load_pack
 from beiyang.policies.engine.boundary import check_boundaries
-from beiyang.policies.engine.evaluate import EARLIEST_DATE, LATEST_DATE
+from beiyang.policies.engine.evaluate import EARLIEST_DATE, LATEST_DATE, bound_policies
 from beiyang.policies.engine.pack import Text, read_pack_files
 from beiyang.policies.models import PackVersion
+from beiyang.policies.signals import company_facts_wanted, parameters_required
 
 _packs: dict[str, Pack] = {}
 _lock = threading.Lock()
@@ -60,14 +61,9 @@ PLATFORM_PARAMETERS = (
 
 
 def platform_parameters() -> list[str]:
-    from django.apps import apps
-
     names = list(PLATFORM_PARAMETERS)
-    if apps.is_installed("beiyang.service"):
-        from beiyang.service.models import CATEGORIES
-
-        for category in CATEGORIES:
-            names += [f"service.first_response_hours.{category}", f"service.resolve_days.{category}"]
+    for _receiver, more in parameters_required.send(sender=Pack):
+        names += list(more)
     return names
 
 
@@ -158,8 +154,6 @@ def document_name(code: str) -> Text:
 def offers(as_of: dt.date | None = None) -> list[dict[str, Any]]:
     """What the town offers, from the pack in force: each policy in force with its title and
     published upper bound (最高10万元), in both languages."""
-    from beiyang.policies.engine.evaluate import bound_policies
-
     heads = [b.static()["_head"] for b in bound_policies(current_pack(), check_as_of(as_of))]
     return [
         {k: head[k] for k in ("policy", "title", "title_en", "max_amount_label", "max_amount_label_en")}
@@ -225,7 +219,8 @@ def lead_founder(company: Company):
 
 
 def company_profile(company: Company, as_of: dt.date | None = None) -> dict[str, Any]:
-    """The engine's profile for a company: its record, its lead founder, and what it has been granted."""
+    """The engine's profile for a company: its record, its lead founder, and the facts other apps
+    know of it (what it has been granted)."""
     founder = lead_founder(company)
     company_facts: dict[str, Any] = {
         "district": company.district or None,
@@ -236,22 +231,12 @@ def company_profile(company: Company, as_of: dt.date | None = None) -> dict[str,
         "in_town": company.in_town,
         "headcount": company.headcount,
     }
-    granted = voucher_granted_cny(company, as_of or timezone.localdate())
-    if granted is not None:
-        company_facts["voucher_granted_cny"] = granted
+    # Facts other apps own (what the company was granted in vouchers) come from those apps.
+    for _receiver, facts in company_facts_wanted.send(
+        sender=Company, company=company, as_of=as_of or timezone.localdate()
+    ):
+        company_facts.update(facts)
     return {"founder": {"birth_date": founder.birth_date if founder else None}, "company": company_facts}
-
-
-def voucher_granted_cny(company: Company, as_of: dt.date):
-    """What the company was granted this year under the shared voucher ceiling, once the
-    vouchers capability is installed."""
-    from django.apps import apps
-
-    if not apps.is_installed("beiyang.vouchers"):
-        return None
-    from beiyang.vouchers.queries import granted_this_year_cny
-
-    return granted_this_year_cny(company, as_of.year)
 
 
 def evaluate_company(company: Company, as_of: dt.date | None = None, pack: Pack | None = None) -> Evaluation:

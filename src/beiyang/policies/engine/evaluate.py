@@ -17,7 +17,7 @@ from typing import Any
 from beiyang.core.identifiers import DISTRICT_EN, shanghai_today
 from beiyang.policies.engine import expr
 from beiyang.policies.engine.expr import TODAY, UNKNOWN
-from beiyang.policies.engine.pack import Criterion, Fact, Pack, Policy, Text
+from beiyang.policies.engine.pack import Ceiling, Criterion, Fact, Pack, Policy, Split, Text
 from beiyang.policies.engine.profile import profile_facts
 
 ELIGIBLE, INELIGIBLE, UNDETERMINED = "eligible", "ineligible", "undetermined"
@@ -47,12 +47,20 @@ class BoundPolicy:
         "splits",
     )
 
+    criteria: tuple[tuple[Criterion, expr.Scalar], ...]
+    amount_fn: expr.Scalar | None
+    max_amount: Decimal | None
+    splits: tuple[tuple[Split, Decimal], ...]
+    ceiling: tuple[Ceiling, Decimal] | None
+    lane_fn: expr.Scalar | None
+    candidates: dict[str, list[tuple[str, Any]]]
+
     def __init__(self, pack: Pack, policy: Policy, params: dict[str, Any]) -> None:
         self.policy = policy
         self.pack = pack
         self.params = params
         self._static: dict[str, Any] | None = None
-        self.memo: dict[tuple, list[dict[str, Any]]] = {}
+        self.memo: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         self.error: str | None = None
         try:
             self._bind(pack, policy, params)
@@ -100,7 +108,7 @@ class BoundPolicy:
             if self.max_amount is not None:
                 words = cny_text(self.max_amount)
                 maximum = Text(f"最高{words.zh}", f"Up to {words.en}")
-            criteria = [
+            criteria: list[dict[str, Any]] = [
                 {"id": c.id, "label": c.label.zh, "label_en": c.label.en, "source": c.source}
                 for c in policy.criteria
             ]
@@ -224,6 +232,7 @@ class PolicyResult:
         for (criterion, outcome), head in zip(self.criteria, static["_criteria"], strict=False):
             if criterion is None:
                 note = self.ceiling_note
+                assert note is not None  # a ceiling row is written with its note
                 criteria.append({**head, "result": outcome, "facts": {note["used_fact"]: note["used_cny"]}})
             else:
                 criteria.append(
@@ -448,6 +457,7 @@ def _evaluate_policy(
     if bound.amount_fn is not None and status != INELIGIBLE:
         value = bound.amount_fn(facts, params)
         if value is UNKNOWN:
+            assert policy.amount is not None  # amount_fn is compiled from it
             missing.extend(f for f in policy.amount.facts if f not in facts and f not in missing)
         else:
             amount = max(Decimal(0), Decimal(value)).quantize(CENT, ROUND_HALF_UP)
@@ -570,7 +580,7 @@ def _candidates(static: list[tuple[str, Any]], current: Any) -> list[Any]:
     return out
 
 
-class AnyItem(frozenset):
+class AnyItem(frozenset[Any]):
     """A set change where any one more item would do (``count(x) > 0``)."""
 
 

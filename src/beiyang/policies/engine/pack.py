@@ -38,7 +38,7 @@ NAME_ROOTS = ("founder.", "company.")
 # --- YAML with line numbers ---------------------------------------------------------------------
 
 
-class _LineDict(dict):
+class _LineDict(dict[Any, Any]):
     line: int = 0
 
 
@@ -77,6 +77,11 @@ _OPEN_EVENTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _CLOSE_EVENTS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
+def _event_line(event: yaml.Event) -> int | None:
+    mark = event.start_mark
+    return mark.line + 1 if mark is not None else None
+
+
 def check_yaml_shape(name: str, text: str) -> None:
     """Refuse a file longer, deeper or larger than a pack needs, or one with aliases, before it
     is parsed into objects. Reads events only (no tree), so it cannot exhaust a stack."""
@@ -85,7 +90,7 @@ def check_yaml_shape(name: str, text: str) -> None:
     depth = nodes = 0
     for event in yaml.parse(text, Loader=_LineLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise PackError("anchors and aliases (& and *) are not allowed", name, event.start_mark.line + 1)
+            raise PackError("anchors and aliases (& and *) are not allowed", name, _event_line(event))
         if isinstance(event, _NODE_EVENTS):
             nodes += 1
             if nodes > MAX_YAML_NODES:
@@ -93,9 +98,7 @@ def check_yaml_shape(name: str, text: str) -> None:
         if isinstance(event, _OPEN_EVENTS):
             depth += 1
             if depth > MAX_YAML_DEPTH:
-                raise PackError(
-                    f"nested deeper than {MAX_YAML_DEPTH} levels", name, event.start_mark.line + 1
-                )
+                raise PackError(f"nested deeper than {MAX_YAML_DEPTH} levels", name, _event_line(event))
         elif isinstance(event, _CLOSE_EVENTS):
             depth -= 1
 
@@ -197,7 +200,7 @@ class Criterion:
     id: str
     label: Text
     source: str
-    node: tuple
+    node: tuple[Any, ...]
     fn: expr.Scalar
     facts: tuple[str, ...]
     params: tuple[str, ...]
@@ -214,7 +217,7 @@ class Split:
 @dataclass
 class Amount:
     source: str
-    node: tuple | None
+    node: tuple[Any, ...] | None
     fn: expr.Scalar | None
     facts: tuple[str, ...]
     params: tuple[str, ...]
@@ -260,7 +263,7 @@ class Policy:
     effective_to: dt.date | None
     facts: tuple[str, ...]
     params: tuple[str, ...]
-    raw: dict
+    raw: dict[Any, Any]
     aliases: tuple[str, ...] = ()
     # What an approved application sets in motion (``grants`` in the policy file).
     voucher_kind: str | None = None
@@ -282,14 +285,14 @@ class Pack:
     documents: dict[str, Text]
     policies: dict[str, Policy]
     ceilings: dict[str, Ceiling]
-    tests: list[dict]
+    tests: list[dict[Any, Any]]
     files: dict[str, str]
     checksum: str
     document_types: dict[str, Text] = field(default_factory=dict)  # what an application may carry
     voucher_kinds: dict[str, Text] = field(default_factory=dict)  # the voucher ledger's kinds
-    _params_cache: dict = field(default_factory=dict, repr=False)
-    bound_cache: dict = field(default_factory=dict, repr=False)
-    profile_memo: dict = field(default_factory=dict, repr=False)
+    _params_cache: dict[Any, Any] = field(default_factory=dict[Any, Any], repr=False)
+    bound_cache: dict[Any, Any] = field(default_factory=dict[Any, Any], repr=False)
+    profile_memo: dict[Any, Any] = field(default_factory=dict[Any, Any], repr=False)
 
     def params_at(self, on: dt.date) -> dict[str, Any]:
         """All parameter values in force on a date (cached: packs are immutable once loaded)."""
@@ -313,7 +316,7 @@ class _Ctx:
     def fail(self, reason: str, obj: Any = None, line: int | None = None) -> PackError:
         return PackError(reason, self.name, line if line is not None else _line(obj))
 
-    def mapping(self, obj: Any, what: str, parent: Any = None) -> dict:
+    def mapping(self, obj: Any, what: str, parent: Any = None) -> dict[Any, Any]:
         if not isinstance(obj, dict):
             raise self.fail(f"{what} must be a mapping", obj if isinstance(obj, dict) else parent)
         return obj
@@ -339,7 +342,7 @@ class _Ctx:
                 pass
         raise self.fail(f"{what} must be a date YYYY-MM-DD, got {obj!r}", parent)
 
-    def unknown_keys(self, obj: dict, allowed: set[str], what: str) -> None:
+    def unknown_keys(self, obj: dict[Any, Any], allowed: set[str], what: str) -> None:
         extra = set(obj) - allowed
         if extra:
             raise self.fail(f"unknown key(s) in {what}: {', '.join(sorted(map(str, extra)))}", obj)
@@ -453,7 +456,7 @@ def _parse_parameters(ctx: _Ctx, data: Any, sources: dict[str, Source]) -> dict[
     return params
 
 
-def _parameter_type(ctx: _Ctx, pid: str, dated: list[tuple[dt.date, Any]], spec: dict) -> str:
+def _parameter_type(ctx: _Ctx, pid: str, dated: list[tuple[dt.date, Any]], spec: dict[Any, Any]) -> str:
     """One type on every date, each value within the expression language's bounds."""
     found = set()
     for _day, value in dated:
@@ -488,7 +491,7 @@ def _compile(
     facts: dict[str, Fact],
     params: dict[str, Parameter],
     want: str = types.ANY,
-) -> tuple[tuple, expr.Scalar, tuple[str, ...], tuple[str, ...]]:
+) -> tuple[tuple[Any, ...], expr.Scalar, tuple[str, ...], tuple[str, ...]]:
     """Parse, name-check and type-check one expression (``want``: the type its place needs)."""
     if isinstance(source, bool | int):
         source = str(source).lower()
@@ -530,7 +533,7 @@ class _PolicyParts:
         self.used_facts: set[str] = set()
         self.used_params: set[str] = set()
 
-    def compile(self, source: Any, what: str, obj: Any, want: str) -> tuple:
+    def compile(self, source: Any, what: str, obj: Any, want: str) -> tuple[Any, ...]:
         node, fn, used_facts, used_params = _compile(
             self.ctx, source, f"policy {self.pid} {what}", obj, self.facts, self.params, want
         )
@@ -557,7 +560,9 @@ POLICY_KEYS = {
 }
 
 
-def _parse_agent_text(ctx: _Ctx, pid: str, data: dict, sources: dict[str, Source]) -> tuple[str, ...]:
+def _parse_agent_text(
+    ctx: _Ctx, pid: str, data: dict[Any, Any], sources: dict[str, Source]
+) -> tuple[str, ...]:
     """Read by the service agent: the names founders use, and answers to questions by aspect."""
     aliases = data.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
@@ -575,7 +580,7 @@ def _parse_agent_text(ctx: _Ctx, pid: str, data: dict, sources: dict[str, Source
 
 
 def _parse_classification(
-    ctx: _Ctx, pid: str, data: dict, sources: dict[str, Source]
+    ctx: _Ctx, pid: str, data: dict[Any, Any], sources: dict[str, Source]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The policy's level(s) and kind, and the sources it cites."""
     level = data.get("level")
@@ -594,7 +599,7 @@ def _parse_classification(
 
 
 def _parse_criteria(
-    parts: _PolicyParts, data: dict, sources: dict[str, Source], default_source: str
+    parts: _PolicyParts, data: dict[Any, Any], sources: dict[str, Source], default_source: str
 ) -> list[Criterion]:
     ctx, pid = parts.ctx, parts.pid
     specs = data.get("criteria") or []
@@ -631,7 +636,9 @@ def _parse_criteria(
     return criteria
 
 
-def _parse_amount(parts: _PolicyParts, data: dict, ceilings_spec: dict, stored: bool) -> Amount | None:
+def _parse_amount(
+    parts: _PolicyParts, data: dict[Any, Any], ceilings_spec: dict[Any, Any], stored: bool
+) -> Amount | None:
     ctx, pid = parts.ctx, parts.pid
     if data.get("amount") is None:
         return None
@@ -697,7 +704,7 @@ class _Apply:
     sla_param: str | None
 
 
-def _parse_apply(parts: _PolicyParts, data: dict) -> _Apply:
+def _parse_apply(parts: _PolicyParts, data: dict[Any, Any]) -> _Apply:
     ctx, pid = parts.ctx, parts.pid
     apply = ctx.mapping(data.get("apply") or {}, f"policy {pid} apply", data)
     ctx.unknown_keys(
@@ -734,7 +741,7 @@ def _parse_apply(parts: _PolicyParts, data: dict) -> _Apply:
     )
 
 
-def _parse_effective(ctx: _Ctx, pid: str, data: dict) -> tuple[dt.date, dt.date | None]:
+def _parse_effective(ctx: _Ctx, pid: str, data: dict[Any, Any]) -> tuple[dt.date, dt.date | None]:
     effective = ctx.mapping(data.get("effective") or {}, f"policy {pid} effective", data)
     eff_from = ctx.date(effective.get("from"), f"policy {pid} effective.from", effective)
     eff_to = (
@@ -746,7 +753,12 @@ def _parse_effective(ctx: _Ctx, pid: str, data: dict) -> tuple[dt.date, dt.date 
 
 
 def _parse_grants(
-    ctx: _Ctx, pid: str, data: dict, kind: str, params: dict[str, Parameter], voucher_kinds: dict[str, Text]
+    ctx: _Ctx,
+    pid: str,
+    data: dict[Any, Any],
+    kind: str,
+    params: dict[str, Parameter],
+    voucher_kinds: dict[str, Text],
 ) -> tuple[str | None, str | None]:
     """What an approved application sets in motion: a voucher grant of one of the pack's
     voucher kinds, or a fee waiver for a number of months (a parameter)."""
@@ -775,7 +787,7 @@ def _parse_policy(
     facts: dict[str, Fact],
     params: dict[str, Parameter],
     sources: dict[str, Source],
-    ceilings_spec: dict,
+    ceilings_spec: dict[Any, Any],
     stored: bool = False,
     voucher_kinds: dict[str, Text] | None = None,
 ) -> Policy:
@@ -846,14 +858,14 @@ EXPECT_KEYS = {
 CASE_STATUSES = {"eligible", "ineligible", "undetermined", "not_in_force"}
 
 
-def _texts(ctx: _Ctx, meta: dict, key: str, what: str) -> dict[str, Text]:
+def _texts(ctx: _Ctx, meta: dict[Any, Any], key: str, what: str) -> dict[str, Text]:
     return {
         str(k): ctx.text(v, f"{what} {k}", meta)
         for k, v in ctx.mapping(meta.get(key) or {}, key, meta).items()
     }
 
 
-def _parse_sources(ctx: _Ctx, meta: dict, documents: dict[str, Text]) -> dict[str, Source]:
+def _parse_sources(ctx: _Ctx, meta: dict[Any, Any], documents: dict[str, Text]) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     for sid, spec in ctx.mapping(meta.get("sources") or {}, "sources", meta).items():
         spec = ctx.mapping(spec, f"source {sid}", meta)
@@ -875,7 +887,7 @@ def _parse_sources(ctx: _Ctx, meta: dict, documents: dict[str, Text]) -> dict[st
 
 def _parse_ceilings(
     ctx: _Ctx,
-    ceilings_spec: dict,
+    ceilings_spec: dict[Any, Any],
     policies: dict[str, Policy],
     facts: dict[str, Fact],
     params: dict[str, Parameter],
@@ -910,7 +922,7 @@ def _names(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _parse_case(ctx: _Ctx, case: Any, policies: dict[str, Policy]) -> dict:
+def _parse_case(ctx: _Ctx, case: Any, policies: dict[str, Policy]) -> dict[Any, Any]:
     """One test case, its shape checked before it runs: a case that cannot be run is refused
     with its line, never left to fail inside the engine."""
     if not isinstance(case, dict) or "profile" not in case or "expect" not in case:
@@ -950,8 +962,8 @@ def _parse_case(ctx: _Ctx, case: Any, policies: dict[str, Policy]) -> dict:
     return {**case, "as_of": as_of, "file": ctx.name, "line": _line(case)}
 
 
-def _parse_tests(files: dict[str, str], policies: dict[str, Policy]) -> list[dict]:
-    tests: list[dict] = []
+def _parse_tests(files: dict[str, str], policies: dict[str, Policy]) -> list[dict[Any, Any]]:
+    tests: list[dict[Any, Any]] = []
     for name in sorted(f for f in files if f.startswith("tests/") and f.endswith((".yaml", ".yml"))):
         cases = _load_yaml(name, files[name]) or []
         if not isinstance(cases, list):
@@ -966,7 +978,7 @@ def _parse_policies(
     facts: dict[str, Fact],
     params: dict[str, Parameter],
     sources: dict[str, Source],
-    ceilings_spec: dict,
+    ceilings_spec: dict[Any, Any],
     document_types: dict[str, Text],
     voucher_kinds: dict[str, Text],
     stored: bool,

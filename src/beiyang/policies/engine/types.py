@@ -59,7 +59,7 @@ def _same(a: str, b: str) -> str | None:
     return None
 
 
-def type_of(node: tuple, names: dict[str, str]) -> str:
+def type_of(node: tuple[Any, ...], names: dict[str, str]) -> str:
     """The type of an expression tree, given the type of each name it reads; raises
     ``ExpressionError`` naming the first misuse."""
     tag = node[0]
