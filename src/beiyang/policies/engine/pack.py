@@ -765,7 +765,9 @@ def _parse_grants(
     grants = ctx.mapping(data.get("grants") or {}, f"policy {pid} grants", data)
     ctx.unknown_keys(grants, {"voucher_kind", "waiver_months_param"}, f"policy {pid} grants")
     voucher_kind = grants.get("voucher_kind")
-    if voucher_kind is not None and (kind != "voucher" or voucher_kind not in voucher_kinds):
+    # A version stored before the kinds moved into the pack names none; it loads as published.
+    unknown_kind = voucher_kind not in voucher_kinds and (ctx.strict or bool(voucher_kinds))
+    if voucher_kind is not None and (kind != "voucher" or unknown_kind):
         raise ctx.fail(
             f"policy {pid}: grants.voucher_kind names a kind in pack.yaml voucher_kinds, on a voucher policy",
             grants,
