@@ -99,30 +99,43 @@ def _sha256_hex(data: bytes) -> str:
 class AliyunHandler(_Handler):
     """dysmsapi ``SendSms`` (2017-05-25), RPC style, signed with ACS3-HMAC-SHA256."""
 
-    REQUIRED_SIGNED = {"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"}
+    REQUIRED_SIGNED = {
+        "host",
+        "x-acs-action",
+        "x-acs-content-sha256",
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-version",
+    }
 
     def _error(self, status: int, code: str, message: str) -> None:
         self.cloud.rejected.append(code)
         self._answer(status, {"RequestId": str(uuid.uuid4()), "Code": code, "Message": message})
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         url = urlsplit(self.path)
         auth = self.headers.get("Authorization", "")
-        found = re.fullmatch(r"ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)", auth)
+        found = re.fullmatch(
+            r"ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)", auth
+        )
         if not found:
-            return self._error(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+            return self._error(
+                400, "IncompleteSignature", "The request signature does not conform to Aliyun standards."
+            )
         key_id, signed, signature = found.groups()
         signed_headers = signed.split(";")
         if key_id != self.cloud.access_key_id:
             return self._error(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-        if not self.REQUIRED_SIGNED <= set(signed_headers) or signed_headers != sorted(signed_headers):
+        if not set(signed_headers) >= self.REQUIRED_SIGNED or signed_headers != sorted(signed_headers):
             return self._error(400, "IncompleteSignature", "Required headers are not signed.")
         if self.headers.get("x-acs-content-sha256") != _sha256_hex(body):
             return self._error(400, "SignatureDoesNotMatch", "The payload hash does not match.")
         when = dt.datetime.strptime(self.headers["x-acs-date"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
         if abs((dt.datetime.now(dt.UTC) - when).total_seconds()) > 900:
-            return self._error(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
+            return self._error(
+                400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
+            )
         nonce = self.headers["x-acs-signature-nonce"]
         if nonce in self.cloud.nonces:
             return self._error(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
@@ -130,14 +143,27 @@ class AliyunHandler(_Handler):
         canonical_query = "&".join(
             f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in sorted(query.items())
         )
-        canonical_headers = "".join(f"{name}:{self.headers.get(name, '').strip()}\n" for name in signed_headers)
+        canonical_headers = "".join(
+            f"{name}:{self.headers.get(name, '').strip()}\n" for name in signed_headers
+        )
         canonical_request = "\n".join(
-            ["POST", url.path or "/", canonical_query, canonical_headers, signed, self.headers["x-acs-content-sha256"]]
+            [
+                "POST",
+                url.path or "/",
+                canonical_query,
+                canonical_headers,
+                signed,
+                self.headers["x-acs-content-sha256"],
+            ]
         )
         string_to_sign = f"ACS3-HMAC-SHA256\n{_sha256_hex(canonical_request.encode())}"
-        expected = hmac.new(self.cloud.access_key_secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
+        expected = hmac.new(
+            self.cloud.access_key_secret.encode(), string_to_sign.encode(), hashlib.sha256
+        ).hexdigest()
         if not hmac.compare_digest(expected, signature):
-            return self._error(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+            return self._error(
+                400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation."
+            )
         self.cloud.nonces.add(nonce)
         if self.headers.get("x-acs-action") != "SendSms" or self.headers.get("x-acs-version") != "2017-05-25":
             return self._error(400, "InvalidAction.NotFound", "Specified api is not found.")
@@ -167,7 +193,9 @@ class AliyunHandler(_Handler):
             return business("isv.MOBILE_NUMBER_ILLEGAL", "手机号码格式错误")
         if phone in self.cloud.refuse:
             return business(self.cloud.refuse[phone], "refused by the test")
-        self.cloud.sent.append(Sent(phone, form["SignName"], form["TemplateCode"], params, form.get("OutId", "")))
+        self.cloud.sent.append(
+            Sent(phone, form["SignName"], form["TemplateCode"], params, form.get("OutId", ""))
+        )
         self._answer(200, {**ok, "Code": "OK", "Message": "OK"})
 
 
@@ -190,9 +218,11 @@ class TencentHandler(_Handler):
     def _error(self, code: str, message: str) -> None:
         self.cloud.rejected.append(code)
         # Tencent Cloud answers errors with HTTP 200 and Response.Error.
-        self._answer(200, {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())}})
+        self._answer(
+            200, {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())}}
+        )
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         auth = self.headers.get("Authorization", "")
         found = re.fullmatch(
@@ -206,23 +236,40 @@ class TencentHandler(_Handler):
             return self._error("AuthFailure.SecretIdNotFound", "The SecretId is not found.")
         signed_headers = signed.split(";")
         if not {"content-type", "host"} <= set(signed_headers) or service != "sms":
-            return self._error("AuthFailure.InvalidAuthorization", "content-type and host must be signed for sms.")
+            return self._error(
+                "AuthFailure.InvalidAuthorization", "content-type and host must be signed for sms."
+            )
         timestamp = int(self.headers.get("X-TC-Timestamp", "0"))
         now = dt.datetime.now(dt.UTC)
         if abs(now.timestamp() - timestamp) > 300:
             return self._error("AuthFailure.SignatureExpire", "Signature expired.")
         if dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d") != date:
-            return self._error("AuthFailure.InvalidAuthorization", "The credential date is not the timestamp's.")
-        canonical_headers = "".join(f"{name}:{self.headers.get(name, '').strip().lower()}\n" for name in signed_headers)
+            return self._error(
+                "AuthFailure.InvalidAuthorization", "The credential date is not the timestamp's."
+            )
+        canonical_headers = "".join(
+            f"{name}:{self.headers.get(name, '').strip().lower()}\n" for name in signed_headers
+        )
         canonical_request = "\n".join(
-            ["POST", urlsplit(self.path).path or "/", urlsplit(self.path).query, canonical_headers, signed, _sha256_hex(body)]
+            [
+                "POST",
+                urlsplit(self.path).path or "/",
+                urlsplit(self.path).query,
+                canonical_headers,
+                signed,
+                _sha256_hex(body),
+            ]
         )
         string_to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{date}/{service}/tc3_request\n{_sha256_hex(canonical_request.encode())}"
         expected = hmac.new(
-            tc3_signing_key(self.cloud.access_key_secret, date, service), string_to_sign.encode(), hashlib.sha256
+            tc3_signing_key(self.cloud.access_key_secret, date, service),
+            string_to_sign.encode(),
+            hashlib.sha256,
         ).hexdigest()
         if not hmac.compare_digest(expected, signature):
-            return self._error("AuthFailure.SignatureFailure", "The provided credentials could not be validated.")
+            return self._error(
+                "AuthFailure.SignatureFailure", "The provided credentials could not be validated."
+            )
         if self.headers.get("X-TC-Action") != "SendSms" or self.headers.get("X-TC-Version") != "2021-01-11":
             return self._error("InvalidAction", "The action is not found.")
         self._send_sms(json.loads(body))
@@ -231,14 +278,19 @@ class TencentHandler(_Handler):
         if request.get("SmsSdkAppId") != self.cloud.app_id:
             return self._error("FailedOperation.SmsSdkAppIdVerifyFail", "SdkAppId verification failed.")
         if request.get("SignName") != self.cloud.sign_name:
-            return self._error("FailedOperation.SignatureIncorrectOrUnapproved", "The signature is not approved.")
+            return self._error(
+                "FailedOperation.SignatureIncorrectOrUnapproved", "The signature is not approved."
+            )
         variables = self.cloud.templates.get(str(request.get("TemplateId")))
         if variables is None:
-            return self._error("FailedOperation.TemplateIncorrectOrUnapproved", "The template is not approved.")
+            return self._error(
+                "FailedOperation.TemplateIncorrectOrUnapproved", "The template is not approved."
+            )
         params = request.get("TemplateParamSet") or []
         if len(params) != len(variables):
             return self._error(
-                "FailedOperation.TemplateParamSetNotMatchApprovedTemplate", "The parameters do not match the template."
+                "FailedOperation.TemplateParamSetNotMatchApprovedTemplate",
+                "The parameters do not match the template.",
             )
         statuses = []
         for number in request.get("PhoneNumberSet") or []:
@@ -248,7 +300,13 @@ class TencentHandler(_Handler):
                 code = "InvalidParameterValue.IncorrectPhoneNumber"
             if code is None:
                 self.cloud.sent.append(
-                    Sent(phone, request["SignName"], str(request["TemplateId"]), params, request.get("SessionContext", ""))
+                    Sent(
+                        phone,
+                        request["SignName"],
+                        str(request["TemplateId"]),
+                        params,
+                        request.get("SessionContext", ""),
+                    )
                 )
             else:
                 self.cloud.rejected.append(code)
@@ -276,7 +334,7 @@ class _Mailbox:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.arrived = threading.Condition()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         with self.arrived:
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
