@@ -144,6 +144,8 @@ if DATABASE_URL:
         # connection whose backend died (restart, failover, pg_terminate_backend) is found out
         # when taken from the pool and replaced, not handed to a request.
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Behind PgBouncer in transaction pooling a cursor cannot outlive its transaction.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_TRANSACTION_POOLING", False)
     DATABASES["default"].setdefault("TEST", {})
 else:
     DATABASES = {
@@ -256,7 +258,7 @@ SMS_PROVIDERS = {
     "file": "beiyang.accounts.sms.FileSmsBackend",
     "console": "beiyang.accounts.sms.ConsoleSmsBackend",
 }
-SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "file").strip().lower()
+SMS_PROVIDER = (os.environ.get("SMS_PROVIDER") or "file").strip().lower()
 SMS_BACKEND = os.environ.get("SMS_BACKEND") or SMS_PROVIDERS.get(SMS_PROVIDER, "")
 SMS_ACCESS_KEY_ID = os.environ.get("SMS_ACCESS_KEY_ID", "")
 SMS_ACCESS_KEY_SECRET = os.environ.get("SMS_ACCESS_KEY_SECRET", "")
@@ -280,7 +282,7 @@ SMS_CODE_MAX_ATTEMPTS = int(os.environ.get("SMS_CODE_MAX_ATTEMPTS", "5"))
 # Email goes over SMTP once EMAIL_HOST is set (Django's own EMAIL_* names); without it, to files
 # in var/mail, which the production profile refuses (ops.checks).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
@@ -297,7 +299,7 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 # How long a worker may hold a claimed delivery before the sweep sends it again (the worker is
 # presumed dead). Longer than any gateway's timeout.
 DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "北杨人工智能创新小镇 <noreply@beiyang.example>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "北杨人工智能创新小镇 <noreply@beiyang.example>"
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
@@ -381,7 +383,7 @@ SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PO
 NOTIFY_WEBHOOK_URL = os.environ.get("NOTIFY_WEBHOOK_URL", "")
 NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "")
 # Server processes `beiyang run` starts unless --workers says otherwise; more than one needs Redis.
-WEB_WORKERS = int(os.environ.get("WEB_WORKERS", "1"))
+WEB_WORKERS = int(os.environ.get("WEB_WORKERS") or "1")
 # Seconds between heartbeats on message streams (SSE); proxies drop idle streams after ~60 s.
 STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"))
 # Bearer tokens stop working this many days after their issue (absolute, not sliding); 0: never.

@@ -48,7 +48,7 @@ class Command(BaseCommand):
             )
         if workers > 1:
             # Request figures from every process, added up at /metrics.
-            metrics_dir = settings.VAR_DIR / "prometheus"
+            metrics_dir = settings.VAR_DIR / f"prometheus-{port}"  # one per instance (beiyang-web@PORT)
             shutil.rmtree(metrics_dir, ignore_errors=True)
             metrics_dir.mkdir(parents=True)
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
