@@ -17,6 +17,7 @@ ROOT=$(pwd)
 WORK=$(mktemp -d /tmp/beiyang-smoke.XXXXXX)
 chmod 0755 "$WORK"
 mkdir -p "$WORK/units" "$WORK/logs"
+chmod 1777 "$WORK/logs"  # PgBouncer writes its log there as postgres
 TAG="smoke_$(date +%s)_$$"
 free_ports() { python3 -c "
 import socket
@@ -31,7 +32,7 @@ export BEIYANG_RELEASE="$(git -C "$ROOT" rev-parse HEAD)"
 export BEIYANG_ETC="$WORK/etc/beiyang" BEIYANG_VAR="$WORK/var/lib/beiyang" BACKUP_DIR="$WORK/backups"
 export SYSTEMD_DIR="$WORK/systemd" NGINX_SITES="$WORK/nginx/sites"
 export DB_NAME="beiyang_$TAG" DB_USER="beiyang_$TAG" PG_PORT=5432 PGBOUNCER_PORT="$PGB_P"
-export PGBOUNCER_ETC="$WORK/pgbouncer" PGBOUNCER_RUN="$WORK/pgbouncer-run" PGBOUNCER_LOG="$WORK/pgbouncer-run"
+export PGBOUNCER_ETC="$WORK/pgbouncer" PGBOUNCER_RUN="$WORK/pgbouncer-run" PGBOUNCER_LOG="$WORK/logs"
 export REDIS_CONF="$WORK/redis/redis.conf" REDIS_PORT="$REDIS_P" REDIS_DB=0
 export SERVER_NAME=founders.smoke.test LISTEN_ADDR=127.0.0.1: HTTP_PORT="$HTTP_P" HTTPS_PORT="$HTTPS_P"
 export APP_PORTS="$APP_A $APP_B" TLS_DIR="$WORK/tls" ACME_ROOT="$WORK/acme" ACME_EMAIL=
@@ -106,7 +107,11 @@ unit_start() {
   unit_running "$unit" && return 0
   case $unit in
     nginx) nginx ;;
-    pgbouncer) chown -R postgres: "$PGBOUNCER_RUN"; runuser -u postgres -- pgbouncer -d -q "$PGBOUNCER_ETC/pgbouncer.ini" ;;
+    pgbouncer)
+      chown -R postgres: "$PGBOUNCER_RUN"
+      runuser -u postgres -- pgbouncer -d -q "$PGBOUNCER_ETC/pgbouncer.ini"
+      for _ in $(seq 50); do unit_running pgbouncer && return 0; sleep 0.1; done
+      echo "smoke: pgbouncer did not start" >&2; cat "$PGBOUNCER_LOG/pgbouncer.log" >&2; return 1 ;;
     redis-server) redis-server "$REDIS_CONF" ;;
     postgresql) ;;
     beiyang-*)
