@@ -106,14 +106,16 @@ def walk(work: Path) -> None:
     opened = threading.Event()
 
     def listen() -> None:
-        with proxy_client(timeout=httpx.Timeout(10, read=20)) as stream_client:
-            with stream_client.stream("GET", "/api/v1/me/messages/stream", headers=headers) as response:
-                assert response.status_code == 200, response.status_code
-                opened.set()
-                for line in response.iter_lines():
-                    if line.startswith("data:"):
-                        got.append(json.loads(line[5:]))
-                        return
+        with (
+            proxy_client(timeout=httpx.Timeout(10, read=20)) as stream_client,
+            stream_client.stream("GET", "/api/v1/me/messages/stream", headers=headers) as response,
+        ):
+            assert response.status_code == 200, response.status_code
+            opened.set()
+            for line in response.iter_lines():
+                if line.startswith("data:"):
+                    got.append(json.loads(line[5:]))
+                    return
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
