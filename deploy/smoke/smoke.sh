@@ -154,7 +154,7 @@ systemctl() {
 
 prober_pid=""
 smoke_before() {
-  echo "--- guide: $1"
+  echo "--- guide at $(($(date +%s) - started)) s: $1"
   case $1 in
     "4. Redis with AOF")
       # Its own Redis server, configured from Debian's file as the guide edits it.
@@ -177,7 +177,7 @@ smoke_after() {
 export -f nginx make unit_pidfile unit_running unit_start unit_stop systemctl smoke_before smoke_after
 
 "$ROOT/.venv/bin/python" "$ROOT/deploy/smoke/guide.py" "$ROOT/docs/operations.md" >"$WORK/guide.sh"
-started=$(date +%s)
+export started=$(date +%s)
 if ! bash "$WORK/guide.sh"; then
   echo "--- the guide failed; logs:"
   for log in "$WORK"/logs/*.log; do echo "--- $log"; tail -n 30 "$log"; done
