@@ -34,6 +34,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from beiyang.core import outbound
+
 logger = logging.getLogger(__name__)
 
 outbox: list[dict] = []
@@ -133,7 +135,7 @@ class HttpSmsBackend(SmsBackend):
             headers["Idempotency-Key"] = idempotency_key
         body = {"phone": phone, "text": sms.text, "purpose": sms.purpose, "params": sms.params}
         try:
-            resp = httpx.post(
+            resp = outbound.client().post(
                 settings.SMS_GATEWAY_URL, json=body, headers=headers, timeout=settings.SMS_TIMEOUT_SECONDS
             )
         except httpx.HTTPError as exc:
