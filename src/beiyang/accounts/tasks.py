@@ -1,13 +1,18 @@
-"""Jobs of the accounts app: a login code leaves for the SMS gateway from the worker, so that the
-request that asked for it takes as long for a registered number as for any other."""
-
 from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from beiyang.accounts.sms import send_sms
+
+class LoginCodeNotSent(Exception):
+    """The gateway refused for now (throttled, unreachable): Huey tries again."""
 
 
-@db_task(retries=2, retry_delay=5)
-def send_login_code(phone: str, text: str) -> None:
-    send_sms(phone, text)
+@db_task(retries=2, retry_delay=20)
+def send_login_code_task(sms_code_id: int, phone: str, code: str) -> str:
+    """Send a login code the founder asked for; the request that asked has long answered."""
+    from beiyang.accounts.actions import do_send_login_code
+
+    outcome = do_send_login_code(sms_code_id, phone, code)
+    if outcome == "retry":
+        raise LoginCodeNotSent(f"login code {sms_code_id}: the gateway refused for now")
+    return outcome

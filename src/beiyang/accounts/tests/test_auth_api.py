@@ -242,10 +242,17 @@ def test_http_sms_gateway_backend(settings):
     try:
         settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/send"
         backend = sms.HttpSmsBackend()
-        assert backend.send("13812345678", "hi") == "m-1"
-        assert received == [{"phone": "13812345678", "text": "hi"}]
+        assert backend.send("13812345678", sms.login_code_sms("123456", 5)) == "m-1"
+        assert received == [
+            {
+                "phone": "13812345678",
+                "text": "【北杨小镇】您的验证码是123456,5分钟内有效。如非本人操作请忽略。",
+                "purpose": "login_code",
+                "params": {"code": "123456", "minutes": "5"},
+            }
+        ]
         with pytest.raises(sms.SmsDeliveryError):
-            backend.send("13800000000", "fail")
+            backend.send("13800000000", sms.notice_sms("活动", "https://town.example/me/messages/1/"))
     finally:
         server.shutdown()
 
@@ -343,16 +350,16 @@ def test_a_code_request_does_the_same_work_for_any_number(api, monkeypatch):
     """Registered or not, the request writes one code row and one audit entry in one transaction
     and leaves the gateway to the worker (9.2 vs 5.9 ms told registered numbers apart); only the
     registered number is texted, and the other number's row signs nobody in."""
-    from beiyang.accounts import tasks
+    from beiyang.accounts import actions
 
     queued: list[str] = []
-    original = tasks.send_login_code
+    original = actions._queue_login_code
 
-    def enqueue(phone, text):
+    def enqueue(sms_code_id, phone, code):
         queued.append(phone)
-        return original(phone, text)
+        return original(sms_code_id, phone, code)
 
-    monkeypatch.setattr("beiyang.accounts.actions.send_login_code", enqueue)
+    monkeypatch.setattr(actions, "_queue_login_code", enqueue)
     api.post("auth/signup", SIGNUP)
     before = AuditEntry.objects.filter(action_type__startswith="accounts.sms_code.").count()
     for phone in (SIGNUP["phone"], "13912345670"):
