@@ -241,7 +241,7 @@ class GrantProposal(models.Model):
     PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
 
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="grant_proposals")
-    kind = models.CharField(max_length=10, choices=[(k, v[0]) for k, v in KINDS.items()])
+    kind = models.CharField(max_length=10)  # one of the pack's voucher kinds
     amount_fen = models.BigIntegerField()
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('companies', '0002_staff_tie'),
-        ('vouchers', '0001_initial'),
+        ('vouchers', '0002_kinds_from_pack'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='GrantProposal',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('compute', '算力券'), ('model', '模型券'), ('corpus', '语料券')], max_length=10)),
+                ('kind', models.CharField(max_length=10)),
                 ('amount_fen', models.BigIntegerField()),
                 ('status', models.CharField(choices=[('pending', '待复核 pending'), ('approved', '已批准 approved'), ('refused', '已驳回 refused')], default='pending', max_length=10)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
