@@ -556,6 +556,22 @@ def do_create_provider(
     return provider, raw
 
 
+@transaction.atomic(durable=True)
+def do_add_provider_member(provider: Provider, user: User, *, actor: User | None = None) -> Provider:
+    """Let ``user`` sign in to ``provider``'s portal: redeem vouchers, read its statements.
+    A member of the town's staff is refused (one person is not both sides of a redemption)."""
+    if user.is_staff:
+        raise Conflict(
+            "工作人员不能兼任服务商人员",
+            "A member of staff cannot act for a provider",
+            field="user",
+            code="staff_not_provider",
+        )
+    provider.members.add(user)
+    log_action("accounts.provider.member_added", actor=actor, obj=provider, user_id=user.pk)
+    return provider
+
+
 def _issue_provider_key(provider: Provider, fixed: str | None = None) -> str:
     """A new key, shown once. ``fixed`` is for the demo town only, so its README can show curl."""
     raw, prefix, key_hash = new_secret("byp")

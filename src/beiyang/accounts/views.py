@@ -20,6 +20,12 @@ def _next_url(request) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
+def _landing(request, user) -> str:
+    """The page asked for, else the person's own workspace (not the founder's home for all)."""
+    target = _next_url(request)
+    return queries.workspace_url(user) if target == "/" else target
+
+
 def signup_view(request):
     ctx = {"tab": "me", "form": request.POST}
     if request.method == "POST":
@@ -62,7 +68,7 @@ def login_view(request):
             ctx.update(error_context(exc))
             return render(request, "accounts/login.html", ctx, status=400)
         login(request, user, backend=BACKEND)
-        return redirect(_next_url(request))
+        return redirect(_landing(request, user))
     return render(request, "accounts/login.html", ctx)
 
 

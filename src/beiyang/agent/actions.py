@@ -287,9 +287,9 @@ def _understood_reply(user, conversation: Conversation, state: dict, text: str):
 @transaction.atomic(durable=True)
 def check_close_ticket(staff, ticket_id: int) -> HandoverTicket:
     """Staff close a handover: the agent answers in that conversation again."""
-    from beiyang.accounts.roles import has_role
+    from beiyang.accounts.roles import HANDOVER_ROLES, has_role
 
-    if not has_role(staff, "reviewer", "event_manager", "voucher_officer"):
+    if not has_role(staff, *HANDOVER_ROLES):
         raise AccessDenied("仅工作人员可以关闭工单", "Staff only")
     ticket = (
         HandoverTicket.objects.select_for_update().select_related("conversation").filter(pk=ticket_id).first()
@@ -319,10 +319,10 @@ def check_close_ticket(staff, ticket_id: int) -> HandoverTicket:
 @transaction.atomic(durable=True)
 def check_staff_reply(staff, ticket_id: int, text: str) -> HandoverTicket:
     """The service team answers in the founder's conversation; the founder sees it live."""
-    from beiyang.accounts.roles import has_role
+    from beiyang.accounts.roles import HANDOVER_ROLES, has_role
     from beiyang.notifications.actions import do_send_message
 
-    if not has_role(staff, "reviewer", "event_manager", "voucher_officer"):
+    if not has_role(staff, *HANDOVER_ROLES):
         raise AccessDenied("仅工作人员可以回复", "Staff only")
     if not (text or "").strip() or len(text) > 2000:
         raise InvalidInput("回复内容应为1到2000字", "The reply must be 1-2000 characters", field="text")

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from beiyang.accounts.roles import has_role
+from beiyang.accounts.roles import HANDOVER_ROLES, has_role
 from beiyang.agent import actions, queries
 from beiyang.agent.models import Conversation
 from beiyang.core.errors import DomainError
@@ -66,9 +66,7 @@ def _uuid(value: str) -> bool:
 
 
 def staff_tickets(request):
-    if not request.user.is_authenticated or not has_role(
-        request.user, "reviewer", "event_manager", "voucher_officer"
-    ):
+    if not request.user.is_authenticated or not has_role(request.user, *HANDOVER_ROLES):
         raise PermissionDenied
     if request.method == "POST":
         try:

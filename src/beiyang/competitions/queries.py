@@ -37,6 +37,27 @@ def judge_assignments(user) -> list[Assignment]:
     )
 
 
+def access_deck(user, entry_id: int) -> Entry:
+    """An entry's pitch deck for a judge assigned to score it (and not in conflict with it),
+    for a town admin, or for the entrant's own company; NotFound to anyone else, so the answer
+    says nothing of which entries exist."""
+    from beiyang.accounts.roles import has_role
+    from beiyang.competitions.models import Conflict
+
+    entry = Entry.objects.filter(pk=entry_id).exclude(deck="").first()
+    allowed = entry is not None and (
+        has_role(user, "town_admin")
+        or entry.company.memberships.filter(user=user).exists()
+        or (
+            Assignment.objects.filter(entry=entry, judge=user).exists()
+            and not Conflict.objects.filter(entry=entry, judge=user).exists()
+        )
+    )
+    if not allowed:
+        raise NotFound("路演材料不存在", "No such deck", field="entry_id")
+    return entry
+
+
 def round_progress(competition: Competition) -> list[dict[str, Any]]:
     rounds = Round.objects.filter(competition=competition).annotate(
         sheets=Count("assignments"), scored=Count("assignments", filter=Q(assignments__scores__isnull=False))

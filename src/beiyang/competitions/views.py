@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -140,7 +141,7 @@ def judge_desk(request):
         }
         for a in queries.judge_assignments(request.user)
     ]
-    return render(request, "competitions/judge.html", {"sheets": sheets, "tab": "me"})
+    return render(request, "competitions/judge.html", {"sheets": sheets, "staff_tab": "judge"})
 
 
 def _lines(text: str, fields: int, field: str) -> list[list[str]]:
@@ -237,6 +238,12 @@ def staff_competition(request, competition_id: int):
                     lambda: actions.do_add_judge(request.user, competition.pk, user.pk if user else 0),
                     "已添加评委",
                 )
+        elif action == "start":
+            _run(
+                request,
+                lambda: actions.check_start_round(request.user, competition.pk, number),
+                "本轮评审已开始,报名已截止",
+            )
         elif action == "assign":
             per = form_int(request.POST.get("judges_per_entry")) or 3
             _run(
@@ -270,5 +277,28 @@ def staff_competition(request, competition_id: int):
             "judges": competition.judges.select_related("user"),
             "entries": competition.entries.select_related("company"),
             "status": STATUS,
+            "now": timezone.now(),
         },
     )
+
+
+DECK_TYPES = {"pdf": "application/pdf"}
+
+
+@login_required
+def deck_view(request, entry_id: int):
+    """The pitch deck a judge scores: a PDF opens in the browser, a PPTX downloads."""
+    try:
+        entry = queries.access_deck(request.user, entry_id)
+    except DomainError:
+        raise Http404 from None
+    inline = DECK_TYPES.get(entry.deck_type)
+    response = FileResponse(
+        entry.deck.open("rb"),
+        content_type=inline or "application/octet-stream",
+        as_attachment=inline is None,
+        filename=f"{entry.project}.{entry.deck_type or 'pdf'}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; plugin-types application/pdf"
+    return response

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from beiyang.accounts.roles import has_role
+from beiyang.accounts.roles import DASHBOARD_ROLES, has_role
 from beiyang.core.errors import DomainError
 from beiyang.core.exports import table_response
 from beiyang.core.money import to_decimal
@@ -51,9 +51,7 @@ def public_dashboard(request):
 
 
 def staff_dashboard(request):
-    if not request.user.is_authenticated or not has_role(
-        request.user, "reviewer", "event_manager", "voucher_officer", "service_officer"
-    ):
+    if not request.user.is_authenticated or not has_role(request.user, *DASHBOARD_ROLES):
         raise PermissionDenied
     fmt = request.GET.get("export")
     service = queries.service_figures()

@@ -20,9 +20,11 @@ def portal(request):
 
 def staff_capabilities(user) -> dict[str, bool]:
     """What each role can open: the workspace shows a role only the links it can use."""
-    from beiyang.accounts.roles import has_role
+    from beiyang.accounts.roles import DASHBOARD_ROLES, HANDOVER_ROLES, has_role
 
     return {
+        "can_dashboard": has_role(user, *DASHBOARD_ROLES),
+        "can_handovers": has_role(user, *HANDOVER_ROLES),
         "can_review": has_role(user, "reviewer"),
         "can_events": has_role(user, "event_manager"),
         "can_vouchers": has_role(user, "voucher_officer"),

@@ -21,6 +21,7 @@ Pair = tuple[str, str]
 # Audit actions as a reader of a timeline would say them.
 AUDIT_ACTIONS: dict[str, Pair] = {
     "accounts.provider.created": ("创建服务商", "Provider created"),
+    "accounts.provider.member_added": ("添加服务商人员", "Provider member added"),
     "accounts.provider.key_rotated": ("更换服务商密钥", "Provider key rotated"),
     "accounts.provider.keys_revoked": ("吊销服务商密钥", "Provider keys revoked"),
     "accounts.sms_code.sent": ("发送短信验证码", "SMS code sent"),
@@ -73,6 +74,8 @@ AUDIT_ACTIONS: dict[str, Pair] = {
     "policies.pack_version.published": ("发布政策包", "Policy pack published"),
     "vouchers.grant.expired": ("券已过期", "Grant expired"),
     "vouchers.grant.issued": ("发放券", "Grant issued"),
+    "vouchers.grant.revoked": ("撤销券额", "Grant revoked"),
+    "vouchers.grant.adjusted": ("调整券额", "Grant adjusted"),
     "vouchers.pool.funded": ("资金池注资", "Pool funded"),
     "vouchers.redemption.captured": ("核销确认", "Redemption captured"),
     "vouchers.redemption.expired": ("冻结已过期", "Hold expired"),
@@ -134,7 +137,7 @@ def vocabularies() -> dict[str, dict[str, Pair]]:
     from beiyang.notifications.models import Delivery, Message
     from beiyang.policies.models import PackVersion
     from beiyang.vouchers.models import KINDS as VOUCHER_KINDS
-    from beiyang.vouchers.models import SOURCES
+    from beiyang.vouchers.models import SOURCES, Grant
 
     return {
         "application_status": dict(STATUSES),
@@ -156,6 +159,7 @@ def vocabularies() -> dict[str, dict[str, Pair]]:
         "voucher_kind": dict(VOUCHER_KINDS),
         "voucher_source": dict(SOURCES),
         "redemption_status": REDEMPTION_STATUS,
+        "grant_status": _split(Grant.status.field.choices),
     }
 
 

@@ -39,6 +39,10 @@ urlpatterns = [
     path("events/<int:event_id>/register/", event_views.register_view, name="event_register"),
     path("events/<int:event_id>/cancel/", event_views.cancel_view, name="event_cancel"),
     path("vouchers/", voucher_views.my_vouchers, name="vouchers"),
+    path("provider/", voucher_views.provider_portal, name="provider_portal"),
+    path("provider/statement/", voucher_views.provider_statement, name="provider_statement"),
+    path("staff/vouchers/", voucher_views.officer_desk, name="officer_desk"),
+    path("staff/vouchers/companies/<int:company_id>/", voucher_views.officer_company, name="officer_company"),
     path("matches/", matching_views.matches, name="matches"),
     path("agent/", agent_views.chat, name="agent"),
     path("staff/agent/", agent_views.staff_tickets, name="staff_tickets"),
@@ -60,6 +64,7 @@ urlpatterns = [
     path("competitions/", competition_views.competition_list, name="competitions"),
     path("competitions/<int:competition_id>/", competition_views.competition_detail, name="competition"),
     path("judge/", competition_views.judge_desk, name="judge_desk"),
+    path("competitions/entries/<int:entry_id>/deck/", competition_views.deck_view, name="entry_deck"),
     path("staff/competitions/", competition_views.staff_competitions, name="staff_competitions"),
     path(
         "staff/competitions/<int:competition_id>/",
