@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import page_client
 from django.utils import timezone
 
 from beiyang.accounts.actions import do_add_provider_member
@@ -13,7 +14,6 @@ from beiyang.notifications.models import Message
 from beiyang.vouchers.actions import check_redeem, do_reduce_grant, do_revoke_grant
 from beiyang.vouchers.models import Account, Grant, Redemption
 from beiyang.vouchers.queries import ceiling_left_fen, pool_report, reconcile
-from conftest import page_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -99,7 +99,8 @@ def test_revoking_returns_what_is_left_and_stops_redemptions(granted, provider, 
     resp = client.post(f"/staff/vouchers/companies/{company.pk}/", {"do": "revoke", "grant_id": grant.pk})
     assert resp.status_code == 302 and Grant.objects.get(pk=grant.pk).status == Grant.ACTIVE  # no reason
     client.post(
-        f"/staff/vouchers/companies/{company.pk}/", {"do": "revoke", "grant_id": grant.pk, "reason": "企业迁出"}
+        f"/staff/vouchers/companies/{company.pk}/",
+        {"do": "revoke", "grant_id": grant.pk, "reason": "企业迁出"},
     )
     grant.refresh_from_db()
     assert grant.status == Grant.REVOKED
@@ -140,7 +141,7 @@ def test_a_revoke_and_redemptions_at_once_never_overdraw(granted, provider, make
 
 
 def test_a_provider_user_lands_on_the_portal_redeems_and_reads_the_statement(granted, provider):
-    _u, company, _c, grant = granted
+    _u, company, _c, _grant = granted
     prov, _api = provider
     person = UserFactory()
     do_add_provider_member(prov, person)
