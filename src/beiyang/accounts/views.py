@@ -27,7 +27,7 @@ def _landing(request, user) -> str:
 
 
 def signup_view(request):
-    ctx = {"tab": "me", "form": request.POST}
+    ctx = {"tab": "me", "form": request.POST or {"as": request.GET.get("as", "")}}
     if request.method == "POST":
         try:
             user = actions.do_signup(
@@ -42,7 +42,8 @@ def signup_view(request):
             ctx.update(error_context(exc))
             return render(request, "accounts/signup.html", ctx, status=400)
         login(request, user, backend=BACKEND)
-        return redirect("web:company")
+        # A student fills in their school and skills next; a founder registers the company.
+        return redirect("web:internships" if request.POST.get("as") == "student" else "web:company")
     return render(request, "accounts/signup.html", ctx)
 
 

@@ -84,3 +84,38 @@ def internships(request):
             "my_positions": queries.positions_of_company(company) if company else [],
         },
     )
+
+
+@login_required
+def staff_rounds(request):
+    """Town admins open a placement round on the open positions and place it: the results go
+    to every student and company in it at once."""
+    from django.core.exceptions import PermissionDenied
+
+    from beiyang.accounts.roles import has_role
+
+    if not has_role(request.user, "town_admin"):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            if request.POST.get("do") == "open":
+                actions.check_open_round(request.user)
+                messages.success(request, "已开启匹配轮次")
+            elif request.POST.get("do") == "place":
+                result = actions.check_place(request.user, form_int(request.POST.get("round_id")))
+                messages.success(
+                    request,
+                    f"匹配完成并已通知:{len(result['placements'])}人匹配成功,{len(result['unplaced'])}人未匹配",
+                )
+        except DomainError as exc:
+            messages.error(request, exc.localized())
+        return redirect("web:staff_internships")
+    return render(
+        request,
+        "internships/staff.html",
+        {
+            "staff_tab": "home",
+            "rounds": queries.placement_rounds(),
+            "waiting_positions": queries.unrounded_positions(),
+        },
+    )

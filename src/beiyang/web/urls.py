@@ -72,6 +72,7 @@ urlpatterns = [
         name="staff_competition",
     ),
     path("internships/", internship_views.internships, name="internships"),
+    path("staff/internships/", internship_views.staff_rounds, name="staff_internships"),
     path("staff/events/", event_views.staff_events, name="staff_events"),
     path("staff/events/new/", event_views.event_edit, name="event_new"),
     path("staff/events/<int:event_id>/edit/", event_views.event_edit, name="event_edit"),
