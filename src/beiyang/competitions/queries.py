@@ -15,6 +15,20 @@ def competitions() -> list[Competition]:
     return list(Competition.objects.prefetch_related("rounds"))
 
 
+def open_for_entries() -> dict[str, Competition]:
+    """For each eligibility policy, the competition taking entries now (its first round not
+    begun), soonest first: the benefit's card leads to its entry form."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    found: dict[str, Competition] = {}
+    for competition in Competition.objects.prefetch_related("rounds").order_by("id"):
+        rounds = sorted(competition.rounds.all(), key=lambda r: r.number)
+        if rounds and rounds[0].starts_at > now and competition.policy_id not in found:
+            found[competition.policy_id] = competition
+    return found
+
+
 def competition_or_404(competition_id: int) -> Competition:
     found = Competition.objects.prefetch_related("rounds").filter(pk=competition_id).first()
     if found is None:

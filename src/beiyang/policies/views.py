@@ -23,7 +23,14 @@ def my_benefits(request):
     company = company_of(request.user)
     ctx = {"tab": "benefits", "company": company}
     if company is not None:
+        from beiyang.applications.queries import open_applications_by_policy
+        from beiyang.competitions.queries import open_for_entries
+
         ctx["evaluation"] = queries.evaluate_company(company).to_dict()
+        # What each card offers is what can be done now: follow the application in progress,
+        # enter the competition, or apply.
+        ctx["in_progress"] = open_applications_by_policy(company)
+        ctx["competitions"] = open_for_entries()
     return render(request, "policies/benefits.html", ctx)
 
 
