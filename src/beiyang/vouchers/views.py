@@ -39,6 +39,11 @@ def company_vouchers_or_none(company):
     return queries.company_vouchers(company) if company else None
 
 
+def _said(zh: str, en: str) -> str:
+    """A short confirmation in the reader's language."""
+    return en if english() else zh
+
+
 def _officer(request) -> None:
     if not has_role(request.user, "voucher_officer"):
         raise PermissionDenied
@@ -80,7 +85,7 @@ def officer_company(request, company_id: int):
                     amount_fen=yuan_to_fen(post.get("amount_cny"), "amount_cny"),
                     actor=request.user,
                 )
-                messages.success(request, "已发放 Issued")
+                messages.success(request, _said("已发放", "Issued"))
             elif do == "reduce":
                 actions.do_reduce_grant(
                     request.user,
@@ -88,12 +93,12 @@ def officer_company(request, company_id: int):
                     amount_fen=yuan_to_fen(post.get("amount_cny"), "amount_cny"),
                     reason=post.get("reason", ""),
                 )
-                messages.success(request, "额度已调整 Grant lowered")
+                messages.success(request, _said("额度已调整", "Grant lowered"))
             elif do == "revoke":
                 actions.do_revoke_grant(
                     request.user, form_int(post.get("grant_id")), reason=post.get("reason", "")
                 )
-                messages.success(request, "已撤销 Revoked")
+                messages.success(request, _said("已撤销", "Revoked"))
         except DomainError as exc:
             messages.error(request, exc.localized())
         return redirect("web:officer_company", company_id=company.pk)
@@ -153,13 +158,13 @@ def provider_portal(request):
             redemption_id = form_int(post.get("redemption_id"))
             if do == "capture":
                 actions.do_capture(provider, redemption_id)
-                messages.success(request, "已确认核销 Captured")
+                messages.success(request, _said("已确认核销", "Captured"))
             elif do == "void":
                 actions.do_void(provider, redemption_id)
-                messages.success(request, "已撤销冻结 Hold voided")
+                messages.success(request, _said("已撤销冻结", "Hold voided"))
             elif do == "reverse":
                 actions.do_reverse(provider, redemption_id)
-                messages.success(request, "已冲回 Reversed")
+                messages.success(request, _said("已冲回", "Reversed"))
         except DomainError as exc:
             messages.error(request, exc.localized())
         if do != "redeem":
@@ -177,6 +182,21 @@ def provider_portal(request):
             "recent": queries.provider_redemptions(provider, limit=20),
         },
     )
+
+
+def _month_label(year: int, month: int) -> str:
+    return f"{MONTHS_EN[month - 1]} {year}" if english() else f"{year}年{month}月"
+
+
+def _recent_months(count: int = 24) -> list[dict[str, str]]:
+    """This month and the ones before it, for the statement's month picker (in words: a
+    browser's own month input writes the month in the browser's language, not the page's)."""
+    today = timezone.localdate()
+    year, month, out = today.year, today.month, []
+    for _ in range(count):
+        out.append({"value": f"{year:04d}-{month:02d}", "label": _month_label(year, month)})
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
 
 
 @login_required
@@ -205,7 +225,8 @@ def provider_statement(request):
             "tab": "statement",
             "provider": provider,
             "period": f"{year:04d}-{month:02d}",
-            "period_label": f"{MONTHS_EN[month - 1]} {year}" if english() else f"{year}年{month}月",
+            "period_label": _month_label(year, month),
+            "months": _recent_months(),
             "year": year,
             "month": month,
             "rows": rows,
