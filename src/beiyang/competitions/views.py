@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from beiyang.accounts.roles import has_role
 from beiyang.competitions import actions, queries
@@ -99,7 +100,7 @@ def judge_desk(request):
                 lambda: actions.do_declare_conflict(
                     request.user, form_int(request.POST.get("competition_id")), entry_id
                 ),
-                "已申报利益冲突,该项目将改由其他评委评审",
+                _("Conflict declared: another judge will score this entry."),
             )
         else:
             sheet = queries.judge_assignments(request.user)
@@ -118,7 +119,7 @@ def judge_desk(request):
                 try:
                     scores = {k: float(v) for k, v in raw.items()}
                 except ValueError:
-                    messages.error(request, "分数须为数字 Scores must be numbers")
+                    messages.error(request, _("Scores must be numbers."))
                 else:
                     _run(
                         request,
@@ -129,7 +130,7 @@ def judge_desk(request):
                             scores=scores,
                             comment=request.POST.get("comment", ""),
                         ),
-                        "评分已保存",
+                        _("Scores saved."),
                     )
         return redirect("web:judge_desk")
     now = timezone.now()
