@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beiyang.accounts.actions import do_invite_staff
 from beiyang.accounts.roles import has_role
 from beiyang.competitions import actions, queries
 from beiyang.competitions.labels import STATUS
@@ -234,10 +235,20 @@ def staff_competition(request, competition_id: int):
                 messages.error(request, exc.localized())
             else:
                 user = get_user_model().objects.filter(phone=phone).first()
+                if user is None:
+                    # Not registered yet: invited as a judge, they sign in with an SMS code.
+                    try:
+                        user = do_invite_staff(
+                            phone=phone, role="judge", name=request.POST.get("name", ""), actor=request.user
+                        )
+                    except DomainError as exc:
+                        messages.error(request, exc.localized())
                 _run(
                     request,
                     lambda: actions.do_add_judge(request.user, competition.pk, user.pk if user else 0),
-                    "已添加评委",
+                    "已添加评委"
+                    if user is None or user.has_usable_password()
+                    else "已邀请并添加评委:对方用手机号和短信验证码登录",
                 )
         elif action == "start":
             _run(

@@ -27,6 +27,7 @@ AUDIT_ACTIONS: dict[str, Pair] = {
     "accounts.sms_code.sent": ("发送短信验证码", "SMS code sent"),
     "accounts.staff.created": ("创建工作人员", "Staff created"),
     "accounts.staff.role_added": ("授予角色", "Role granted"),
+    "accounts.staff.invited": ("邀请工作人员", "Staff invited"),
     "accounts.token.issued": ("签发令牌", "Token issued"),
     "accounts.token.revoked": ("吊销令牌", "Token revoked"),
     "accounts.user.locked": ("账户锁定", "Account locked"),

@@ -3,6 +3,8 @@ admin's page, and the benefit card that leads to the entry form."""
 
 from __future__ import annotations
 
+import re
+
 from conftest import page_client
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -66,3 +68,32 @@ def test_the_competition_card_leads_to_the_entry_form(founder, competition):
     card = page.split('id="benefit-hkust-competition"')[1].split("</article>")[0]
     assert f'href="/competitions/{competition.pk}/"' in card and "报名参赛" in card
     assert 'action="/applications/"' not in card
+
+
+def test_the_admin_invites_a_judge_who_has_no_account(
+    admin, competition, make_founder, django_capture_on_commit_callbacks
+):
+    from beiyang.accounts import sms
+    from beiyang.accounts.actions import do_request_sms_code
+    from beiyang.accounts.roles import has_role
+
+    admin_user, _ = admin
+    client = page_client(admin_user)
+    client.post(
+        f"/staff/competitions/{competition.pk}/", {"do": "judge", "phone": "13912340001", "name": "黄教授"}
+    )
+    judge = competition.judges.get().user
+    assert judge.phone == "13912340001" and judge.name == "黄教授" and has_role(judge, "judge")
+    assert not judge.has_usable_password()
+    # The invited judge signs in with a code sent to that phone and lands on the workspace.
+    with django_capture_on_commit_callbacks(execute=True):
+        do_request_sms_code("13912340001")
+    code = re.search(r"验证码是(\d{6})", sms.outbox[-1]["text"]).group(1)
+    signed_in = page_client().post("/login/", {"mode": "sms", "phone": "13912340001", "code": code})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/staff/"
+    # A registered number is not invited (nor made a judge): the admin grants the role instead.
+    registered = make_founder()[0]
+    client.post(f"/staff/competitions/{competition.pk}/", {"do": "judge", "phone": registered.phone})
+    registered.refresh_from_db()
+    assert not registered.is_staff
+    assert competition.judges.count() == 1
