@@ -57,7 +57,7 @@ def competition_detail(request, competition_id: int):
             _run(
                 request,
                 lambda: actions.do_upload_deck(request.user, entry.pk, request.FILES.get("file")),
-                "路演材料已上传",
+                _("Pitch deck uploaded."),
             )
         else:
             _run(
@@ -69,7 +69,7 @@ def competition_detail(request, competition_id: int):
                     summary=request.POST.get("summary", ""),
                     track=request.POST.get("track", ""),
                 ),
-                "报名成功",
+                _("Entered. Good luck!"),
             )
         return redirect("web:competition", competition_id=competition.pk)
     rounds = list(competition.rounds.all())
