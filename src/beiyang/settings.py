@@ -355,17 +355,8 @@ TOKEN_CACHE_SECONDS = float(os.environ.get("TOKEN_CACHE_SECONDS", "300"))
 # off, each request writes its own (the test settings, so that a test can look at once).
 TOKEN_USE_WRITE_BEHIND = env_bool("TOKEN_USE_WRITE_BEHIND", True)
 
-# Off only in the concurrency tests that show the overbooking race the guard prevents.
-EVENTS_SEAT_GUARD = True
-EVENTS_RACE_WINDOW_SECONDS = 0.0
-# Service requests: lock before checking (off only in the concurrency test that shows why).
-SERVICE_REQUEST_GUARD = True
-SERVICE_RACE_WINDOW_SECONDS = 0.0
 EVENTS_CHECKIN_OPENS_HOURS = 3
 
-# Off only in the concurrency tests that show the overspend race the guard prevents.
-VOUCHERS_BALANCE_GUARD = True
-VOUCHERS_RACE_WINDOW_SECONDS = 0.0
 VOUCHERS_HOLD_SECONDS = int(os.environ.get("VOUCHERS_HOLD_SECONDS", "900"))
 
 APPLICATION_MAX_UPLOAD_BYTES = int(os.environ.get("APPLICATION_MAX_UPLOAD_MB", "20")) * 1024 * 1024

@@ -3,10 +3,10 @@ from __future__ import annotations
 from ninja import Router
 from ninja.utils import check_csrf
 
+from beiyang.accounts.auth import TokenAuth, founder_auth
 from beiyang.accounts.roles import has_role
 from beiyang.agent import actions, queries
 from beiyang.agent.schemas import AgentOut, MessageIn, ReplyIn
-from beiyang.api.auth import TokenAuth, founder_auth
 from beiyang.core.errors import AccessDenied
 from beiyang.core.schemas import ErrorOut
 

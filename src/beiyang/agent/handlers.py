@@ -14,7 +14,7 @@ from django.utils import timezone
 from beiyang.agent.dates import event_kind, window
 from beiyang.core.errors import DomainError
 from beiyang.core.money import yuan_figure_en, yuan_text
-from beiyang.web.labels import date_words
+from beiyang.core.words import date_words
 
 SUGGESTIONS = [
     "我能享受哪些政策?",

@@ -28,6 +28,7 @@ from beiyang.core.audit import audit_entry, log_action, log_actions
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.core.models import AuditEntry
 from beiyang.core.realtime import hub
+from beiyang.notifications.channels import SENDERS, ChannelUnavailable
 from beiyang.notifications.models import ChannelPreference, Delivery, Message
 from beiyang.notifications.signals import message_created
 from beiyang.notifications.templates import render
@@ -146,6 +147,7 @@ def _announce(messages: list[Message], delivery_ids: list[int]) -> None:
 def wake_sender(delivery_ids: list[int], eta: dt.datetime | None = None) -> None:
     """Ask a worker to send these deliveries (at ``eta``). Only a wake-up: the rows are the
     truth, and the sweep sends them if the queue is down or loses the job."""
+    # A real cycle: the job calls actions, and this action enqueues the job.
     from beiyang.notifications.tasks import send_deliveries_task
 
     try:
@@ -275,8 +277,6 @@ def do_send_claimed(
 ) -> tuple[str, dt.datetime | None]:
     """Send one delivery this worker has claimed, outside any transaction, then record the
     outcome. Returns (status, when to try again or None)."""
-    from beiyang.notifications.channels import SENDERS, ChannelUnavailable
-
     now = now or timezone.now()
     delivery = Delivery.objects.select_related("message__user").filter(pk=delivery_id).first()
     if delivery is None:  # its message was deleted since the claim

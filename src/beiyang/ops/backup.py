@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from beiyang.core.errors import Conflict, InvalidInput
+from beiyang.policies.queries import published_version
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -104,7 +105,6 @@ def take_backup(output: Path) -> dict[str, Any]:
     if media.exists():
         shutil.copytree(media, output / "media")
         files += [p for p in (output / "media").rglob("*") if p.is_file()]
-    from beiyang.policies.queries import published_version
 
     published = published_version()
     manifest = {

@@ -44,6 +44,8 @@ class TownCollector:
     def collect(self):
         from django.db import DatabaseError
 
+        # Imported when scraped: this module is loaded by logging (ops.requestlog) before the
+        # app registry is ready, and these read models.
         from beiyang.ops.worker import queue_depth, worker_heartbeat_age
 
         # The database's figures are all or nothing; the scrape itself never fails on them.
@@ -74,6 +76,7 @@ class TownCollector:
     def _from_database(self):
         from django.db.models import Count
 
+        # Models, imported when scraped (see ``collect``).
         from beiyang.agent.models import Conversation, Turn
         from beiyang.events.models import Registration
         from beiyang.notifications.models import Delivery

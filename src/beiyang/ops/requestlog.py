@@ -76,6 +76,7 @@ class RequestIdMiddleware:
         try:
             response["X-Request-ID"] = request_id
             route = route_of(request)
+            # Logging loads this module before the app registry is ready; metrics reads models.
             from beiyang.ops.metrics import observe_request
 
             observe_request(request.method, route, response.status_code, elapsed)

@@ -10,28 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from beiyang.accounts.roles import has_role
-from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError, InvalidInput
+from beiyang.core.forms import error_context, posted_date, posted_int
 from beiyang.core.identifiers import SHANGHAI_DISTRICTS
 from beiyang.core.uploads import check_upload_accepted
 from beiyang.policies import actions, compare, queries
-from beiyang.web.forms import error_context, posted_date, posted_int
-
-
-@login_required
-def my_benefits(request):
-    company = company_of(request.user)
-    ctx = {"tab": "benefits", "company": company}
-    if company is not None:
-        from beiyang.applications.queries import open_applications_by_policy
-        from beiyang.competitions.queries import open_for_entries
-
-        ctx["evaluation"] = queries.evaluate_company(company).to_dict()
-        # What each card offers is what can be done now: follow the application in progress,
-        # enter the competition, or apply.
-        ctx["in_progress"] = open_applications_by_policy(company)
-        ctx["competitions"] = open_for_entries()
-    return render(request, "policies/benefits.html", ctx)
 
 
 def _calculator_profile(post) -> dict:

@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from beiyang.companies.models import Company
 from beiyang.core.money import fen_to_yuan
-from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
+from beiyang.vouchers.models import (
+    KINDS,
+    REDEMPTION_STATUSES,
+    Account,
+    BudgetPool,
+    Grant,
+    Redemption,
+    Transfer,
+)
 
 
 def granted_this_year_cny(company: Company, year: int) -> Decimal:
@@ -237,11 +245,9 @@ STATEMENT_HEAD = [
 def statement_rows(provider, year: int, month: int) -> list[list[Any]]:
     """The month's statement as rows: times in the town's time zone, kinds and statuses in
     words (both languages, as the head), amounts in yuan."""
-    from beiyang.web.labels import REDEMPTION_STATUS
-
     rows = []
     for r in statement(provider, year, month):
-        status = REDEMPTION_STATUS.get(r.status, (r.status, r.status))
+        status = REDEMPTION_STATUSES.get(r.status, (r.status, r.status))
         rows.append(
             [
                 r.pk,

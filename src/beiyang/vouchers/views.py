@@ -20,9 +20,9 @@ from beiyang.core.errors import DomainError
 from beiyang.core.exports import table_response
 from beiyang.core.formvalues import form_int
 from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.core.words import MONTHS_EN, english, money_fen
 from beiyang.vouchers import actions, queries
 from beiyang.vouchers.models import KINDS, Redemption
-from beiyang.web.labels import MONTHS_EN, english, money_fen
 
 
 @login_required
