@@ -310,7 +310,8 @@ def load_demo_judging_today() -> None:
             {
                 "name": "初赛",
                 "starts_at": now + dt.timedelta(hours=1),
-                "ends_at": now + dt.timedelta(days=7),
+                # Judging closes a week on at 18:00, town time.
+                "ends_at": timezone.localtime(now + dt.timedelta(days=7)).replace(hour=18, minute=0),
                 "advance": 3,
             }
         ],
@@ -356,7 +357,8 @@ def load_demo_competition() -> None:
     if Competition.objects.exists():
         return
     admin = User.objects.get(phone="13900000005")
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    # Rounds start at 09:00 town time, whatever hour the demo is loaded.
+    now = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
     competition = do_create_competition(
         admin,
         title="港科大百万元奖金创业大赛 2027",
@@ -365,13 +367,13 @@ def load_demo_competition() -> None:
             {
                 "name": "初赛",
                 "starts_at": now + dt.timedelta(days=14),
-                "ends_at": now + dt.timedelta(days=21),
+                "ends_at": now + dt.timedelta(days=21, hours=9),
                 "advance": 5,
             },
             {
                 "name": "决赛",
                 "starts_at": now + dt.timedelta(days=28),
-                "ends_at": now + dt.timedelta(days=29),
+                "ends_at": now + dt.timedelta(days=28, hours=9),
                 "advance": 3,
             },
         ],
