@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError, InvalidInput
@@ -62,11 +63,11 @@ def internships(request):
                 actions.do_rank_students(
                     request.user, form_int(request.POST.get("position_id")), _order(request, "rank-")
                 )
-            messages.success(request, "已保存")
+            messages.success(request, _("Saved."))
         except DomainError as exc:
             messages.error(request, exc.localized())
         except ValueError:
-            messages.error(request, "请检查填写的数字和日期 Check the numbers and the date")
+            messages.error(request, _("Check the numbers and the date."))
         return redirect("web:internships")
     company = company_of(request.user)
     applied = queries.my_applications(request.user)
