@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from beiyang.accounts.roles import DASHBOARD_ROLES, has_role
 from beiyang.core import words
-from beiyang.core.errors import DomainError
+from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.core.exports import table_response
 from beiyang.core.forms import error_context, posted_date
 from beiyang.core.money import to_decimal
@@ -21,6 +21,22 @@ from beiyang.dashboard.models import KPIS
 
 # Money KPIs are entered in 亿元: the district's industry is counted in hundreds of 亿.
 YI = Decimal(100_000_000)
+
+
+def _figure(text: str, *, money: bool) -> Decimal:
+    """A KPI figure typed on the page. A count (unicorns, companies) is no amount: its refusal
+    says 数值, not 金额."""
+    try:
+        return to_decimal(text, "value")
+    except InvalidInput as exc:
+        if money:
+            raise
+        raise InvalidInput(
+            exc.message.replace("金额", "数值"),
+            exc.message_en.replace("amount", "value"),
+            field="value",
+            code=exc.code,
+        ) from None
 
 
 def _kpi_cards(kpis: list[dict]) -> list[dict]:
@@ -142,7 +158,7 @@ def kpi_detail(request, kpi: str):
         post = request.POST
         ctx["form"] = post
         try:
-            value = to_decimal(post.get("value", ""), "value")
+            value = _figure(post.get("value", ""), money=ctx["in_yi"])
             actions.check_record_kpi(
                 request.user,
                 kpi=kpi,
