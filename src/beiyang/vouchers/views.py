@@ -127,7 +127,7 @@ def _provider(request):
 def provider_portal(request):
     """Redeem a company's voucher against an invoice; capture or void holds; reverse a refund."""
     provider = _provider(request)
-    form = {}
+    form, status = {}, 200
     if request.method == "POST":
         post = request.POST
         do = post.get("do", "redeem")
@@ -167,6 +167,7 @@ def provider_portal(request):
                 messages.success(request, _said("已冲回", "Reversed"))
         except DomainError as exc:
             messages.error(request, exc.localized())
+            status = 400  # the form comes back with what was typed and why it was refused
         if do != "redeem":
             return redirect("web:provider_portal")
     return render(
@@ -181,6 +182,7 @@ def provider_portal(request):
             "holds": queries.provider_redemptions(provider, Redemption.HELD),
             "recent": queries.provider_redemptions(provider, limit=20),
         },
+        status=status,
     )
 
 

@@ -160,6 +160,8 @@ def test_a_provider_user_lands_on_the_portal_redeems_and_reads_the_statement(gra
         "invoice_amount_cny": "10000",
         "hold": "on",
     }
+    refused = client.post("/provider/", {**form, "company_credit_code": "91310104MA1FL0000X"})
+    assert refused.status_code == 400 and "FP-2026-001" in refused.content.decode()  # kept as typed
     assert client.post("/provider/", form).status_code == 302
     assert client.post("/provider/", form).status_code == 302  # the same form twice: one hold
     held = Redemption.objects.get(provider=prov)
