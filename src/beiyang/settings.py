@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "beiyang.competitions",
     "beiyang.internships",
     "beiyang.service",
+    "beiyang.wechat",
     "beiyang.web",
     "beiyang.ops",
 ]
@@ -392,6 +393,14 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_WEBHOOK_URL = os.environ.get("NOTIFY_WEBHOOK_URL", "")
 NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "change-me")
+# The town's WeChat Official Account (beiyang.wechat): off unless the first four are all set.
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+WECHAT_TOKEN = os.environ.get("WECHAT_TOKEN", "")
+WECHAT_ENCODING_AES_KEY = os.environ.get("WECHAT_ENCODING_AES_KEY", "")
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
+# Menus, click texts, the welcome and the template per message kind: a file the operator edits.
+WECHAT_CONFIG_FILE = os.environ.get("WECHAT_CONFIG_FILE", str(PACKAGE_DIR / "wechat" / "wechat.yaml"))
 # Seconds between heartbeats on message streams (SSE); proxies drop idle streams after ~60 s.
 STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"))
 # Bearer tokens stop working this many days after their issue (absolute, not sliding); 0: never.
