@@ -419,6 +419,13 @@ VOUCHERS_HOLD_SECONDS = int(os.environ.get("VOUCHERS_HOLD_SECONDS", "900"))
 APPLICATION_MAX_UPLOAD_BYTES = int(os.environ.get("APPLICATION_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 # Files of one document type an application may hold (re-uploads included).
 APPLICATION_MAX_DOCUMENTS_PER_TYPE = int(os.environ.get("APPLICATION_MAX_DOCUMENTS_PER_TYPE", "5"))
+# Every file field is an upload surface with a quota per owner: (files kept, megabytes in all).
+# core.uploads.check_room enforces them; a test walks every FileField and fails on one without.
+UPLOAD_QUOTAS = {
+    "service.ServiceMessage.file": (10, 30),  # per service request, founder and officer together
+    "applications.Document.file": (30, 100),  # per application, every document type
+    "competitions.Entry.deck": (1, 20),  # per entry: a new deck replaces the old one on disk
+}
 
 # --- Beiyang --------------------------------------------------------------------------------
 POLICY_PACK_DIR = paths.POLICY_PACK_DIR

@@ -23,6 +23,7 @@ from django.utils import timezone
 from beiyang.accounts.models import ApiToken, LoginThrottle, Provider, ProviderApiKey, SmsCode, User
 from beiyang.accounts.queries import users_for_tokens
 from beiyang.accounts.roles import ROLE_NAMES
+from beiyang.accounts.signals import voucher_kinds_wanted
 from beiyang.accounts.sms import send_sms
 from beiyang.accounts.token_cache import FORGET_USER, token_users
 from beiyang.accounts.tokens import code_digest, digest, new_secret
@@ -41,7 +42,6 @@ from beiyang.core.realtime import hub
 logger = logging.getLogger(__name__)
 TOKEN_TOUCH_SECONDS = 300  # how stale a token's last-use stamp may get
 PROFILE_FIELDS = ["name", "email", "birth_date", "resident_id"]
-VOUCHER_KINDS = ("compute", "model", "corpus")
 
 
 def _check_password_strength(password: str, user: User | None = None) -> None:
@@ -541,11 +541,12 @@ def do_invite_staff(*, phone: str, role: str, name: str = "", actor: User) -> Us
 def _parse_kinds(kinds: list[str] | str) -> list[str]:
     if isinstance(kinds, str):
         kinds = [k.strip() for k in kinds.split(",") if k.strip()]
-    bad = [k for k in kinds if k not in VOUCHER_KINDS]
+    known = [k for _receiver, kinds in voucher_kinds_wanted.send(sender=None) for k in kinds]
+    bad = [k for k in kinds if k not in known]
     if not kinds or bad:
         raise InvalidInput(
-            "券种须为 compute、model、corpus 之一",
-            "Kinds must be compute, model or corpus",
+            f"券种须为 {'、'.join(known)} 之一",
+            f"Kinds must be among {', '.join(known)}",
             field="kinds",
             code="invalid_kinds",
         )

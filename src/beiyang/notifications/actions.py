@@ -305,7 +305,7 @@ def do_send_claimed(
     if read is None:  # its message was deleted since the claim
         return "missing", None
     delivery, pref = read
-    if delivery.channel in ("sms", "webhook"):
+    if delivery.channel in ("sms", "webhook", "wechat"):  # the ones that buzz a phone
         until = quiet_until(pref, now)
         if until is not None:  # not an attempt: hand the claim back until the morning
             delivery.attempts -= 1

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from beiyang.accounts.roles import DASHBOARD_ROLES, HANDOVER_ROLES, has_role
+from beiyang.accounts.roles import DASHBOARD_ROLES, has_role
 from beiyang.notifications.queries import unread_count
 
 
@@ -24,7 +24,6 @@ def staff_capabilities(user) -> dict[str, bool]:
 
     return {
         "can_dashboard": has_role(user, *DASHBOARD_ROLES),
-        "can_handovers": has_role(user, *HANDOVER_ROLES),
         "can_review": has_role(user, "reviewer"),
         "can_events": has_role(user, "event_manager"),
         "can_vouchers": has_role(user, "voucher_officer"),
