@@ -63,7 +63,13 @@ STAFF = [
     ("13900000005", "周管理", "town_admin"),
     ("13900000006", "孙服务", "service_officer"),
     ("13900000007", "吴评委", "judge"),
+    ("13900000008", "郑评委", "judge"),
+    ("13900000009", "冯评委", "judge"),
 ]
+JUDGE_PHONES = ["13900000007", "13900000008", "13900000009"]
+# A provider's person who signs in to its portal, and a student of the "1+1" programme.
+DEMO_PROVIDER_USER = ("13600000001", "钱结算", "徐汇智算中心")
+DEMO_STUDENT = ("13700000001", "陈同学", "香港科技大学", "人工智能", ["Python", "PyTorch", "数据分析"])
 # Demo providers have fixed keys so that the README can show a redemption with curl.
 PROVIDERS = [
     ("徐汇智算中心", ["compute"], "byp_demo-xuhui-compute-2027"),
@@ -229,14 +235,119 @@ def load_demo(companies: int = 50) -> DemoSummary:
         if not Provider.objects.filter(name=name).exists():
             provider, key = do_create_provider(name=name, kinds=kinds, demo_key=key)
             summary.providers.append((provider.name, key))
+    load_demo_provider_user()
     summary.grants = load_demo_vouchers()
     load_demo_application()
     summary.profiles = load_demo_matching(rng)
     load_demo_kpis()
     load_demo_competition()
+    load_demo_judging_today()
     load_demo_internships()
+    load_demo_student()
     load_demo_service()
     return summary
+
+
+def load_demo_provider_user() -> None:
+    """The person at a demo provider who signs in to its portal (13600000001)."""
+    from beiyang.accounts.actions import do_add_provider_member, do_signup
+
+    phone, name, provider_name = DEMO_PROVIDER_USER
+    provider = Provider.objects.filter(name=provider_name).first()
+    if provider is None or provider.members.filter(phone=phone).exists():
+        return
+    user = User.objects.filter(phone=phone).first() or do_signup(
+        phone=phone, password=DEMO_PASSWORD, name=name, birth_date=None, resident_id=None
+    )
+    do_add_provider_member(provider, user)
+
+
+def load_demo_student() -> None:
+    """A student of the "1+1" programme (13700000001) who has applied to the demo positions."""
+    from beiyang.accounts.actions import do_signup
+    from beiyang.core.errors import DomainError
+    from beiyang.internships.actions import do_apply, do_set_student
+    from beiyang.internships.queries import open_positions
+
+    phone, name, school, programme, skills = DEMO_STUDENT
+    if User.objects.filter(phone=phone).exists():
+        return
+    user = do_signup(phone=phone, password=DEMO_PASSWORD, name=name, birth_date=None, resident_id=None)
+    do_set_student(user, school=school, programme=programme, skills=skills)
+    for position in open_positions()[:1]:
+        try:
+            do_apply(user, position.pk)
+        except DomainError:
+            continue
+
+
+def load_demo_judging_today() -> None:
+    """A second competition whose first round is being judged today, each entry with three
+    judges and a pitch deck, so the judge's desk has work whatever day the demo is loaded."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from beiyang.competitions.actions import (
+        check_assign_round,
+        check_start_round,
+        do_add_judge,
+        do_create_competition,
+        do_enter,
+        do_upload_deck,
+    )
+    from beiyang.competitions.models import Competition
+    from beiyang.core.errors import DomainError
+
+    title = "模速空间AI应用挑战赛 · 冬季赛"
+    if Competition.objects.filter(title=title).exists():
+        return
+    admin = User.objects.get(phone="13900000005")
+    now = timezone.now().replace(second=0, microsecond=0)
+    competition = do_create_competition(
+        admin,
+        title=title,
+        prize_pool_cny=200_000,
+        rounds=[
+            {
+                "name": "初赛",
+                "starts_at": now + dt.timedelta(hours=1),
+                # Judging closes a week on at 18:00, town time.
+                "ends_at": timezone.localtime(now + dt.timedelta(days=7)).replace(hour=18, minute=0),
+                "advance": 3,
+            }
+        ],
+        rubric=[
+            {"id": "technology", "label": "技术创新", "weight": 3, "max": 10},
+            {"id": "market", "label": "市场前景", "weight": 2, "max": 10},
+            {"id": "team", "label": "团队能力", "weight": 2, "max": 10},
+        ],
+        tracks=["大模型与智能体", "AI+行业应用"],
+        prizes=[{"label": "冠军", "amount_cny": 100_000}, {"label": "亚军", "amount_cny": 60_000}],
+    )
+    for phone in JUDGE_PHONES:
+        do_add_judge(admin, competition.pk, User.objects.get(phone=phone).pk)
+    entered = 0
+    for user in (
+        User.objects.filter(phone__startswith="138").exclude(phone=DEMO_FOUNDER_PHONE).order_by("-phone")
+    ):
+        if entered == 4:
+            break
+        try:
+            entry = do_enter(
+                user,
+                competition.pk,
+                project=f"{user.name}的智能体应用",
+                summary="面向中小企业的智能体助手,已有三家付费试点客户。",
+                track="大模型与智能体",
+            )
+        except DomainError:
+            continue
+        deck = SimpleUploadedFile("deck.pdf", demo_pdf(f"Pitch deck: entry {entry.pk}"))
+        do_upload_deck(user, entry.pk, deck)
+        entered += 1
+    if entered:
+        # Entries are in: the admin starts judging now rather than in an hour, as the page allows.
+        check_start_round(admin, competition.pk, 1)
+        check_assign_round(admin, competition.pk, 1, judges_per_entry=min(3, len(JUDGE_PHONES)))
 
 
 def load_demo_competition() -> None:
@@ -246,7 +357,8 @@ def load_demo_competition() -> None:
     if Competition.objects.exists():
         return
     admin = User.objects.get(phone="13900000005")
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    # Rounds start at 09:00 town time, whatever hour the demo is loaded.
+    now = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
     competition = do_create_competition(
         admin,
         title="港科大百万元奖金创业大赛 2027",
@@ -255,13 +367,13 @@ def load_demo_competition() -> None:
             {
                 "name": "初赛",
                 "starts_at": now + dt.timedelta(days=14),
-                "ends_at": now + dt.timedelta(days=21),
+                "ends_at": now + dt.timedelta(days=21, hours=9),
                 "advance": 5,
             },
             {
                 "name": "决赛",
                 "starts_at": now + dt.timedelta(days=28),
-                "ends_at": now + dt.timedelta(days=29),
+                "ends_at": now + dt.timedelta(days=28, hours=9),
                 "advance": 3,
             },
         ],

@@ -567,6 +567,31 @@ def do_create_staff(
     return user
 
 
+@transaction.atomic(durable=True)
+def do_invite_staff(*, phone: str, role: str, name: str = "", actor: User) -> User:
+    """A town admin invites someone with no account yet to a staff role (a judge for a
+    competition): the account has no password, so its owner signs in with an SMS code to the
+    phone the admin gave. A number already registered is refused: an existing person's roles
+    are changed with ``do_create_staff``, not by an invitation."""
+    from beiyang.accounts.roles import require_town_admin
+
+    require_town_admin(actor)
+    phone = parse_phone(phone)
+    if role not in ROLE_NAMES:
+        raise InvalidInput("未知角色", "Unknown role", field="role", code="invalid_role")
+    if User.objects.filter(phone=phone).exists():
+        raise Conflict(
+            "该手机号已注册,请由管理员授予角色",
+            "That number is registered already; grant the role instead",
+            field="phone",
+            code="phone_registered",
+        )
+    user = User.objects.create_user(phone, None, name=(name or "").strip()[:80], is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    log_action("accounts.staff.invited", actor=actor, obj=user, role=role)
+    return user
+
+
 def _parse_kinds(kinds: list[str] | str) -> list[str]:
     if isinstance(kinds, str):
         kinds = [k.strip() for k in kinds.split(",") if k.strip()]
@@ -613,6 +638,22 @@ def do_create_provider(
         "accounts.provider.created", actor=actor, obj=provider, after=snapshot(provider, ["name", "kinds"])
     )
     return provider, raw
+
+
+@transaction.atomic(durable=True)
+def do_add_provider_member(provider: Provider, user: User, *, actor: User | None = None) -> Provider:
+    """Let ``user`` sign in to ``provider``'s portal: redeem vouchers, read its statements.
+    A member of the town's staff is refused (one person is not both sides of a redemption)."""
+    if user.is_staff:
+        raise Conflict(
+            "工作人员不能兼任服务商人员",
+            "A member of staff cannot act for a provider",
+            field="user",
+            code="staff_not_provider",
+        )
+    provider.members.add(user)
+    log_action("accounts.provider.member_added", actor=actor, obj=provider, user_id=user.pk)
+    return provider
 
 
 def _issue_provider_key(provider: Provider, fixed: str | None = None) -> str:

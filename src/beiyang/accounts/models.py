@@ -129,6 +129,10 @@ class Provider(models.Model):
     credit_code = models.CharField("统一社会信用代码 credit code", max_length=18, blank=True)
     kinds = models.JSONField("可受理券种 voucher kinds", default=list)
     related_credit_codes = models.JSONField("关联方 related parties", default=list, blank=True)
+    # People of the provider who sign in to its portal (redeem, statements) with their phone.
+    members = models.ManyToManyField(
+        User, related_name="provider_memberships", blank=True, verbose_name="服务商人员 members"
+    )
     is_active = models.BooleanField("启用 active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -77,3 +77,24 @@ def credential_is_live(user_id: int, *, key_hash: str | None = None, session_key
     return user is not None and constant_time_compare(
         session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
     )
+
+
+def provider_of(user: User):
+    """The provider whose portal ``user`` signs in to, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return user.provider_memberships.filter(is_active=True).order_by("pk").first()
+
+
+def workspace_url(user: User) -> str:
+    """Where a person lands after signing in: staff on their workspace, a provider's people on
+    its portal, a student on the internships page, founders on the home page."""
+    from django.urls import reverse
+
+    if user.is_staff:
+        return reverse("web:staff_home")
+    if provider_of(user) is not None:
+        return reverse("web:provider_portal")
+    if hasattr(user, "student") and not hasattr(user, "membership"):
+        return reverse("web:internships")
+    return reverse("web:home")

@@ -47,6 +47,9 @@ ROLES: dict[str, dict[str, Any]] = {
     },
 }
 ROLE_NAMES = tuple(ROLES)
+# The staff dashboard is open to several roles: the page's check and the links to it read the
+# same list, so no role is shown a link that answers 403 (a judge's 看板 tab did).
+DASHBOARD_ROLES = ("reviewer", "event_manager", "voucher_officer", "service_officer")
 
 
 def has_role(user: Any, *roles: str) -> bool:

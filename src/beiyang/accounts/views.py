@@ -20,8 +20,14 @@ def _next_url(request) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
+def _landing(request, user) -> str:
+    """The page asked for, else the person's own workspace (not the founder's home for all)."""
+    target = _next_url(request)
+    return queries.workspace_url(user) if target == "/" else target
+
+
 def signup_view(request):
-    ctx = {"tab": "me", "form": request.POST}
+    ctx = {"tab": "me", "form": request.POST or {"as": request.GET.get("as", "")}}
     if request.method == "POST":
         try:
             user = actions.do_signup(
@@ -36,7 +42,8 @@ def signup_view(request):
             ctx.update(error_context(exc))
             return render(request, "accounts/signup.html", ctx, status=400)
         login(request, user, backend=BACKEND)
-        return redirect("web:company")
+        # A student fills in their school and skills next; a founder registers the company.
+        return redirect("web:internships" if request.POST.get("as") == "student" else "web:company")
     return render(request, "accounts/signup.html", ctx)
 
 
@@ -62,7 +69,7 @@ def login_view(request):
             ctx.update(error_context(exc))
             return render(request, "accounts/login.html", ctx, status=400)
         login(request, user, backend=BACKEND)
-        return redirect(_next_url(request))
+        return redirect(_landing(request, user))
     return render(request, "accounts/login.html", ctx)
 
 

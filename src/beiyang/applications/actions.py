@@ -555,6 +555,11 @@ def check_approve(
         raise InvalidInput("请填写批准理由", "A reason is required", field="reason")
     snapshot = _evaluate(application.company, application.policy_id)
     _refuse_ineligible(snapshot)
+    # Left empty, the amount is the one already on the table: the first reviewer's for a
+    # second reviewer (the request's could be above it, and a second approval cannot raise it),
+    # else what was requested.
+    if amount_cny is None and application.first_approved_fen is not None:
+        amount_cny = fen_to_yuan(application.first_approved_fen)
     amount = _amount(
         amount_cny
         if amount_cny is not None

@@ -128,3 +128,12 @@ def counts() -> dict[str, Any]:
         "decided_on_time": on_time,
         "sla_compliance": round(on_time / len(decided), 3) if decided else None,
     }
+
+
+def open_applications_by_policy(company) -> dict[str, int]:
+    """The company's application still in progress for each policy (draft to needs_info):
+    the benefits page offers to follow it rather than to start another."""
+    from beiyang.applications.models import OPEN
+
+    rows = Application.objects.filter(company=company, status__in=OPEN).order_by("created_at")
+    return {policy: pk for policy, pk in rows.values_list("policy_id", "id")}

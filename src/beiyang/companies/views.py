@@ -45,6 +45,8 @@ def company_view(request):
         "sectors": SECTORS,
         "programmes": PROGRAMMES,
         "districts": [*SHANGHAI_DISTRICTS, "外省市"],
+        # Once applications or vouchers hang on the code it cannot change: the field says so.
+        "code_frozen": bool(company) and queries.credit_code_frozen(company),
     }
     if request.method == "POST":
         try:

@@ -491,6 +491,31 @@ def do_score(
 
 
 @transaction.atomic
+def check_start_round(admin, competition_id: int, number: int) -> Round:
+    """Open a round's judging now rather than at its planned start (the entries are in, the
+    judges are ready). For the first round this closes entries. The round before must be
+    closed; a round already open is left as it is."""
+    require_town_admin(admin)
+    competition = _competition(competition_id, lock=True)
+    round_ = _round(competition, number, lock=True)
+    now = timezone.now()
+    if round_.closed_at:
+        raise ConflictError("该轮已结束", "This round is closed", field="round", code="round_closed")
+    if round_.starts_at <= now:
+        return round_
+    before = Round.objects.filter(competition=competition, number=number - 1).first()
+    if before is not None and not before.closed_at:
+        raise ConflictError(
+            "上一轮尚未结束", "The round before has not closed", field="round", code="previous_round_open"
+        )
+    planned = round_.starts_at
+    round_.starts_at = now
+    round_.save(update_fields=["starts_at"])
+    log_action("competitions.round.started", actor=admin, obj=round_, planned_start=planned.isoformat())
+    return round_
+
+
+@transaction.atomic
 def check_close_round(
     admin, competition_id: int, number: int, *, override_reason: str = ""
 ) -> dict[str, Any]:

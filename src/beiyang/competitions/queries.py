@@ -15,6 +15,20 @@ def competitions() -> list[Competition]:
     return list(Competition.objects.prefetch_related("rounds"))
 
 
+def open_for_entries() -> dict[str, Competition]:
+    """For each eligibility policy, the competition taking entries now (its first round not
+    begun), soonest first: the benefit's card leads to its entry form."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    found: dict[str, Competition] = {}
+    for competition in Competition.objects.prefetch_related("rounds").order_by("id"):
+        rounds = sorted(competition.rounds.all(), key=lambda r: r.number)
+        if rounds and rounds[0].starts_at > now and competition.policy_id not in found:
+            found[competition.policy_id] = competition
+    return found
+
+
 def competition_or_404(competition_id: int) -> Competition:
     found = Competition.objects.prefetch_related("rounds").filter(pk=competition_id).first()
     if found is None:
@@ -35,6 +49,27 @@ def judge_assignments(user) -> list[Assignment]:
         .filter(judge=user)
         .order_by("round__closed_at", "round__ends_at", "entry_id")
     )
+
+
+def access_deck(user, entry_id: int) -> Entry:
+    """An entry's pitch deck for a judge assigned to score it (and not in conflict with it),
+    for a town admin, or for the entrant's own company; NotFound to anyone else, so the answer
+    says nothing of which entries exist."""
+    from beiyang.accounts.roles import has_role
+    from beiyang.competitions.models import Conflict
+
+    entry = Entry.objects.filter(pk=entry_id).exclude(deck="").first()
+    allowed = entry is not None and (
+        has_role(user, "town_admin")
+        or entry.company.memberships.filter(user=user).exists()
+        or (
+            Assignment.objects.filter(entry=entry, judge=user).exists()
+            and not Conflict.objects.filter(entry=entry, judge=user).exists()
+        )
+    )
+    if not allowed:
+        raise NotFound("路演材料不存在", "No such deck", field="entry_id")
+    return entry
 
 
 def round_progress(competition: Competition) -> list[dict[str, Any]]:

@@ -9,9 +9,12 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from beiyang.accounts.actions import do_invite_staff
 from beiyang.accounts.roles import has_role
 from beiyang.competitions import actions, queries
 from beiyang.competitions.labels import STATUS
@@ -59,7 +62,7 @@ def competition_detail(request, competition_id: int):
             _run(
                 request,
                 lambda: actions.do_upload_deck(request.user, entry.pk, request.FILES.get("file")),
-                "路演材料已上传",
+                _("Pitch deck uploaded."),
             )
         else:
             _run(
@@ -71,7 +74,7 @@ def competition_detail(request, competition_id: int):
                     summary=request.POST.get("summary", ""),
                     track=request.POST.get("track", ""),
                 ),
-                "报名成功",
+                _("Entered. Good luck!"),
             )
         return redirect("web:competition", competition_id=competition.pk)
     rounds = list(competition.rounds.all())
@@ -109,7 +112,7 @@ def judge_desk(request):
                     read_id(request.POST.get("competition_id"), "competition_id", label=COMPETITION_WORDS),
                     entry_id,
                 ),
-                "已申报利益冲突,该项目将改由其他评委评审",
+                _("Conflict declared: another judge will score this entry."),
             )
         else:
             sheet = queries.judge_assignments(request.user)
@@ -128,7 +131,7 @@ def judge_desk(request):
                 try:
                     scores = {k: float(v) for k, v in raw.items()}
                 except ValueError:
-                    messages.error(request, "分数须为数字 Scores must be numbers")
+                    messages.error(request, _("Scores must be numbers."))
                 else:
                     _run(
                         request,
@@ -139,7 +142,7 @@ def judge_desk(request):
                             scores=scores,
                             comment=request.POST.get("comment", ""),
                         ),
-                        "评分已保存",
+                        _("Scores saved."),
                     )
         return redirect("web:judge_desk")
     now = timezone.now()
@@ -151,7 +154,7 @@ def judge_desk(request):
         }
         for a in queries.judge_assignments(request.user)
     ]
-    return render(request, "competitions/judge.html", {"sheets": sheets, "tab": "me"})
+    return render(request, "competitions/judge.html", {"sheets": sheets, "staff_tab": "judge"})
 
 
 def _lines(text: str, fields: int, field: str) -> list[list[str]]:
@@ -255,11 +258,27 @@ def staff_competition(request, competition_id: int):
                 messages.error(request, exc.localized())
             else:
                 user = get_user_model().objects.filter(phone=phone).first()
+                if user is None:
+                    # Not registered yet: invited as a judge, they sign in with an SMS code.
+                    try:
+                        user = do_invite_staff(
+                            phone=phone, role="judge", name=request.POST.get("name", ""), actor=request.user
+                        )
+                    except DomainError as exc:
+                        messages.error(request, exc.localized())
                 _run(
                     request,
                     lambda: actions.do_add_judge(request.user, competition.pk, user.pk if user else 0),
-                    "已添加评委",
+                    "已添加评委"
+                    if user is None or user.has_usable_password()
+                    else "已邀请并添加评委:对方用手机号和短信验证码登录",
                 )
+        elif action == "start":
+            _run(
+                request,
+                lambda: actions.check_start_round(request.user, competition.pk, number),
+                "本轮评审已开始,报名已截止",
+            )
         elif action == "assign":
             _run(
                 request,
@@ -303,5 +322,28 @@ def staff_competition(request, competition_id: int):
             "judges": competition.judges.select_related("user"),
             "entries": competition.entries.select_related("company"),
             "status": STATUS,
+            "now": timezone.now(),
         },
     )
+
+
+DECK_TYPES = {"pdf": "application/pdf"}
+
+
+@login_required
+def deck_view(request, entry_id: int):
+    """The pitch deck a judge scores: a PDF opens in the browser, a PPTX downloads."""
+    try:
+        entry = queries.access_deck(request.user, entry_id)
+    except DomainError:
+        raise Http404 from None
+    inline = DECK_TYPES.get(entry.deck_type)
+    response = FileResponse(
+        entry.deck.open("rb"),
+        content_type=inline or "application/octet-stream",
+        as_attachment=inline is None,
+        filename=f"{entry.project}.{entry.deck_type or 'pdf'}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; plugin-types application/pdf"
+    return response

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from beiyang.accounts.roles import has_role
+from beiyang.accounts.roles import DASHBOARD_ROLES, has_role
 from beiyang.core import words
-from beiyang.core.errors import DomainError
+from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.core.exports import table_response
 from beiyang.core.forms import error_context, posted_date
 from beiyang.core.money import to_decimal
@@ -21,6 +21,22 @@ from beiyang.dashboard.models import KPIS
 
 # Money KPIs are entered in 亿元: the district's industry is counted in hundreds of 亿.
 YI = Decimal(100_000_000)
+
+
+def _figure(text: str, *, money: bool) -> Decimal:
+    """A KPI figure typed on the page. A count (unicorns, companies) is no amount: its refusal
+    says 数值, not 金额."""
+    try:
+        return to_decimal(text, "value")
+    except InvalidInput as exc:
+        if money:
+            raise
+        raise InvalidInput(
+            exc.message.replace("金额", "数值"),
+            exc.message_en.replace("amount", "value"),
+            field="value",
+            code=exc.code,
+        ) from None
 
 
 def _kpi_cards(kpis: list[dict]) -> list[dict]:
@@ -51,9 +67,7 @@ def public_dashboard(request):
 
 
 def staff_dashboard(request):
-    if not request.user.is_authenticated or not has_role(
-        request.user, "reviewer", "event_manager", "voucher_officer", "service_officer"
-    ):
+    if not request.user.is_authenticated or not has_role(request.user, *DASHBOARD_ROLES):
         raise PermissionDenied
     fmt = request.GET.get("export")
     service = queries.service_figures()
@@ -144,7 +158,7 @@ def kpi_detail(request, kpi: str):
         post = request.POST
         ctx["form"] = post
         try:
-            value = to_decimal(post.get("value", ""), "value")
+            value = _figure(post.get("value", ""), money=ctx["in_yi"])
             actions.check_record_kpi(
                 request.user,
                 kpi=kpi,

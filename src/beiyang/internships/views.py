@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError
@@ -70,11 +71,11 @@ def internships(request):
                     read_id(request.POST.get("position_id"), "position_id", label=POSITION_WORDS),
                     _order(request, "rank-"),
                 )
-            messages.success(request, "已保存")
+            messages.success(request, _("Saved."))
         except DomainError as exc:
             messages.error(request, exc.localized())
         except ValueError:
-            messages.error(request, "请检查填写的数字和日期 Check the numbers and the date")
+            messages.error(request, _("Check the numbers and the date."))
         return redirect("web:internships")
     company = company_of(request.user)
     applied = queries.my_applications(request.user)
@@ -90,5 +91,40 @@ def internships(request):
             "placements": queries.my_placements(request.user),
             "company": company,
             "my_positions": queries.positions_of_company(company) if company else [],
+        },
+    )
+
+
+@login_required
+def staff_rounds(request):
+    """Town admins open a placement round on the open positions and place it: the results go
+    to every student and company in it at once."""
+    from django.core.exceptions import PermissionDenied
+
+    from beiyang.accounts.roles import has_role
+
+    if not has_role(request.user, "town_admin"):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            if request.POST.get("do") == "open":
+                actions.check_open_round(request.user)
+                messages.success(request, "已开启匹配轮次")
+            elif request.POST.get("do") == "place":
+                result = actions.check_place(request.user, read_id(request.POST.get("round_id"), "round_id"))
+                messages.success(
+                    request,
+                    f"匹配完成并已通知:{len(result['placements'])}人匹配成功,{len(result['unplaced'])}人未匹配",
+                )
+        except DomainError as exc:
+            messages.error(request, exc.localized())
+        return redirect("web:staff_internships")
+    return render(
+        request,
+        "internships/staff.html",
+        {
+            "staff_tab": "home",
+            "rounds": queries.placement_rounds(),
+            "waiting_positions": queries.unrounded_positions(),
         },
     )

@@ -10,22 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from beiyang.accounts.roles import has_role
-from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError, InvalidInput
 from beiyang.core.forms import error_context, posted_date
 from beiyang.core.identifiers import SHANGHAI_DISTRICTS
 from beiyang.core.numbers import read_id, read_int
 from beiyang.core.uploads import check_upload_accepted
 from beiyang.policies import actions, compare, queries
-
-
-@login_required
-def my_benefits(request):
-    company = company_of(request.user)
-    ctx = {"tab": "benefits", "company": company}
-    if company is not None:
-        ctx["evaluation"] = queries.evaluate_company(company).to_dict()
-    return render(request, "policies/benefits.html", ctx)
 
 
 def _calculator_profile(post) -> dict:

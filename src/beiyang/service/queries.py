@@ -200,7 +200,7 @@ def timeline(company: Company, *, staff: bool = False, limit: int = 200) -> list
     items: list[dict[str, Any]] = []
     for a in Application.objects.filter(company=company).exclude(submitted_at__isnull=True):
         zh, en = policy_title(a.policy_id)
-        link = f"/applications/{a.pk}/" if not staff else "/staff/applications/"
+        link = f"/applications/{a.pk}/" if not staff else f"/staff/applications/{a.pk}/"
         items.append(_entry(a.submitted_at, "application", f"提交申请:{zh}", f"Applied: {en}", link))
         if a.decided_at:
             label = APP_STATUSES.get(a.status, (a.status, a.status))

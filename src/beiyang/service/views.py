@@ -146,6 +146,7 @@ def staff_queue(request):
         request,
         "service/queue.html",
         {
+            "staff_tab": "service",
             "rows": rows,
             "assignee": assignee,
             "status": status,
@@ -215,6 +216,7 @@ def staff_company(request, company_id: int):
         request,
         "service/company.html",
         {
+            "staff_tab": "service",
             "company": company,
             "officer": actions.officer_of(company.pk),
             "members": company.memberships.select_related("user"),

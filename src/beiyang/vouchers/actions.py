@@ -764,3 +764,121 @@ def do_expire_grants(today: dt.date | None = None) -> int:
             log_action("vouchers.grant.expired", actor_label="expiry", obj=grant, returned_fen=left)
             count += 1
     return count
+
+
+def _officer_grant(actor, grant_id: int) -> tuple[Grant, Account]:
+    """The grant and its account, locked in the ledger's order (account row first, as
+    redemptions lock it), for an officer's change."""
+    _require_officer(actor)
+    grant = Grant.objects.filter(pk=grant_id).select_related("company").first()
+    if grant is None:
+        raise NotFound("券额不存在", "No such grant", field="grant_id")
+    account = Account.objects.select_for_update().get(pk=grant.account_id)
+    grant = Grant.objects.select_for_update().select_related("company").get(pk=grant_id)
+    if grant.status != Grant.ACTIVE:
+        raise Conflict(
+            "该券额已失效,不能再调整",
+            "The grant is no longer active",
+            field="grant_id",
+            code="grant_not_active",
+        )
+    if account.debits_pending:
+        raise Conflict(
+            "服务商有未确认的冻结,请待其确认或撤销后再调整",
+            "A provider's hold is open: change the grant once it is captured or voided",
+            field="grant_id",
+            code="hold_open",
+        )
+    return grant, account
+
+
+def _return_to_pools(grant: Grant, amount_fen: int, memo: str) -> dict[str, int]:
+    """Move ``amount_fen`` of the grant's unspent balance back to the pools it came from, in
+    the grant's own city/district proportion. Caller holds the grant's locks."""
+    city = int(
+        (Decimal(amount_fen) * Decimal(grant.city_fen) / Decimal(grant.amount_fen)).to_integral_value(
+            ROUND_HALF_UP
+        )
+    )
+    city = min(city, grant.city_fen)
+    parts = {"city": city, "district": amount_fen - city}
+    if parts["district"] > grant.district_fen:
+        parts = {"city": amount_fen - grant.district_fen, "district": grant.district_fen}
+    for source, part in parts.items():
+        if part:
+            pool = BudgetPool.objects.select_related("account").get(
+                kind=grant.kind, source=source, year=grant.year
+            )
+            ledger.transfer(grant.account, pool.account, part, "reverse", memo=memo)
+    return parts
+
+
+@transaction.atomic(durable=True)
+def do_reduce_grant(actor, grant_id: int, *, amount_fen: int, reason: str) -> Grant:
+    """Lower an active grant to ``amount_fen`` (what was already spent stays spent): the
+    difference goes back to the pools and frees the company's shared ceiling. A raise is a new
+    grant, under the ceiling and the pack's rules. Voucher officers only."""
+    reason = _reason(reason)
+    grant, account = _officer_grant(actor, grant_id)
+    spent = grant.amount_fen - account.balance_fen
+    if amount_fen < spent or amount_fen >= grant.amount_fen:
+        raise InvalidInput(
+            f"调整后金额须不少于已使用的{fen_text(spent)},且少于原额度{fen_text(grant.amount_fen)}",
+            f"The new amount must be at least the {fen_to_yuan(spent)} CNY already spent and below "
+            f"the {fen_to_yuan(grant.amount_fen)} CNY granted; to add, issue a new grant",
+            field="amount_cny",
+            code="invalid_amount",
+        )
+    before = grant.amount_fen
+    parts = _return_to_pools(grant, before - amount_fen, f"grant {grant.pk} reduced")
+    grant.amount_fen = amount_fen
+    grant.city_fen -= parts["city"]
+    grant.district_fen -= parts["district"]
+    grant.save(update_fields=["amount_fen", "city_fen", "district_fen"])
+    log_action(
+        "vouchers.grant.adjusted",
+        actor=actor,
+        obj=grant,
+        before_fen=before,
+        after_fen=amount_fen,
+        reason=reason,
+    )
+    _tell_company(
+        grant.company,
+        f"您的{KINDS[grant.kind][0]}额度调整为{fen_text(amount_fen)}",
+        f"{grant.company.name}的{KINDS[grant.kind][0]}额度由{fen_text(before)}调整为{fen_text(amount_fen)}。"
+        f"原因:{reason}",
+        f"Your {KINDS[grant.kind][1].lower()} is now {fen_to_yuan(amount_fen):,} CNY",
+        f"Lowered from {fen_to_yuan(before):,} CNY. Reason: {reason}",
+    )
+    return grant
+
+
+@transaction.atomic(durable=True)
+def do_revoke_grant(actor, grant_id: int, *, reason: str) -> Grant:
+    """Withdraw an active grant: its unspent balance goes back to the pools, redemptions made
+    stay made, and the company is told why. Voucher officers only."""
+    reason = _reason(reason)
+    grant, account = _officer_grant(actor, grant_id)
+    left = account.balance_fen
+    parts = _return_to_pools(grant, left, f"grant {grant.pk} revoked") if left > 0 else {}
+    grant.status = Grant.REVOKED
+    grant.save(update_fields=["status"])
+    log_action("vouchers.grant.revoked", actor=actor, obj=grant, returned_fen=left, reason=reason, **parts)
+    _tell_company(
+        grant.company,
+        f"您的{KINDS[grant.kind][0]}已撤销",
+        f"{grant.company.name}的{KINDS[grant.kind][0]}已撤销,未使用的{fen_text(left)}退回预算池。原因:{reason}",
+        f"Your {KINDS[grant.kind][1].lower()} was withdrawn",
+        f"The unused {fen_to_yuan(left):,} CNY went back to the budget. Reason: {reason}",
+    )
+    return grant
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise InvalidInput(
+            "请填写原因(不超过200字)", "Give a reason (at most 200 characters)", field="reason"
+        )
+    return reason

@@ -6,11 +6,11 @@ from beiyang.accounts.auth import founder_auth, provider_auth
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company
 from beiyang.companies.queries import company_of
-from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
+from beiyang.core.errors import AccessDenied, NotFound
 from beiyang.core.exports import table_response
 from beiyang.core.identifiers import parse_credit_code
 from beiyang.core.money import fen_to_yuan, yuan_to_fen
-from beiyang.core.numbers import RowId, whole_number
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import ErrorOut
 from beiyang.vouchers import actions, queries
 from beiyang.vouchers.models import GrantProposal
@@ -71,42 +71,13 @@ def reverse(request, redemption_id: RowId):
 @router.get("/provider/statements/{period}", response={200: None, 400: ErrorOut}, auth=provider_auth)
 def provider_statement(request, period: str, format: str = "csv"):
     """Settlement statement for a month (``2026-11``), CSV or Excel, with city and district shares."""
-    year_text, _, month_text = period.partition("-")
-    year, month = whole_number(year_text), whole_number(month_text)
-    if year is None or month is None or not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise InvalidInput("期间格式应为YYYY-MM", "period is YYYY-MM", field="period")
-    rows = [
-        [
-            r.pk,
-            r.created_at.strftime("%Y-%m-%d %H:%M"),
-            r.grant.company.name,
-            r.grant.company.credit_code,
-            r.kind,
-            r.invoice_no,
-            r.contract_no,
-            fen_to_yuan(r.invoice_amount_fen),
-            fen_to_yuan(r.subsidy_fen),
-            fen_to_yuan(r.city_fen),
-            fen_to_yuan(r.district_fen),
-            r.status,
-        ]
-        for r in queries.statement(request.auth, year, month)
-    ]
-    head = [
-        "编号 id",
-        "时间 at",
-        "企业 company",
-        "信用代码 credit code",
-        "券种 kind",
-        "发票 invoice",
-        "合同 contract",
-        "发票金额 invoice",
-        "补贴 subsidy",
-        "市级 city",
-        "区级 district",
-        "状态 status",
-    ]
-    return table_response(f"statement-{period}", head, rows, format)
+    year, month = queries.parse_period(period)
+    return table_response(
+        f"statement-{period}",
+        queries.STATEMENT_HEAD,
+        queries.statement_rows(request.auth, year, month),
+        format,
+    )
 
 
 @router.get("/me/vouchers", response={200: MyVouchersOut, 404: ErrorOut}, auth=founder_auth)

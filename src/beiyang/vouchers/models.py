@@ -39,6 +39,14 @@ class PackVoucherKinds(Mapping):
 
 KINDS = PackVoucherKinds()
 SOURCES = {"city": ("市级", "City"), "district": ("区级", "District")}
+# A redemption's status in words (pages, statements, exports).
+REDEMPTION_STATUSES = {
+    "held": ("冻结中", "On hold"),
+    "posted": ("已核销", "Redeemed"),
+    "voided": ("已撤销", "Voided"),
+    "expired": ("已过期", "Expired"),
+    "reversed": ("已冲回", "Reversed"),
+}
 
 
 class Account(models.Model):

@@ -9,8 +9,19 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from beiyang.companies.models import Company
-from beiyang.core.money import fen_to_yuan
-from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, GrantProposal, Redemption, Transfer
+from beiyang.core.errors import InvalidInput
+from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.core.numbers import whole_number
+from beiyang.vouchers.models import (
+    KINDS,
+    REDEMPTION_STATUSES,
+    Account,
+    BudgetPool,
+    Grant,
+    GrantProposal,
+    Redemption,
+    Transfer,
+)
 
 
 def granted_this_year_cny(company: Company, year: int) -> Decimal:
@@ -98,13 +109,21 @@ def pool_report(today: dt.date | None = None) -> list[dict[str, Any]]:
         )
         per_day = burn / 30
         left = account.balance_fen
+        # What revoked or lowered grants gave back is not new budget: the pool's budget is what
+        # the treasury funded, and what it granted is net of those returns.
+        returned = (
+            Transfer.objects.filter(credit=account, code="reverse", status=Transfer.POSTED).aggregate(
+                s=Sum("amount_fen")
+            )["s"]
+            or 0
+        )
         rows.append(
             {
                 "kind": pool.kind,
                 "source": pool.source,
                 "year": pool.year,
-                "budget_cny": fen_to_yuan(account.credits_posted),
-                "granted_cny": fen_to_yuan(account.debits_posted),
+                "budget_cny": fen_to_yuan(account.credits_posted - returned),
+                "granted_cny": fen_to_yuan(account.debits_posted - returned),
                 "left_cny": fen_to_yuan(left),
                 "burn_per_day_cny": fen_to_yuan(int(per_day)),
                 "exhausted_on": (today + dt.timedelta(days=int(left / per_day))) if per_day > 0 else None,
@@ -182,3 +201,83 @@ def reconcile() -> dict[str, Any]:
 def pending_grant_proposals() -> QuerySet[GrantProposal]:
     """Grants above the four-eyes figure waiting for a second voucher officer, oldest first."""
     return GrantProposal.objects.filter(status=GrantProposal.PENDING).select_related("company").order_by("id")
+
+
+def ceiling_left_fen(company: Company, today: dt.date | None = None) -> int:
+    """What is left of the company's shared voucher ceiling this year (the pack's figure less
+    what its grants already hold), never below zero."""
+    from beiyang.policies.queries import current_pack  # policies reads vouchers: a cycle
+
+    today = today or timezone.localdate()
+    ceiling = yuan_to_fen(current_pack().params_at(today)["vouchers.ceiling_cny"])
+    used = Grant.objects.filter(company=company, year=today.year).aggregate(s=Sum("amount_fen"))["s"] or 0
+    return max(ceiling - used, 0)
+
+
+def find_companies(text: str, limit: int = 20) -> list[Company]:
+    """Companies whose name or credit code contains ``text`` (an officer's search box)."""
+    text = (text or "").strip()[:60]
+    if not text:
+        return []
+    return list(
+        Company.objects.filter(Q(name__icontains=text) | Q(credit_code__icontains=text.upper())).order_by(
+            "name"
+        )[:limit]
+    )
+
+
+def provider_redemptions(provider, status: str | None = None, limit: int = 50) -> list[Redemption]:
+    qs = Redemption.objects.filter(provider=provider).select_related("grant__company")
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs.order_by("-created_at")[:limit])
+
+
+STATEMENT_HEAD = [
+    "编号 id",
+    "时间 at",
+    "企业 company",
+    "信用代码 credit code",
+    "券种 kind",
+    "发票 invoice",
+    "合同 contract",
+    "发票金额(元) invoice (CNY)",
+    "补贴(元) subsidy (CNY)",
+    "市级(元) city (CNY)",
+    "区级(元) district (CNY)",
+    "状态 status",
+]
+
+
+def statement_rows(provider, year: int, month: int) -> list[list[Any]]:
+    """The month's statement as rows: times in the town's time zone, kinds and statuses in
+    words (both languages, as the head), amounts in yuan."""
+    rows = []
+    for r in statement(provider, year, month):
+        status = REDEMPTION_STATUSES.get(r.status, (r.status, r.status))
+        rows.append(
+            [
+                r.pk,
+                timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+                r.grant.company.name,
+                r.grant.company.credit_code,
+                f"{KINDS[r.kind][0]} {KINDS[r.kind][1]}",
+                r.invoice_no,
+                r.contract_no,
+                fen_to_yuan(r.invoice_amount_fen),
+                fen_to_yuan(r.subsidy_fen),
+                fen_to_yuan(r.city_fen),
+                fen_to_yuan(r.district_fen),
+                f"{status[0]} {status[1]}",
+            ]
+        )
+    return rows
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """A statement's month written ``2026-11``; InvalidInput naming ``period`` otherwise."""
+    year_text, _, month_text = (period or "").partition("-")
+    year, month = whole_number(year_text), whole_number(month_text)
+    if year is None or month is None or not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise InvalidInput("期间格式应为YYYY-MM,如2026-11", "period is YYYY-MM, e.g. 2026-11", field="period")
+    return year, month

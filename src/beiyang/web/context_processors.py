@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from beiyang.accounts.roles import has_role
+from beiyang.accounts.roles import DASHBOARD_ROLES, has_role
 from beiyang.notifications.queries import unread_count
 
 
@@ -23,6 +23,7 @@ def staff_capabilities(user) -> dict[str, bool]:
     """What each role can open: the workspace shows a role only the links it can use."""
 
     return {
+        "can_dashboard": has_role(user, *DASHBOARD_ROLES),
         "can_review": has_role(user, "reviewer"),
         "can_events": has_role(user, "event_manager"),
         "can_vouchers": has_role(user, "voucher_officer"),

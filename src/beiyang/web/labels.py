@@ -40,16 +40,18 @@ from beiyang.notifications.models import Delivery, Message
 from beiyang.policies.models import PackVersion
 from beiyang.policies.words import LIST_UNITS, document_label, fact_value, param_value, policy_label  # noqa: F401
 from beiyang.vouchers.models import KINDS as VOUCHER_KINDS
-from beiyang.vouchers.models import SOURCES
+from beiyang.vouchers.models import REDEMPTION_STATUSES, SOURCES, Grant
 
 # Audit actions as a reader of a timeline would say them.
 AUDIT_ACTIONS: dict[str, Pair] = {
     "accounts.provider.created": ("创建服务商", "Provider created"),
+    "accounts.provider.member_added": ("添加服务商人员", "Provider member added"),
     "accounts.provider.key_rotated": ("更换服务商密钥", "Provider key rotated"),
     "accounts.provider.keys_revoked": ("吊销服务商密钥", "Provider keys revoked"),
     "accounts.sms_code.sent": ("发送短信验证码", "SMS code sent"),
     "accounts.staff.created": ("创建工作人员", "Staff created"),
     "accounts.staff.role_added": ("授予角色", "Role granted"),
+    "accounts.staff.invited": ("邀请工作人员", "Staff invited"),
     "accounts.token.issued": ("签发令牌", "Token issued"),
     "accounts.token.revoked": ("吊销令牌", "Token revoked"),
     "accounts.user.locked": ("账户锁定", "Account locked"),
@@ -97,6 +99,8 @@ AUDIT_ACTIONS: dict[str, Pair] = {
     "policies.pack_version.published": ("发布政策包", "Policy pack published"),
     "vouchers.grant.expired": ("券已过期", "Grant expired"),
     "vouchers.grant.issued": ("发放券", "Grant issued"),
+    "vouchers.grant.revoked": ("撤销券额", "Grant revoked"),
+    "vouchers.grant.adjusted": ("调整券额", "Grant adjusted"),
     "vouchers.pool.funded": ("资金池注资", "Pool funded"),
     "vouchers.redemption.captured": ("核销确认", "Redemption captured"),
     "vouchers.redemption.expired": ("冻结已过期", "Hold expired"),
@@ -105,13 +109,7 @@ AUDIT_ACTIONS: dict[str, Pair] = {
     "vouchers.redemption.voided": ("撤销核销", "Redemption voided"),
 }
 
-REDEMPTION_STATUS: dict[str, Pair] = {
-    "held": ("冻结中", "On hold"),
-    "posted": ("已核销", "Redeemed"),
-    "voided": ("已撤销", "Voided"),
-    "expired": ("已过期", "Expired"),
-    "reversed": ("已冲回", "Reversed"),
-}
+REDEMPTION_STATUS: dict[str, Pair] = REDEMPTION_STATUSES
 
 SLA: dict[str, Pair] = {
     "on_time": ("按时", "On time"),
@@ -170,6 +168,7 @@ def vocabularies() -> dict[str, dict[str, Pair]]:
         "voucher_kind": VOUCHER_KINDS,  # read from the pack in force on each use
         "voucher_source": dict(SOURCES),
         "redemption_status": REDEMPTION_STATUS,
+        "grant_status": _split(Grant.status.field.choices),
     }
 
 

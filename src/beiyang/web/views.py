@@ -9,14 +9,15 @@ from django.utils.translation import gettext as _
 
 from beiyang.accounts.queries import user_roles
 from beiyang.accounts.roles import has_role
-from beiyang.applications.queries import review_queue
+from beiyang.applications.queries import open_applications_by_policy, review_queue
 from beiyang.companies.queries import company_of
+from beiyang.competitions.queries import open_for_entries
 from beiyang.core.errors import DomainError
 from beiyang.core.forms import bad_request, error_context, posted_time  # noqa: F401 (bad_request: re-exported)
 from beiyang.events.queries import upcoming_events
 from beiyang.notifications.actions import do_mark_all_read, do_mark_read, do_set_preferences, preference_for
 from beiyang.notifications.queries import inbox
-from beiyang.policies.queries import offers
+from beiyang.policies.queries import evaluate_company, offers
 from beiyang.vouchers.queries import pool_report
 
 
@@ -84,3 +85,17 @@ def staff_home(request):
     if has_role(request.user, "voucher_officer"):
         ctx["pools"] = pool_report()
     return render(request, "web/staff_home.html", ctx)
+
+
+@login_required
+def benefits(request):
+    """The founder's benefits, each card offering what can be done now: follow the application
+    in progress, enter the competition that takes entries, or apply. Here, above the domains,
+    because the card reads three of them (policies, applications, competitions)."""
+    company = company_of(request.user)
+    ctx = {"tab": "benefits", "company": company}
+    if company is not None:
+        ctx["evaluation"] = evaluate_company(company).to_dict()
+        ctx["in_progress"] = open_applications_by_policy(company)
+        ctx["competitions"] = open_for_entries()
+    return render(request, "policies/benefits.html", ctx)

@@ -205,6 +205,32 @@ def test_four_eyes_above_the_threshold(funded_vouchers, founder, reviewers):
     assert client.get("me/vouchers").json()["grants"][0]["balance_cny"] == "500000.00"
 
 
+def test_a_second_reviewer_leaving_the_amount_empty_approves_the_first_reviewers(
+    funded_vouchers, founder, reviewers
+):
+    """The box says 留空 (leave empty): the second reviewer's empty amount is the first
+    reviewer's, not the request's (which a second approval may not exceed, so it was refused)."""
+    from conftest import page_client
+
+    _user, _company, client = founder
+    (_first, first_api), (second, _second_api) = reviewers
+    app = ready(client, policy="compute-voucher", amount="800000")
+    client.post(f"applications/{app['id']}/submit")
+    once = first_api.post(
+        f"staff/applications/{app['id']}/approve", {"amount_cny": "500000", "reason": "核减"}
+    )
+    assert once.json()["awaiting_second_approval"]
+    page = page_client(second)
+    form = page.get(f"/staff/applications/{app['id']}/").content.decode()
+    assert "留空则按第一位审核员批准的50万元批准" in form
+    page.post(
+        f"/staff/applications/{app['id']}/", {"step": "approve", "amount_cny": "", "reason": "复核同意"}
+    )
+    done = client.get(f"applications/{app['id']}").json()
+    assert done["status"] == "approved"
+    assert Grant.objects.get(pk=done["voucher_grant_id"]).amount_fen == 500_000_00
+
+
 def test_reviewers_never_decide_on_their_own_company(insider):
     _reviewer, api, app_id = insider
     resp = api.post(f"staff/applications/{app_id}/approve", {"reason": "自己批"})

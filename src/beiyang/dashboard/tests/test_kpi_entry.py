@@ -79,7 +79,7 @@ def test_an_official_figure_comes_before_the_platforms_count(admin_page, founder
 @pytest.mark.parametrize(
     ("kpi", "post", "field", "words"),
     [
-        ("town_unicorns", {"value": "很多"}, "value", "金额必须是数字"),
+        ("town_unicorns", {"value": "很多"}, "value", "数值必须是数字"),
         ("town_unicorns", {"value": "-1"}, "value", "不能为负"),
         ("town_unicorns", {"value": "NaN"}, "value", "有限"),
         ("town_unicorns", {"value": "1e999"}, "value", "超出范围"),

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from beiyang.demo import DEMO_FOUNDER_PHONE, DEMO_PASSWORD, STAFF, load_demo
+from beiyang.demo import DEMO_FOUNDER_PHONE, DEMO_PASSWORD, DEMO_PROVIDER_USER, DEMO_STUDENT, STAFF, load_demo
 
 
 class Command(BaseCommand):
@@ -28,5 +28,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  创业者 founder      {DEMO_FOUNDER_PHONE}  (林小北, 北杨模速智能科技)")
         for phone, name, role in STAFF:
             self.stdout.write(f"  {role:<17}{phone}  ({name})")
+        self.stdout.write(f"  学生 student        {DEMO_STUDENT[0]}  ({DEMO_STUDENT[1]}, {DEMO_STUDENT[2]})")
+        self.stdout.write(
+            f"  服务商 provider     {DEMO_PROVIDER_USER[0]}  ({DEMO_PROVIDER_USER[1]}, {DEMO_PROVIDER_USER[2]})"
+        )
         for name, key in summary.providers or []:
             self.stdout.write(f"  provider {name}: API key {key}  (shown once)")
