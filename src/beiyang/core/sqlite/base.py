@@ -27,7 +27,9 @@ replaced since it was opened (the test runner recreates its database).
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+from typing import Any
 
 from django.db.backends.sqlite3 import base
 
@@ -35,7 +37,7 @@ POOL_SIZE = 64  # idle connections kept per database file; more are closed
 
 _guard = threading.Lock()
 _writer_locks: dict[str, threading.Lock] = {}
-_idle: dict[str, list[tuple[object, int]]] = {}
+_idle: dict[str, list[tuple[sqlite3.Connection, int]]] = {}
 
 
 def _writer_lock(name: str) -> threading.Lock:
@@ -59,7 +61,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return str(self.settings_dict["NAME"])
 
     # --- the pool ---
-    def get_new_connection(self, conn_params):
+    def get_new_connection(self, conn_params: dict[str, Any]) -> sqlite3.Connection:
         if not self.is_in_memory_db():
             current = _file_id(self._name)
             with _guard:
@@ -70,45 +72,46 @@ class DatabaseWrapper(base.DatabaseWrapper):
                         self._file_id = file_id
                         return raw
                     raw.close()
-        raw = super().get_new_connection(conn_params)
+        fresh: sqlite3.Connection = super().get_new_connection(conn_params)
         self._file_id = _file_id(self._name)
-        return raw
+        return fresh
 
-    def _close(self):
+    def _close(self) -> None:
         self._release_writer_lock()
         raw = self.connection
         if raw is None or self.is_in_memory_db() or raw.in_transaction:
-            return super()._close()
+            super()._close()  # type: ignore[misc]  # a private hook of the wrapper
+            return
         with _guard:
             idle = _idle.setdefault(self._name, [])
             if len(idle) < POOL_SIZE:
                 idle.append((raw, self._file_id))
-                return None
-        return super()._close()
+                return
+        super()._close()  # type: ignore[misc]
 
     # --- the writer queue ---
-    def _start_transaction_under_autocommit(self):
+    def _start_transaction_under_autocommit(self) -> None:
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
         self._holds_writer_lock = _writer_lock(self._name).acquire(timeout=timeout)
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
             self._release_writer_lock()
             raise
 
-    def _release_writer_lock(self):
+    def _release_writer_lock(self) -> None:
         if self._holds_writer_lock:
             self._holds_writer_lock = False
             _writer_lock(self._name).release()
 
-    def _commit(self):
+    def _commit(self) -> None:
         try:
-            return super()._commit()
+            super()._commit()  # type: ignore[misc]
         finally:
             self._release_writer_lock()
 
-    def _rollback(self):
+    def _rollback(self) -> None:
         try:
-            return super()._rollback()
+            super()._rollback()  # type: ignore[misc]
         finally:
             self._release_writer_lock()
