@@ -11,6 +11,7 @@ BENCHES = {
     "vouchers": "beiyang.bench.vouchers",
     "matching": "beiyang.bench.matching",
     "agent": "beiyang.bench.agent",
+    "deliveries": "beiyang.bench.deliveries",
 }
 
 
