@@ -11,7 +11,7 @@ from beiyang.companies.models import Company
 from beiyang.companies.tests.factories import next_credit_code
 from beiyang.core.tests.threads import all_at_once
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # threads racing on the database
 PEOPLE = 8
 
 

@@ -20,7 +20,7 @@ from beiyang.service import actions
 from beiyang.service.actions import access_staff_request, check_reassign, check_resolve, do_open_request
 from beiyang.service.models import ServiceRequest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # threads racing on the database
 
 
 def _resolutions(request_id: int) -> int:
