@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "beiyang.competitions",
     "beiyang.internships",
     "beiyang.service",
+    "beiyang.wechat",
     "beiyang.web",
     "beiyang.ops",
 ]
@@ -387,6 +388,14 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_WEBHOOK_URL = os.environ.get("NOTIFY_WEBHOOK_URL", "")
 NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "change-me")
+# The town's WeChat Official Account (beiyang.wechat): off unless the first four are all set.
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+WECHAT_TOKEN = os.environ.get("WECHAT_TOKEN", "")
+WECHAT_ENCODING_AES_KEY = os.environ.get("WECHAT_ENCODING_AES_KEY", "")
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
+# Menus, click texts, the welcome and the template per message kind: a file the operator edits.
+WECHAT_CONFIG_FILE = os.environ.get("WECHAT_CONFIG_FILE", str(PACKAGE_DIR / "wechat" / "wechat.yaml"))
 # Seconds between heartbeats on message streams (SSE); proxies drop idle streams after ~60 s.
 STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"))
 # Bearer tokens stop working this many days after their issue (absolute, not sliding); 0: never.
@@ -405,6 +414,13 @@ VOUCHERS_HOLD_SECONDS = int(os.environ.get("VOUCHERS_HOLD_SECONDS", "900"))
 APPLICATION_MAX_UPLOAD_BYTES = int(os.environ.get("APPLICATION_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 # Files of one document type an application may hold (re-uploads included).
 APPLICATION_MAX_DOCUMENTS_PER_TYPE = int(os.environ.get("APPLICATION_MAX_DOCUMENTS_PER_TYPE", "5"))
+# Every file field is an upload surface with a quota per owner: (files kept, megabytes in all).
+# core.uploads.check_room enforces them; a test walks every FileField and fails on one without.
+UPLOAD_QUOTAS = {
+    "service.ServiceMessage.file": (10, 30),  # per service request, founder and officer together
+    "applications.Document.file": (30, 100),  # per application, every document type
+    "competitions.Entry.deck": (1, 20),  # per entry: a new deck replaces the old one on disk
+}
 
 # --- Beiyang --------------------------------------------------------------------------------
 POLICY_PACK_DIR = paths.POLICY_PACK_DIR

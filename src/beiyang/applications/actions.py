@@ -26,7 +26,7 @@ from beiyang.companies.queries import company_of, member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_to_fen
-from beiyang.core.uploads import sniff
+from beiyang.core.uploads import check_room, kept, sniff
 from beiyang.core.words import date_words
 from beiyang.notifications.actions import do_send_message
 from beiyang.policies.queries import current_pack, document_name, evaluate_company
@@ -266,6 +266,8 @@ def do_upload_document(user, application_id: int, *, doc_type: str, upload: Uplo
             code="too_many_documents",
         )
     ext, kind = sniff(upload)
+    files, stored = kept(application.documents.all())  # the application is locked: counted in turn
+    check_room("applications.Document.file", upload, files=files, stored_bytes=stored)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

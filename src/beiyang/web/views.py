@@ -55,6 +55,7 @@ def preferences_view(request):
                 email=post.get("email") == "on",
                 sms=post.get("sms") == "on",
                 webhook=post.get("webhook") == "on",
+                wechat=post.get("wechat") == "on",
                 language=post.get("language") or "zh-hans",
                 quiet_start=posted_time(post.get("quiet_start"), "quiet_start"),
                 quiet_end=posted_time(post.get("quiet_end"), "quiet_end"),
