@@ -30,7 +30,10 @@ def _own_place_per_worker() -> None:
 _own_place_per_worker()
 
 from beiyang.settings import *  # noqa: E402, F403
-from beiyang.settings import PASSWORD_HASHERS  # noqa: E402
+from beiyang.settings import ALLOWED_HOSTS, PASSWORD_HASHERS  # noqa: E402
+
+# Django's test client sends Host: testserver.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 
 # Jobs run inline, so that a test sees their effect when the action returns.
 HUEY = {"name": "beiyang", "immediate": True}

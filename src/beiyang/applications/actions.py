@@ -43,8 +43,6 @@ TRANSITIONS = {
     "withdraw": (set(OPEN), "withdrawn", "撤回"),
     "disburse": ({"approved"}, "disbursed", "拨付"),
 }
-VOUCHER_POLICIES = {"compute-voucher": "compute", "model-voucher": "model", "corpus-voucher": "corpus"}
-WAIVER_MONTHS = {"office-rent-waiver": "office.max_months", "talent-apartment": "apartment.max_months"}
 
 
 def _move(application: Application, action: str) -> str:
@@ -637,8 +635,11 @@ def check_approve(
 
 
 def _carry_out(application: Application, staff) -> None:
-    """What an approval sets in motion: a voucher grant, or a fee-waiver period."""
-    kind = VOUCHER_POLICIES.get(application.policy_id)
+    """What an approval sets in motion, as the policy's ``grants`` in the pack says: a voucher
+    grant of its kind, or a fee-waiver period of its months."""
+    pack = current_pack()
+    policy = pack.policies.get(application.policy_id)
+    kind = policy.voucher_kind if policy else None
     if kind and application.granted_fen:
         grant = issue_grant(
             company=application.company,
@@ -648,9 +649,9 @@ def _carry_out(application: Application, staff) -> None:
             application_id=application.pk,
         )
         application.voucher_grant_id = grant.pk
-    months_param = WAIVER_MONTHS.get(application.policy_id)
+    months_param = policy.waiver_months_param if policy else None
     if months_param:
-        months = int(Decimal(current_pack().params_at(timezone.localdate())[months_param]))
+        months = int(Decimal(pack.params_at(timezone.localdate())[months_param]))
         start = timezone.localdate()
         year, month = divmod(start.month - 1 + months, 12)
         try:

@@ -87,6 +87,19 @@ def _clean_rounds(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rounds
 
 
+def _competition_policy() -> str:
+    """The pack's competition policy (``kind: competition``): its criteria decide who may enter."""
+    found = [p.id for p in current_pack().policies.values() if p.kind == "competition"]
+    if not found:
+        raise ConflictError(
+            "政策包中没有创业大赛政策,无法设立大赛",
+            "The policy pack has no competition policy to hold a competition under",
+            field="policy",
+            code="no_competition_policy",
+        )
+    return found[0]
+
+
 @transaction.atomic
 def do_create_competition(
     admin,
@@ -119,6 +132,7 @@ def do_create_competition(
     clean_rounds = _clean_rounds(rounds)
     competition = Competition.objects.create(
         title=title.strip()[:160],
+        policy_id=_competition_policy(),
         prize_pool_fen=pool,
         prizes=prize_rows,
         rubric=clean_rubric,

@@ -320,7 +320,9 @@ def do_send_claimed(
         delivery.status, delivery.last_error = Delivery.SKIPPED, str(exc)
     except Exception as exc:  # any gateway failure: record it and retry later
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if delivery.attempts >= MAX_ATTEMPTS:
+        # A gateway that says trying again cannot help (a refused template, a barred number:
+        # ``permanent`` on the error) gets no more attempts.
+        if delivery.attempts >= MAX_ATTEMPTS or getattr(exc, "permanent", False):
             delivery.status = Delivery.FAILED
         else:
             delivery.next_attempt_at = now + dt.timedelta(
