@@ -7,6 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+# Test processes (pytest-xdist): one per core; each has its own var directory, Redis database and
+# PostgreSQL test database (settings_test.py, pytest-django).
+TEST_WORKERS ?= auto
 
 .PHONY: run test test-pg lint fmt bench demo migrate messages clean
 
@@ -32,14 +35,16 @@ migrate: $(STAMP)
 
 # The embedded default: SQLite in a temporary directory, no Redis.
 test: $(STAMP)
-	env -u DATABASE_URL -u REDIS_URL BEIYANG_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -q
+	env -u DATABASE_URL -u REDIS_URL BEIYANG_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 test-pg: $(STAMP)
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) BEIYANG_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -q
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) BEIYANG_VAR_DIR=$$(mktemp -d) $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests conftest.py
 	$(BIN)/ruff format --check src tests conftest.py
+	PYTHONPATH=src $(BIN)/lint-imports
+	BEIYANG_VAR_DIR=$$(mktemp -d) $(BIN)/mypy
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests conftest.py

@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent
+
+# Property tests check what holds, not how fast: with the suite in parallel on a busy machine a
+# slow draw or example is not a failure (speed goals live in benchmarks).
+hypothesis_settings.register_profile("beiyang", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("beiyang")
 BACKENDS = ("sqlite", "postgresql", "redis")
 
 

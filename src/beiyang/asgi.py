@@ -17,13 +17,9 @@ if _server_pid and _server_pid != os.getpid():
 
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402  (after setup)
 
-from beiyang.web.asgi_handler import (  # noqa: E402
-    StaticFilesHandler,
-    SyncChainASGIHandler,
-    freeze_startup_heap,
-)
+from beiyang.web.asgi_handler import StaticFilesHandler, freeze_startup_heap  # noqa: E402
 
-application = SyncChainASGIHandler() if settings.ASGI_SYNC_CHAIN else ASGIHandler()
+application = ASGIHandler()
 
 from beiyang.core.uploads import request_cap  # noqa: E402
 from beiyang.web.body_limit import BodyLimit  # noqa: E402
@@ -34,5 +30,4 @@ application = BodyLimit(application, limit=max(request_cap(), settings.DATA_UPLO
 if settings.SERVE_STATIC:
     application = StaticFilesHandler(application)
 
-if settings.GC_FREEZE_AT_START:
-    freeze_startup_heap()
+freeze_startup_heap()

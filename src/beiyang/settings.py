@@ -130,9 +130,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # Under ASGI every request runs in a thread of its own and connections belong to threads, so
-# persistent connections (CONN_MAX_AGE) keep nothing: connections are pooled instead, and each
-# request hands its own back (CONN_MAX_AGE 0). PostgreSQL: Django's psycopg pool; SQLite: our
-# backend's (beiyang.core.sqlite).
+# persistent connections (CONN_MAX_AGE) keep nothing: PostgreSQL connections are pooled instead
+# (Django's psycopg pool), and each request hands its own back (CONN_MAX_AGE 0). SQLite opens
+# one a request.
 CONN_MAX_AGE = 0
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
@@ -162,10 +162,9 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            # ``SQLITE_BACKEND=stock``: Django's own backend, for the side-by-side benchmark.
-            "ENGINE": "django.db.backends.sqlite3"
-            if os.environ.get("SQLITE_BACKEND") == "stock"
-            else "beiyang.core.sqlite",
+            # Django's own backend: the pooled, writer-queueing one this project had did not win
+            # by 20% when measured side by side (docs/benchmarks.md, 2026-12-07).
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "beiyang.sqlite3",
             "CONN_MAX_AGE": CONN_MAX_AGE,
             "CONN_HEALTH_CHECKS": True,
@@ -366,10 +365,6 @@ STORAGES = {
 }
 # uvicorn serves /static/ itself unless a reverse proxy does it (set SERVE_STATIC=0 then).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
-# How beiyang.asgi serves (see beiyang/web/asgi_handler.py). Both on by default; switched off,
-# the server behaves as Django's stock ASGI setup, which `beiyang bench events` measures beside.
-ASGI_SYNC_CHAIN = env_bool("ASGI_SYNC_CHAIN", True)
-GC_FREEZE_AT_START = env_bool("GC_FREEZE_AT_START", True)
 
 # Request bodies beyond this are refused with 413 before any parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))

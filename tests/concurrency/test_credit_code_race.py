@@ -2,6 +2,7 @@
 wins, the others get the API's 409, none a 500 (the unique constraint is the guard; the
 check before it only gives the common case a friendly answer)."""
 
+import threading
 from functools import partial
 
 import pytest
@@ -10,7 +11,7 @@ from beiyang.companies.models import Company
 from beiyang.companies.tests.factories import next_credit_code
 from beiyang.core.tests.threads import all_at_once
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # threads racing on the database
 PEOPLE = 8
 
 
@@ -45,10 +46,12 @@ def test_an_application_started_while_the_code_changes_freezes_it(make_founder, 
     from beiyang.core.models import AuditEntry
 
     checked = company_actions.credit_code_frozen
+    edit_checked = threading.Event()
 
     def slow_check(company):
         frozen = checked(company)
-        time.sleep(0.5)
+        edit_checked.set()
+        time.sleep(0.5)  # the window between the check and the write, held open
         return frozen
 
     monkeypatch.setattr(company_actions, "credit_code_frozen", slow_check)
@@ -58,7 +61,7 @@ def test_an_application_started_while_the_code_changes_freezes_it(make_founder, 
     new_code = next_credit_code()
 
     def start():
-        time.sleep(0.1)  # after the edit has checked
+        edit_checked.wait(timeout=30)  # after the edit has checked
         return client.post("applications", {"policy": "startup-capital"})
 
     edit, started = all_at_once(

@@ -20,7 +20,7 @@ from beiyang.events.actions import do_register
 from beiyang.events.models import Event, Registration
 from beiyang.events.tests.factories import EventFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # threads racing on the database
 PEOPLE = 16
 SEATS = 4
 

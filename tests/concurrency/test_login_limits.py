@@ -21,7 +21,7 @@ from beiyang.accounts.sms import outbox
 from beiyang.accounts.tests.factories import UserFactory
 from beiyang.core.tests.threads import all_at_once
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # threads racing on the database
 RIGHT = "Str0ng-pass-1"  # the factory's password
 HASH_SECONDS = 0.05
 

@@ -12,7 +12,7 @@ from beiyang.policies.actions import do_import_pack
 from beiyang.policies.models import PackVersion
 from beiyang.policies.tests.test_pack_pages import NEXT_VERSION, changed_files
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # threads racing on the database
 
 
 def test_the_same_version_imported_twice_at_once_is_stored_once():

@@ -25,7 +25,7 @@ from beiyang.service.actions import (
 )
 from beiyang.service.models import ServiceRequest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # threads racing on the database
 
 
 def _resolutions(request_id: int) -> int:

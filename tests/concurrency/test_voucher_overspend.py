@@ -23,7 +23,7 @@ from beiyang.vouchers.actions import check_redeem, do_fund_pool, do_issue_grant
 from beiyang.vouchers.models import Account, Redemption
 from beiyang.vouchers.queries import reconcile
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # threads racing on the database
 PROVIDERS = 8
 EACH = 3  # requests per provider; each wants 10,000 of a 50,000 grant
 

@@ -86,7 +86,11 @@ class UvicornServer:
     the benchmarks and by the tests that need streaming or several processes."""
 
     def __init__(
-        self, env: dict[str, str], port: int | None = None, extra_args: tuple[str, ...] = ()
+        self,
+        env: dict[str, str],
+        port: int | None = None,
+        extra_args: tuple[str, ...] = (),
+        app: str = "beiyang.asgi:application",
     ) -> None:
         port = port or free_port()
         self.base = f"http://127.0.0.1:{port}"
@@ -95,7 +99,7 @@ class UvicornServer:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "beiyang.asgi:application",
+                app,
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -155,7 +155,7 @@ def test_rate_limit_and_someone_elses_conversation(founder, make_founder):
     assert 429 in codes
 
 
-def test_cli(capsys):
+def test_cli(capsys, tmp_path):
     call_command("ask", "--json", "模型券的补贴上限是多少")
     out = json.loads(capsys.readouterr().out)
     assert (
@@ -163,10 +163,11 @@ def test_cli(capsys):
         and out["slots"] == {"policy": "model-voucher"}
         and out["citations"]
     )
-    call_command("agent", "eval", str(HERE / "phrasings.jsonl"), "--output", "/tmp/beiyang-pred.jsonl")
+    predictions = tmp_path / "pred.jsonl"
+    call_command("agent", "eval", str(HERE / "phrasings.jsonl"), "--output", str(predictions))
     printed = capsys.readouterr().out
     assert "intent accuracy" in printed and "latency p95" in printed
-    assert len(Path("/tmp/beiyang-pred.jsonl").read_text(encoding="utf-8").splitlines()) == 82
+    assert len(predictions.read_text(encoding="utf-8").splitlines()) == 82
 
 
 def test_chat_page(founder):

@@ -49,6 +49,8 @@ def _env(var_dir: Path, database: str) -> dict[str, str]:
     }
     env.update({"BEIYANG_VAR_DIR": str(var_dir), "HUEY_IMMEDIATE": "1", "DEBUG": "0"})
     if ON_POSTGRES:
+        # One name per pytest-xdist worker: two workers never make or drop each other's database.
+        database = f"{database}_{os.environ.get('PYTEST_XDIST_WORKER', 'solo')}"
         db = settings.DATABASES["default"]
         server = [
             "-h",

@@ -12,6 +12,8 @@ import pytest
 
 from beiyang.bench.common import free_port, wait_until_serving
 
+pytestmark = pytest.mark.slow  # each test starts real servers and workers
+
 
 def _alive(pid: int) -> bool:
     try:
