@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from beiyang.agent.dates import event_kind, window
+from beiyang.agent.dates import event_kind, town_today, window
 from beiyang.core.errors import DomainError
 from beiyang.core.money import yuan_figure_en, yuan_text
 from beiyang.web.labels import date_words
@@ -133,7 +133,7 @@ def _in_brief(pack, policy) -> Reply:
     """One benefit in two lines: what it is and how much, with its clause cited."""
     from beiyang.policies.engine import evaluate
 
-    result = evaluate(pack, {}, timezone.localdate(), policies=[policy.id], suggest=False).results
+    result = evaluate(pack, {}, town_today(), policies=[policy.id], suggest=False).results
     amount = _amount_text(policy.id, result[0].amount if result else None)
     # The amount is said once: many summaries already carry it ("…合计最高100万元").
     said = bool(amount[0]) and re.search(r"\d+(?:\.\d+)?万?元", amount[0]).group() in policy.summary.zh
@@ -199,7 +199,7 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
         docs = [document_name(d).zh for d in policy.documents]
         docs_en = [document_name(d).en for d in policy.documents]
         sla = pack.parameters.get(policy.sla_param) if policy.sla_param else None
-        days = sla.value_at(timezone.localdate()) if sla else None
+        days = sla.value_at(town_today()) if sla else None
         zh = f"申请{policy.title.zh}需要准备{len(docs)}份材料:{'、'.join(docs)}。" if docs else ""
         en = (
             f"The {_mid_sentence(policy.title.en)} needs {len(docs_en)} documents: {', '.join(docs_en)}."
@@ -220,7 +220,7 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
             citations=_citations(policy.id),
             suggestions=follow,
         )
-    result = evaluate(pack, {}, timezone.localdate(), policies=[policy.id], suggest=False).results
+    result = evaluate(pack, {}, town_today(), policies=[policy.id], suggest=False).results
     amount = _amount_text(policy.id, result[0].amount if result else None)
     note = policy.amount.note if policy.amount and policy.amount.note else None
     if aspect == "amount":
@@ -423,7 +423,7 @@ def answer_fact(fact_id: str, text: str) -> Any:
 def _events(text: str):
     from beiyang.events.queries import upcoming_events
 
-    today = timezone.localdate()
+    today = town_today()
     span = window(text, today)
     kind = event_kind(text)
     events = list(upcoming_events(kind=kind))
@@ -459,7 +459,7 @@ class EventAsk:
 
     @classmethod
     def of(cls, text: str) -> EventAsk:
-        return cls(event_kind(text), window(text, timezone.localdate()), text)
+        return cls(event_kind(text), window(text, town_today()), text)
 
     def fits(self, event) -> bool:
         day = timezone.localtime(event.starts_at).date()
@@ -479,7 +479,7 @@ class EventAsk:
         """The closest event to a request nothing fits: most title words, same kind, nearest date."""
         if not events:
             return None
-        start = self.span[0] if self.span else timezone.localdate()
+        start = self.span[0] if self.span else town_today()
         return min(
             events,
             key=lambda e: (

@@ -4,10 +4,13 @@ The intent comes from a logistic-regression model over character n-grams (``clas
 trained from the labelled messages shipped in the repo; slots come from general rules over
 numbers, dates and names. Policy names, aliases and typos are read from the policy pack.
 
->>> extract_age("我卅五了", TODAY), extract_age("三十有五", TODAY), extract_age("1990年6月生的", TODAY)
+>>> day = dt.date(2026, 11, 30)
+>>> extract_age("我卅五了", day), extract_age("三十有五", day), extract_age("1990年6月生的", day)
 (35, 35, 36)
->>> extract_age("is a 1990-born founder ok", TODAY), extract_age("born in 1994", TODAY)
+>>> extract_age("is a 1990-born founder ok", day), extract_age("born in 1994", day)
 (36, 32)
+>>> extract_age("我1990年12月1日出生", day), extract_age("我1990年12月1日出生", dt.date(2026, 12, 7))
+(35, 36)
 >>> extract_amount("申请两百万算力券"), extract_amount("2M compute"), extract_amount("200w")
 (2000000, 2000000, 2000000)
 >>> extract_district("我不在徐汇,公司在闵行")
@@ -31,7 +34,7 @@ import numpy as np
 import zhconv
 
 from beiyang.agent import classifier
-from beiyang.agent.dates import event_kind, window
+from beiyang.agent.dates import event_kind, town_today, window
 from beiyang.core.identifiers import DISTRICT_EN, SHANGHAI_DISTRICTS, normalize_district
 
 logger = logging.getLogger(__name__)
@@ -71,8 +74,10 @@ SLOTS_OF = {
     "voucher_balance": ("policy",),
     "find_match": ("match_kind",),
 }
-# The evaluation date the labelled corpus was written against ("I was born in 1990" → 36).
-TODAY = dt.date(2026, 11, 30)
+# The date the labelled corpus was written against ("I was born in 1990" → 36). Only the corpus
+# uses it, passed explicitly: training (so a model does not change with the calendar) and
+# `beiyang agent eval`. A founder's message is read on ``town_today()``.
+CORPUS_DATE = dt.date(2026, 11, 30)
 
 HERE = Path(__file__).resolve().parent
 TRAINING_FILES = [
@@ -207,7 +212,7 @@ def extract_age(text: str, today: dt.date | None = None) -> int | None:
     """Whole years: "32岁", "三十有五", "卅五", "我28", "创始人三十一", "31 years old", "turning 36"
     (35 now), or from a birth year/date ("1990年6月生的", "95年的", "born in 1992") as of ``today``.
     Two different ages in one message (a partner's and one's own) give none: it is ambiguous."""
-    today = today or TODAY
+    today = today or town_today()
     t = text.lower()
     m = (
         re.search(
@@ -637,7 +642,7 @@ ASPECT_CUES = {
 _ASPECT_RES = {k: re.compile(v) for k, v in ASPECT_CUES.items()}
 
 
-def marks(text: str, slots: dict[str, Any], alias: str) -> list[str]:
+def marks(text: str, slots: dict[str, Any], alias: str, today: dt.date) -> list[str]:
     """What the rules found, as features for the model: it learns that "申请 + a policy" differs
     from "申请 + an event" without having seen every policy name in every phrasing."""
     out = [f"{k}" for k in sorted(slots)]
@@ -647,7 +652,7 @@ def marks(text: str, slots: dict[str, Any], alias: str) -> list[str]:
         out.append("policy:" + slots["policy"])
     if event_kind(text):
         out.append("event")
-    if window(text, TODAY):
+    if window(text, today):
         out.append("when")
     if alias:
         # The message with the policy's name replaced by one symbol: "申请§", "§还剩".
@@ -658,9 +663,12 @@ def marks(text: str, slots: dict[str, Any], alias: str) -> list[str]:
 
 
 def features(raw: str, today: dt.date | None = None) -> tuple[list[str], dict[str, Any], str]:
+    """The model's features and the rules' slots of a message read on ``today`` (default: the
+    town's today by the clock)."""
+    today = today or town_today()
     text = normalise(raw)
     slots, alias = extract_slots(text, today)
-    return classifier.grams(text, marks(text, slots, alias)), slots, text
+    return classifier.grams(text, marks(text, slots, alias, today)), slots, text
 
 
 _encoder: Any = None
@@ -777,7 +785,7 @@ def train(kind: str = "intent", rows: list[dict[str, Any]] | None = None) -> cla
         label = "match_kind"
     dense = np.vstack([embed(normalise(r["text"])) for r in rows]) if EMBEDDINGS else None
     trained = classifier.fit(
-        [features(r["text"])[0] for r in rows], [r[label] for r in rows], L2, dense=dense
+        [features(r["text"], CORPUS_DATE)[0] for r in rows], [r[label] for r in rows], L2, dense=dense
     )
     trained.temperature = TEMPERATURE if kind == "intent" else 1.0
     return trained
@@ -794,11 +802,13 @@ CLARIFY_BELOW = 0.5
 
 def slots_for(intent: str, raw: str, today: dt.date | None = None) -> dict[str, Any]:
     """The slots an intent's contract names, as the rules read them from a message."""
-    slots, _alias = extract_slots(normalise(raw), today)
+    slots, _alias = extract_slots(normalise(raw), today or town_today())
     return {k: v for k, v in slots.items() if k in SLOTS_OF.get(intent, ())}
 
 
 def understand(raw: str, today: dt.date | None = None) -> Understanding:
+    """Intent, slots and aspect of one message, ages counted on ``today`` (default: the town's
+    today by the clock; only `beiyang agent eval` passes the corpus date)."""
     feats, slots, text = features(raw, today)
     dense = embed(text) if EMBEDDINGS else None
     prediction = model("intent").predict_features(feats, dense)

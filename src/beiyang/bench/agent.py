@@ -48,7 +48,7 @@ def _run(quick: bool, log) -> dict[str, Any]:
     from django.core.cache import cache
 
     from beiyang.agent import actions
-    from beiyang.agent.nlu import understand
+    from beiyang.agent.nlu import CORPUS_DATE, understand
 
     actions.RATE_PER_MINUTE = 10**9  # the benchmark is one very fast user
     dev = settings.BASE_DIR.parent / "shared" / "agent" / "dev-set.jsonl"
@@ -66,7 +66,7 @@ def _run(quick: bool, log) -> dict[str, Any]:
             rows_out.append((name, "skipped", f"{path} not found"))
             continue
         rows = _rows(path)
-        understood = [understand(r["text"]) for r in rows]
+        understood = [understand(r["text"], CORPUS_DATE) for r in rows]
         intents = sum(u.intent == r["intent"] for u, r in zip(understood, rows, strict=True)) / len(rows)
         slots = sum(u.slots == r["slots"] for u, r in zip(understood, rows, strict=True)) / len(rows)
         for r in rows[:5]:

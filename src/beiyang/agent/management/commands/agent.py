@@ -38,7 +38,11 @@ class Command(BaseCommand):
         ev.add_argument("file", nargs="*")
         ev.add_argument("--output")
         ev.add_argument("--backend", choices=["embedded", "llm"], default="embedded")
-        ev.add_argument("--today", default=nlu.TODAY.isoformat(), help="the date ages are counted on")
+        ev.add_argument(
+            "--today",
+            default=nlu.CORPUS_DATE.isoformat(),
+            help="the date ages are counted on (default: the date the corpus was written against)",
+        )
         sub.add_parser("train", help="retrain the shipped models from the training files")
         cv = sub.add_parser("cv")
         cv.add_argument("--folds", type=int, default=5)
@@ -132,7 +136,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(rows)} training messages (held-out split excluded), {folds} folds")
 
         def rule_features(r):
-            return nlu.features(r["text"])[0]
+            return nlu.features(r["text"], nlu.CORPUS_DATE)[0]
 
         def plain(r):
             return classifier.grams(nlu.normalise(r["text"]))
