@@ -65,7 +65,7 @@ def window(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
 
 
 KIND_WORDS = {
-    "roadshow": ("路演", "roadshow"),
+    "roadshow": ("路演", "roadshow"),  # also "路演曰", a common slip for 路演日
     "salon": ("沙龙", "salon"),
     "seminar": ("研讨会", "seminar", "讲座"),
     "competition": ("大赛", "比赛", "competition"),

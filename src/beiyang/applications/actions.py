@@ -40,7 +40,6 @@ TRANSITIONS = {
     "withdraw": (set(OPEN), "withdrawn", "撤回"),
     "disburse": ({"approved"}, "disbursed", "拨付"),
 }
-VOUCHER_POLICIES = {"compute-voucher": "compute", "model-voucher": "model", "corpus-voucher": "corpus"}
 WAIVER_MONTHS = {"office-rent-waiver": "office.max_months", "talent-apartment": "apartment.max_months"}
 
 
@@ -98,6 +97,12 @@ def _limit_fen(snapshot: dict[str, Any]) -> int | None:
     if snapshot["amount_fen"] is not None:
         return snapshot["amount_fen"]
     return snapshot.get("max_fen")
+
+
+def amount_limit_fen(company, policy_id: str) -> int | None:
+    """The most this company may ask of a policy, as ``do_start_application`` will check it: for
+    the agent to refuse an amount when it proposes, not after the founder confirmed."""
+    return _limit_fen(_evaluate(company, policy_id))
 
 
 def _refuse_ineligible(snapshot: dict[str, Any]) -> None:
@@ -639,7 +644,9 @@ def check_approve(
 
 def _carry_out(application: Application, staff) -> None:
     """What an approval sets in motion: a voucher grant, or a fee-waiver period."""
-    kind = VOUCHER_POLICIES.get(application.policy_id)
+    from beiyang.vouchers.queries import voucher_kinds
+
+    kind = voucher_kinds().get(application.policy_id)
     if kind and application.granted_fen:
         from beiyang.vouchers.actions import issue_grant
 

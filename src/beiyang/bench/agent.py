@@ -53,12 +53,20 @@ def _run(quick: bool, log) -> dict[str, Any]:
     actions.RATE_PER_MINUTE = 10**9  # the benchmark is one very fast user
     dev = settings.BASE_DIR.parent / "shared" / "agent" / "dev-set.jsonl"
     corpus = OWN.parents[1] / "corpus"  # the held-out files are scored only, never trained or tuned on
+    # The dev set and our phrasings are learned from: their accuracy is no measure of unseen messages.
     sets = {
-        "dev-set": dev,
-        "own phrasings": OWN,
+        "dev-set (trained on)": dev,
+        "own phrasings (trained on)": OWN,
         "held-out corpus split": corpus / "heldout.jsonl",
         "held-out second writer": corpus / "heldout-2.jsonl",
+        "held-out new capabilities": corpus / "heldout-3.jsonl",
     }
+    from beiyang.accounts.models import User
+    from beiyang.demo import DEMO_FOUNDER_PHONE
+
+    # Turns as the demo founder too: the new capabilities read their own records (officer,
+    # requests, entries, internships), which a visitor is only asked to log in for.
+    founder = User.objects.get(phone=DEMO_FOUNDER_PHONE)
     results: dict[str, Any] = {}
     rows_out = [("measure", "value", "note")]
     for name, path in sets.items():
@@ -74,9 +82,10 @@ def _run(quick: bool, log) -> dict[str, Any]:
         latencies = []
         for _ in range(1 if quick else 3):
             for r in rows:
-                started = time.perf_counter()
-                actions.do_agent_turn(None, r["text"], rate_key="bench")
-                latencies.append((time.perf_counter() - started) * 1000)
+                for user in (None, founder):
+                    started = time.perf_counter()
+                    actions.do_agent_turn(user, r["text"], rate_key="bench")
+                    latencies.append((time.perf_counter() - started) * 1000)
         latencies.sort()
         p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
         results[name] = {
@@ -95,7 +104,7 @@ def _run(quick: bool, log) -> dict[str, Any]:
             (
                 f"{name}: whole turn p50 / p95",
                 f"{statistics.median(latencies):.1f} / {p95:.1f} ms",
-                "answer + conversation written; goal p95 ≤ 30 ms",
+                "a visitor's and the demo founder's turns: answer + conversation written; goal p95 ≤ 30 ms",
             ),
         ]
     cache.clear()

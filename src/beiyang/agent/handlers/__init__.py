@@ -11,10 +11,13 @@ from typing import Any
 
 from beiyang.agent.handlers import (
     applications,
+    competitions,
     eligibility,
     events,
+    internships,
     matching,
     policies,
+    service,
     talk,
     vouchers,
 )
@@ -36,6 +39,17 @@ HANDLERS: dict[str, Callable[..., Reply]] = {
     "application_status": applications.on_application_status,
     "voucher_balance": vouchers.on_voucher_balance,
     "find_match": matching.on_find_match,
+    "service_contact": service.on_service_contact,
+    "service_request_open": service.on_service_request_open,
+    "service_request_status": service.on_service_request_status,
+    "service_request_rate": service.on_service_request_rate,
+    "competition_enter": competitions.on_competition_enter,
+    "competition_status": competitions.on_competition_status,
+    "internship_post": internships.on_internship_post,
+    "internship_applicants": internships.on_internship_applicants,
+    "internship_search": internships.on_internship_search,
+    "internship_apply": internships.on_internship_apply,
+    "internship_status": internships.on_internship_status,
     "chitchat": talk.on_chitchat,
     "out_of_scope": talk.on_out_of_scope,
 }
@@ -44,6 +58,12 @@ CONFIRMED: dict[str, Callable[[Any, dict[str, Any]], Reply]] = {
     "register": events.confirmed_register,
     "cancel": events.confirmed_cancel,
     "apply": applications.confirmed_apply,
+    "service_open": service.confirmed_open,
+    "service_message": service.confirmed_message,
+    "service_rate": service.confirmed_rate,
+    "competition_enter": competitions.confirmed_enter,
+    "internship_post": internships.confirmed_post,
+    "internship_apply": internships.confirmed_apply,
 }
 
 

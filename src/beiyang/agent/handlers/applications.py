@@ -18,6 +18,18 @@ from beiyang.agent.handlers.eligibility import on_check_eligibility
 from beiyang.web.labels import date_words
 
 
+def _maximum(user, policy_id: str) -> int | None:
+    """The applications app's own limit for this company (its amount, else the policy's bound)."""
+    from beiyang.applications.actions import amount_limit_fen
+    from beiyang.core.errors import DomainError
+
+    try:
+        limit = amount_limit_fen(_company(user), policy_id)
+    except DomainError:
+        return None
+    return None if limit is None else limit // 100
+
+
 def on_start_application(user, text, slots, state) -> Reply:
     if not getattr(user, "is_authenticated", False):
         return _login_first()
@@ -40,8 +52,8 @@ def on_start_application(user, text, slots, state) -> Reply:
     if check.zh.startswith("暂不符合"):
         return check
     amount = slots.get("amount_cny")
-    maximum = check.meta.get("amount_cny")
-    if amount and maximum and amount > maximum:
+    maximum = _maximum(user, policy.id) if amount else None
+    if amount and maximum is not None and amount > maximum:
         # Refused now, with the maximum, rather than failing after the founder confirmed.
         shared = _shared_note(policy.id)
         return Reply(

@@ -51,6 +51,15 @@ def _citations(policy_id: str) -> list[dict[str, Any]]:
     return [pack.sources[s].as_dict() for s in policy.sources] if policy else []
 
 
+def bilingual_citations(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Citations with the cited document's English name beside its Chinese one, from the pack's
+    documents (the quote stays verbatim: it is what the source says)."""
+    english = {d.zh: d.en for d in _pack().documents.values()}
+    return [
+        {**c, "document_en": english.get(c.get("document", ""), c.get("document", ""))} for c in citations
+    ]
+
+
 def _yuan(amount) -> str:
     if amount is None:
         return ""

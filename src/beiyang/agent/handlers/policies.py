@@ -67,18 +67,74 @@ def _in_brief(pack, policy) -> Reply:
     return Reply(zh, en, citations=_citations(policy.id))
 
 
+# Aspects a second question in one message may ask ("how much, and what documents?").
+SECOND_ASPECTS = (
+    "amount",
+    "materials",
+    "how_to_apply",
+    "timing",
+    "duration",
+    "funding_source",
+    "form",
+    "location",
+)
+_JOINED = re.compile(r"\band\b|以及|还有|另外|和|[,,;;]")
+
+
 def on_policy_question(user, text, slots, state, aspect: str | None = None) -> Reply:
     """The answer to the aspect asked (who pays, grant or equity, how long, when, materials, how
-    to apply, stacking, where, how much), from the pack, each with its citation."""
-    from beiyang.policies.engine import evaluate
-    from beiyang.policies.queries import document_name
+    to apply, stacking, where, how much), from the pack, each with its citation. A message that
+    joins two questions about one benefit ("how much, and what documents?") gets both answers."""
+    reply = _one_aspect(user, text, slots, state, aspect)
+    if (
+        not slots.get("policy")
+        or aspect in (None, "overview", "stacking")
+        or not _JOINED.search(text.lower())
+    ):
+        return reply
+    from beiyang.agent.nlu import ASPECT_CUES
 
+    lowered = text.lower()
+    others = [a for a in SECOND_ASPECTS if a != aspect and re.search(ASPECT_CUES[a], lowered)]
+    if not others:
+        return reply
+    parts = [_one_aspect(user, text, slots, state, a) for a in others[:1]]
+    # The amount first: it is what founders read for.
+    ordered = [*parts, reply] if others[0] == "amount" else [reply, *parts]
+    merged = _merged(ordered)
+    merged.suggestions = reply.suggestions
+    return merged
+
+
+def _one_aspect(user, text, slots, state, aspect: str | None) -> Reply:
     pack = _pack()
     policy = pack.policies.get(slots.get("policy", ""))
-    if policy is None and aspect and aspect != "overview":
-        from beiyang.agent.nlu import find_policies
+    if policy is None:
+        return _no_benefit_named(user, text, state, aspect)
+    answers = policy.raw.get("answers") or {}
+    follow = [f"我能申请{policy.title.zh}吗?", f"帮我申请{policy.title.zh}"]
+    if aspect in answers:
+        answer = answers[aspect]
+        label = ASSUMPTION if answer.get("assumption") else ("", "")
+        return Reply(
+            f"{answer['zh']}{label[0]}",
+            f"{answer['en']}{label[1]}",
+            citations=_answer_citation(pack, answer.get("source"), policy),
+            suggestions=follow,
+        )
+    if aspect in ("materials", "how_to_apply"):
+        return _documents(pack, policy, aspect, follow)
+    if aspect == "amount":
+        return _amount(pack, policy, follow)
+    return _overview(pack, policy, follow)
 
-        named = list(dict.fromkeys(p for p, _alias in find_policies(text)))
+
+def _no_benefit_named(user, text, state, aspect: str | None) -> Reply:
+    from beiyang.agent.nlu import find_policies
+
+    pack = _pack()
+    named = list(dict.fromkeys(p for p, _alias in find_policies(text)))
+    if aspect and aspect != "overview":
         if len(named) >= 2:
             # "算力券和模型券能一起拿吗": each benefit's answer to that aspect, said once when shared.
             return _merged(_about_each(user, text, named, state, aspect))
@@ -93,69 +149,75 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
                 [on_policy_question(user, text, {"policy": p.id}, state, aspect) for p in answering],
                 titles=[p.title for p in answering],
             )
-    if policy is None:
-        from beiyang.agent.nlu import find_policies
+    if len(named) >= 2:
+        # "算力券和语料券有什么区别": each benefit in brief, side by side.
+        return _merged([_in_brief(pack, pack.policies[p]) for p in named])
+    titles = [p.title for p in pack.policies.values()]
+    return Reply(
+        f"小镇目前有这{len(titles)}项政策:{'、'.join(t.zh for t in titles)}。您想了解哪一项?",
+        f"The town has these {len(titles)} benefits: {'; '.join(t.en for t in titles)}. Which one would "
+        "you like to know about?",
+        suggestions=[f"{t.zh}是什么?" for t in titles[:3]],
+    )
 
-        named = list(dict.fromkeys(p for p, _alias in find_policies(text)))
-        if len(named) >= 2:
-            # "算力券和语料券有什么区别": each benefit in brief, side by side.
-            return _merged([_in_brief(pack, pack.policies[p]) for p in named])
-        titles = [p.title for p in pack.policies.values()]
-        return Reply(
-            f"小镇目前有这{len(titles)}项政策:{'、'.join(t.zh for t in titles)}。您想了解哪一项?",
-            f"The town has these {len(titles)} benefits: {'; '.join(t.en for t in titles)}. Which one would "
-            "you like to know about?",
-            suggestions=[f"{t.zh}是什么?" for t in titles[:3]],
-        )
-    answers = policy.raw.get("answers") or {}
-    follow = [f"我能申请{policy.title.zh}吗?", f"帮我申请{policy.title.zh}"]
-    if aspect in answers:
-        answer = answers[aspect]
-        label = ASSUMPTION if answer.get("assumption") else ("", "")
-        return Reply(
-            f"{answer['zh']}{label[0]}",
-            f"{answer['en']}{label[1]}",
-            citations=_answer_citation(pack, answer.get("source"), policy),
-            suggestions=follow,
-        )
-    if aspect in ("materials", "how_to_apply"):
-        docs = [document_name(d).zh for d in policy.documents]
-        docs_en = [document_name(d).en for d in policy.documents]
-        sla = pack.parameters.get(policy.sla_param) if policy.sla_param else None
-        days = sla.value_at(town_today()) if sla else None
-        zh = f"申请{policy.title.zh}需要准备{len(docs)}份材料:{'、'.join(docs)}。" if docs else ""
+
+def _documents(pack, policy, aspect: str, follow: list[str]) -> Reply:
+    """The documents to prepare; for how to apply, the steps and the review limit too."""
+    from beiyang.policies.queries import document_name
+
+    docs = [document_name(d).zh for d in policy.documents]
+    docs_en = [document_name(d).en for d in policy.documents]
+    sla = pack.parameters.get(policy.sla_param) if policy.sla_param else None
+    days = sla.value_at(town_today()) if sla else None
+    zh = f"申请{policy.title.zh}需要准备{len(docs)}份材料:{'、'.join(docs)}。" if docs else ""
+    en = (
+        f"The {_mid_sentence(policy.title.en)} needs {len(docs_en)} documents: {', '.join(docs_en)}."
+        if docs
+        else ""
+    )
+    if aspect == "how_to_apply":
+        zh = f"对我说“帮我申请{policy.title.zh}”,确认后我会在平台为您创建申请;{zh}上传后提交审核"
         en = (
-            f"The {_mid_sentence(policy.title.en)} needs {len(docs_en)} documents: {', '.join(docs_en)}."
-            if docs
-            else ""
+            f"Tell me “apply for the {_mid_sentence(policy.title.en)}” and confirm; I create the application. "
+            f"{en} Upload them and submit for review"
         )
-        if aspect == "how_to_apply":
-            zh = f"对我说“帮我申请{policy.title.zh}”,确认后我会在平台为您创建申请;{zh}上传后提交审核"
-            en = f"Tell me “apply for the {_mid_sentence(policy.title.en)}” and confirm; I create the application. {en} Upload them and submit for review"
-            if days:
-                assumed = ASSUMPTION if sla.assumption else ("", "")
-                zh += f",审核时限{days}个工作日{assumed[0]}"
-                en += f"; review takes up to {days} working days{assumed[1]}"
-            zh, en = zh + "。", en + "."
-        return Reply(
-            zh or "这项政策无需提交材料。",
-            en or "No documents are needed.",
-            citations=_citations(policy.id),
-            suggestions=follow,
-        )
+        if days:
+            assumed = ASSUMPTION if sla.assumption else ("", "")
+            zh += f",审核时限{days}个工作日{assumed[0]}"
+            en += f"; review takes up to {days} working days{assumed[1]}"
+        zh, en = zh + "。", en + "."
+    return Reply(
+        zh or "这项政策无需提交材料。",
+        en or "No documents are needed.",
+        citations=_citations(policy.id),
+        suggestions=follow,
+    )
+
+
+def _amount_and_note(pack, policy):
+    from beiyang.policies.engine import evaluate
+
     result = evaluate(pack, {}, town_today(), policies=[policy.id], suggest=False).results
     amount = _amount_text(policy.id, result[0].amount if result else None)
     note = policy.amount.note if policy.amount and policy.amount.note else None
-    if aspect == "amount":
-        zh = f"{policy.title.zh}{amount[0]}。" if amount[0] else f"{policy.title.zh}:文章没有给出固定金额。"
-        en = (
-            f"The {_mid_sentence(policy.title.en)} is {amount[1]}."
-            if amount[1]
-            else f"The article gives no fixed amount for the {_mid_sentence(policy.title.en)}."
-        )
-        if note:
-            zh, en = zh + note.zh + "。", en + " " + note.en + "."
-        return Reply(zh, en, citations=_citations(policy.id), suggestions=follow)
+    return amount, note
+
+
+def _amount(pack, policy, follow: list[str]) -> Reply:
+    amount, note = _amount_and_note(pack, policy)
+    zh = f"{policy.title.zh}{amount[0]}。" if amount[0] else f"{policy.title.zh}:文章没有给出固定金额。"
+    en = (
+        f"The {_mid_sentence(policy.title.en)} is {amount[1]}."
+        if amount[1]
+        else f"The article gives no fixed amount for the {_mid_sentence(policy.title.en)}."
+    )
+    if note:
+        zh, en = zh + note.zh + "。", en + " " + note.en + "."
+    return Reply(zh, en, citations=_citations(policy.id), suggestions=follow)
+
+
+def _overview(pack, policy, follow: list[str]) -> Reply:
+    amount, note = _amount_and_note(pack, policy)
     lines = [f"{policy.title.zh}:{policy.summary.zh}", f"提供方:{policy.provider.zh}。"]
     lines_en = [f"{policy.title.en}: {policy.summary.en}", f"Provided by {policy.provider.en}."]
     if amount[0]:
@@ -165,5 +227,7 @@ def on_policy_question(user, text, slots, state, aspect: str | None = None) -> R
         lines.append(note.zh + "。")
         lines_en.append(note.en + ".")
     source = pack.sources[policy.sources[0]]
+    document_en = {d.zh: d.en for d in pack.documents.values()}.get(source.document, source.document)
     lines.append(f"依据:{source.document}({source.clause}):“{source.quote}”")
+    lines_en.append(f"Source: {document_en}.")  # the clause and quote are the article's Chinese
     return Reply("\n".join(lines), " ".join(lines_en), citations=_citations(policy.id), suggestions=follow)

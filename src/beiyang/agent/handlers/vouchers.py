@@ -9,7 +9,7 @@ from beiyang.web.labels import date_words
 
 def on_voucher_balance(user, text, slots, state) -> Reply:
     from beiyang.vouchers.models import KINDS as VOUCHER_KINDS
-    from beiyang.vouchers.queries import company_vouchers
+    from beiyang.vouchers.queries import company_vouchers, voucher_kinds
 
     if not getattr(user, "is_authenticated", False):
         return _login_first()
@@ -17,9 +17,7 @@ def on_voucher_balance(user, text, slots, state) -> Reply:
     if company is None:
         return Reply("请先登记企业信息。", "Register your company first.")
     grants = [g for g in company_vouchers(company)["grants"] if g["status"] == "active"]
-    kind = {"compute-voucher": "compute", "model-voucher": "model", "corpus-voucher": "corpus"}.get(
-        slots.get("policy", "")
-    )
+    kind = voucher_kinds().get(slots.get("policy", ""))
     if kind:
         grants = [g for g in grants if g["kind"] == kind]
     if not grants:
