@@ -10,10 +10,32 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from beiyang.accounts.actions import do_create_provider, do_create_staff, do_signup
 from beiyang.accounts.models import Provider, User
+from beiyang.applications import actions
+from beiyang.applications.models import Application
+from beiyang.companies.actions import do_save_my_company
 from beiyang.companies.models import Company
+from beiyang.companies.queries import company_of
 from beiyang.companies.vocab import SECTORS as VOCAB_SECTORS
+from beiyang.competitions.actions import do_add_judge, do_create_competition, do_enter
+from beiyang.competitions.models import Competition
+from beiyang.core.errors import DomainError
 from beiyang.core.identifiers import CREDIT_CODE_CHARSET, credit_code_check_char, resident_id_check_char
+from beiyang.dashboard.actions import do_snapshot_kpis
+from beiyang.dashboard.models import KpiValue
+from beiyang.events.actions import check_create_event, do_register
+from beiyang.events.models import Event
+from beiyang.internships.actions import do_post_position
+from beiyang.internships.models import Position
+from beiyang.matching.models import MatchProfile
+from beiyang.policies.actions import do_import_pack
+from beiyang.policies.engine.pack import read_pack_files
+from beiyang.policies.queries import evaluate_company
+from beiyang.service.actions import _set_officer, do_open_request
+from beiyang.service.models import OfficerAssignment, ServiceRequest
+from beiyang.vouchers.actions import do_fund_pool, do_issue_grant
+from beiyang.vouchers.models import BudgetPool, Grant
 
 DEMO_PASSWORD = "Beiyang@2027"
 DEMO_FOUNDER_PHONE = "13800000001"
@@ -130,10 +152,6 @@ def make_resident_id(rng: random.Random, born: dt.date) -> str:
 
 
 def load_demo(companies: int = 50) -> DemoSummary:
-    from beiyang.accounts.actions import do_create_provider, do_create_staff, do_signup
-    from beiyang.companies.actions import do_save_my_company
-    from beiyang.policies.actions import do_import_pack
-    from beiyang.policies.engine.pack import read_pack_files
 
     if settings.PRODUCTION:
         raise RuntimeError("the demo town (public passwords) is refused in the production profile")
@@ -224,9 +242,6 @@ def load_demo(companies: int = 50) -> DemoSummary:
 def load_demo_competition() -> None:
     """HKUST's competition open for entries, with a judge and a few entrants (the demo founder
     can still enter); once there, nothing is added again."""
-    from beiyang.competitions.actions import do_add_judge, do_create_competition, do_enter
-    from beiyang.competitions.models import Competition
-    from beiyang.core.errors import DomainError
 
     if Competition.objects.exists():
         return
@@ -282,8 +297,6 @@ def load_demo_competition() -> None:
 
 
 def load_demo_internships() -> None:
-    from beiyang.internships.actions import do_post_position
-    from beiyang.internships.models import Position
 
     if Position.objects.exists():
         return
@@ -310,9 +323,6 @@ def _next_weekday(today: dt.date, weekday: int, weeks: int = 0) -> dt.date:
 def load_demo_events() -> int:
     """Upcoming events relative to today, so the demo always has something to register for."""
     from django.utils import timezone
-
-    from beiyang.events.actions import check_create_event
-    from beiyang.events.models import Event
 
     if Event.objects.exists():
         return 0
@@ -399,9 +409,6 @@ def load_demo_today_event() -> int:
     desk can be tried whatever day the demo is loaded (once per day)."""
     from django.utils import timezone
 
-    from beiyang.events.actions import check_create_event, do_register
-    from beiyang.events.models import Event
-
     now = timezone.localtime()
     if Event.objects.filter(starts_at__date=now.date(), title__startswith="今日").exists():
         return 0
@@ -452,15 +459,9 @@ def load_demo_application() -> int:
     """One submitted application with its documents, so the reviewer's queue is not empty."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from beiyang.applications import actions
-    from beiyang.applications.models import Application
-    from beiyang.core.errors import DomainError
-
     founder = User.objects.filter(phone=DEMO_FOUNDER_PHONE).first()
     if founder is None or Application.objects.filter(applicant=founder).exists():
         return 0
-    from beiyang.companies.queries import company_of
-    from beiyang.policies.queries import evaluate_company
 
     # The largest benefit the demo founder can apply for: with the pack's four-eyes threshold
     # it usually needs two reviewers, which is what the demo should show.
@@ -484,10 +485,6 @@ def load_demo_application() -> int:
 def load_demo_vouchers() -> int:
     """This year's pools and grants for the demo founder's company and a few others."""
     from django.utils import timezone
-
-    from beiyang.core.errors import DomainError
-    from beiyang.vouchers.actions import do_fund_pool, do_issue_grant
-    from beiyang.vouchers.models import BudgetPool, Grant
 
     year = timezone.localdate().year
     if not BudgetPool.objects.filter(year=year).exists():
@@ -568,7 +565,6 @@ SKILLS = [
 
 
 def load_demo_matching(rng: random.Random) -> int:
-    from beiyang.matching.models import MatchProfile
 
     if MatchProfile.objects.exists():
         return 0
@@ -639,9 +635,6 @@ def load_demo_service() -> None:
     """陪你一起跑: the demo company's officer (13900000006) and one open request from its founder."""
     from django.db import transaction
 
-    from beiyang.service.actions import _set_officer, do_open_request
-    from beiyang.service.models import OfficerAssignment, ServiceRequest
-
     founder = User.objects.filter(phone="13800000001").first()
     officer = User.objects.filter(phone="13900000006").first()
     company = Company.objects.filter(memberships__user=founder).first() if founder else None
@@ -662,9 +655,6 @@ def load_demo_service() -> None:
 def load_demo_kpis() -> None:
     """Figures the platform does not hold, entered with their source (demo values, marked as such)."""
     from django.utils import timezone
-
-    from beiyang.dashboard.actions import do_snapshot_kpis
-    from beiyang.dashboard.models import KpiValue
 
     if KpiValue.objects.exists():
         return

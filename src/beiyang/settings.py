@@ -136,11 +136,21 @@ CONN_MAX_AGE = 0
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["pool"] = {
             "min_size": 1,
             "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
-            "timeout": 10,
+            # How long a request waits for a connection: with PostgreSQL gone, a few seconds
+            # and an error page, not a hang.
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "5")),
         }
+        # libpq's own bound on reaching the server (a host that does not answer).
+        options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")))
+        # Behind a pooler in transaction mode (PgBouncer's pool_mode=transaction) a named cursor
+        # does not survive between statements: ``.iterator()`` then reads in one go instead.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+            "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+        )
         # With a pool, Django passes ``check=ConnectionPool.check_connection`` for this: a
         # connection whose backend died (restart, failover, pg_terminate_backend) is found out
         # when taken from the pool and replaced, not handed to a request.
@@ -171,6 +181,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, jobs ---------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (comma-separated
+# addresses or networks, as uvicorn's --forwarded-allow-ips). Behind a balancer on another
+# machine, name it here: otherwise every request seems to come from the balancer, and the
+# per-address limits (sign-in, SMS codes, the agent) count the whole town as one address.
+FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -193,6 +208,8 @@ elif REDIS_URL:
         "name": "beiyang",
         "url": REDIS_URL,
         "immediate": False,
+        # No job's return value is ever read: stored, they piled up in Redis for ever.
+        "results": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
@@ -201,6 +218,7 @@ else:
         "name": "beiyang",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
+        "results": False,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
@@ -264,6 +282,9 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 # How long a worker may hold a claimed delivery before the sweep sends it again (the worker is
 # presumed dead). Longer than any gateway's timeout.
 DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
+# Gateway calls the job worker makes at once (threads: a call is almost all waiting). One
+# worker then sends about DELIVERY_SENDERS / gateway latency deliveries a second.
+DELIVERY_SENDERS = int(os.environ.get("DELIVERY_SENDERS", "32"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "北杨人工智能创新小镇 <noreply@beiyang.example>")
 
 # --- i18n -----------------------------------------------------------------------------------
@@ -279,6 +300,33 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# Uploads (documents, attachments, decks) on the local disk by default. With several app
+# machines they go to an S3-compatible bucket (Aliyun OSS, Tencent COS, MinIO, AWS): every
+# machine then reads what any of them stored. Files are never public: downloads still go
+# through the app, which checks who may read them, and reads the object itself.
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    _uploads = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("STORAGE_S3_ACCESS_KEY_ID", ""),
+            "secret_key": os.environ.get("STORAGE_S3_SECRET_ACCESS_KEY", ""),
+            "region_name": os.environ.get("STORAGE_S3_REGION") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            # OSS and COS speak the virtual-hosted style; MinIO and local servers the path style.
+            "addressing_style": os.environ.get("STORAGE_S3_ADDRESSING_STYLE", "auto"),
+        },
+    }
+else:
+    _uploads = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _uploads,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # uvicorn serves /static/ itself unless a reverse proxy does it (set SERVE_STATIC=0 then).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # How beiyang.asgi serves (see beiyang/web/asgi_handler.py). Both on by default; switched off,
@@ -305,7 +353,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Probes and the scraper talk to the app directly, over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^statusz$", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -355,17 +403,8 @@ TOKEN_CACHE_SECONDS = float(os.environ.get("TOKEN_CACHE_SECONDS", "300"))
 # off, each request writes its own (the test settings, so that a test can look at once).
 TOKEN_USE_WRITE_BEHIND = env_bool("TOKEN_USE_WRITE_BEHIND", True)
 
-# Off only in the concurrency tests that show the overbooking race the guard prevents.
-EVENTS_SEAT_GUARD = True
-EVENTS_RACE_WINDOW_SECONDS = 0.0
-# Service requests: lock before checking (off only in the concurrency test that shows why).
-SERVICE_REQUEST_GUARD = True
-SERVICE_RACE_WINDOW_SECONDS = 0.0
 EVENTS_CHECKIN_OPENS_HOURS = 3
 
-# Off only in the concurrency tests that show the overspend race the guard prevents.
-VOUCHERS_BALANCE_GUARD = True
-VOUCHERS_RACE_WINDOW_SECONDS = 0.0
 VOUCHERS_HOLD_SECONDS = int(os.environ.get("VOUCHERS_HOLD_SECONDS", "900"))
 
 APPLICATION_MAX_UPLOAD_BYTES = int(os.environ.get("APPLICATION_MAX_UPLOAD_MB", "20")) * 1024 * 1024

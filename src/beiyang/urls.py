@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("readyz", health.readyz, name="readyz"),
+    path("statusz", health.statusz, name="statusz"),
     path("metrics", metrics_view, name="metrics"),
     # Streaming lives outside django-ninja, which answers with whole responses.
     path("api/v1/me/messages/stream", message_stream, name="message_stream"),

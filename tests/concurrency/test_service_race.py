@@ -1,15 +1,23 @@
-"""Two officers acting on one service request at once: with the guard off both changes land on
-the same starting state (two resolutions, two messages); with it on, one state, one story.
+"""Two officers acting on one service request at once: with the guard patched out both changes
+land on the same starting state (two resolutions, two messages); with it, one state, one story.
 
-Threads share nothing but the database, as separate server workers would."""
+The guard is the one path production has: the request read locked inside the transaction that
+changes it (``service.actions._request_to_change``). The test replaces it with a read before
+the transaction, both officers reading before either writes. Threads share nothing but the
+database, as separate server workers would."""
+
+import threading
+from contextlib import contextmanager
 
 import pytest
+from django.db import transaction
 
 from beiyang.core.errors import DomainError
 from beiyang.core.models import AuditEntry
 from beiyang.core.tests.threads import all_at_once
 from beiyang.notifications.models import Message
-from beiyang.service.actions import check_reassign, check_resolve, do_open_request
+from beiyang.service import actions
+from beiyang.service.actions import access_staff_request, check_reassign, check_resolve, do_open_request
 from beiyang.service.models import ServiceRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,10 +29,25 @@ def _resolutions(request_id: int) -> int:
     ).count()
 
 
+def _read_then_write(officers: int):
+    """In place of the locked read: the request read before the transaction, every officer
+    reading before any writes (a barrier, not a sleep, orders the steps)."""
+    read = threading.Barrier(officers)
+
+    @contextmanager
+    def request_to_change(staff, request_id: int):
+        stale = access_staff_request(staff, request_id)
+        read.wait(timeout=30)
+        with transaction.atomic(durable=True):
+            yield stale
+
+    return request_to_change
+
+
 @pytest.mark.parametrize("guard", [False, True], ids=["guard-off", "guard-on"])
-def test_two_officers_resolving_a_pool_request_at_once(settings, make_founder, make_staff, guard):
-    settings.SERVICE_REQUEST_GUARD = guard
-    settings.SERVICE_RACE_WINDOW_SECONDS = 0.0 if guard else 0.3
+def test_two_officers_resolving_a_pool_request_at_once(monkeypatch, make_founder, make_staff, guard):
+    if not guard:
+        monkeypatch.setattr(actions, "_request_to_change", _read_then_write(2))
     user, _company, _client = make_founder()
     one, _ = make_staff("service_officer")
     two, _ = make_staff("service_officer")

@@ -1,15 +1,24 @@
-"""Many providers redeeming against one grant at once: with the guard off the check-then-write
-race lets more through than the balance (only the table's constraint stops the overdraft);
-with the guard on every request is either accepted once or refused cleanly."""
+"""Many providers redeeming against one grant at once: with the guards patched out the
+check-then-write race lets more through than the balance (only the table's constraint stops
+the overdraft); with them every request is either accepted once or refused cleanly.
 
+The guards are the one path production has: redemptions settled together by the group commit
+on the grants' locked account rows (``_redemptions``), and the ledger's debit that moves money
+only while the balance covers it (``ledger._debit``). The test replaces both with what a naive
+action would do: every provider checks the balance before any writes, and debits blindly."""
+
+import threading
 from functools import partial
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from beiyang.accounts.actions import do_create_provider
 from beiyang.core.errors import Conflict
 from beiyang.core.tests.threads import all_at_once
+from beiyang.vouchers import actions, ledger
 from beiyang.vouchers.actions import check_redeem, do_fund_pool, do_issue_grant
 from beiyang.vouchers.models import Account, Redemption
 from beiyang.vouchers.queries import reconcile
@@ -48,10 +57,37 @@ def _hammer(company, providers):
     return [outcome for per_provider in results for outcome in per_provider]
 
 
+class _CheckThenWrite:
+    """In place of the group commit and its lock: the balance read outside the transaction,
+    every provider's request of a round checked before any is written (a barrier, not a sleep,
+    orders the steps); an overdraft the table refuses is a clean 409."""
+
+    def __init__(self, providers: int) -> None:
+        self.checked = threading.Barrier(providers)
+
+    def submit(self, _key: str, request):
+        try:
+            plan = actions._Books([request], lock=False).plan(request)
+        finally:  # a request refused here still keeps its round in step with the others
+            self.checked.wait(timeout=30)
+        try:
+            with transaction.atomic(durable=True):
+                return actions._write_redemptions([plan])[0], True
+        except IntegrityError:
+            raise Conflict(
+                "余额校验失败(数据库约束拦截)", "Overdraft blocked", code="overdraft_blocked"
+            ) from None
+
+
+def _debit_blindly(account: Account, column: str, amount: int) -> None:
+    Account.objects.filter(pk=account.pk).update(**{column: F(column) + amount})
+
+
 @pytest.mark.parametrize("guard", [False, True], ids=["guard-off", "guard-on"])
-def test_overspend(settings, founder, guard, caplog):
-    settings.VOUCHERS_BALANCE_GUARD = guard
-    settings.VOUCHERS_RACE_WINDOW_SECONDS = 0.0 if guard else 0.2
+def test_overspend(monkeypatch, founder, guard, caplog):
+    if not guard:
+        monkeypatch.setattr(actions, "_redemptions", _CheckThenWrite(PROVIDERS))
+        monkeypatch.setattr(ledger, "_debit", _debit_blindly)
     _user, company, _api = founder
     year = timezone.localdate().year
     for source in ("city", "district"):

@@ -29,7 +29,12 @@ from beiyang.accounts.tokens import code_digest, digest, new_secret
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, RateLimited
 from beiyang.core.groupcommit import GroupCommit
-from beiyang.core.identifiers import birth_date_from_resident_id, parse_phone, parse_resident_id
+from beiyang.core.identifiers import (
+    birth_date_from_resident_id,
+    parse_credit_code,
+    parse_phone,
+    parse_resident_id,
+)
 from beiyang.core.ratelimit import check_rate, hit, once_per
 from beiyang.core.realtime import hub
 
@@ -532,7 +537,6 @@ def do_create_provider(
     demo_key: str | None = None,
     actor: User | None = None,
 ) -> tuple[Provider, str]:
-    from beiyang.core.identifiers import parse_credit_code
 
     name = (name or "").strip()
     if not name:

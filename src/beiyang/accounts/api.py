@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from beiyang.accounts import actions, queries
+from beiyang.accounts.auth import founder_auth
 from beiyang.accounts.schemas import (
     MeIn,
     MeOut,
@@ -19,7 +20,6 @@ from beiyang.accounts.schemas import (
     TokenInfoOut,
     TokenOut,
 )
-from beiyang.api.auth import founder_auth
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import InvalidInput
 from beiyang.core.identifiers import age_on

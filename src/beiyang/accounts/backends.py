@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
+from beiyang.accounts.actions import check_password_login
 from beiyang.accounts.models import User
+from beiyang.core.errors import DomainError
+from beiyang.core.ratelimit import client_ip
 
 
 class PhonePasswordBackend(ModelBackend):
@@ -10,9 +13,6 @@ class PhonePasswordBackend(ModelBackend):
     ``actions.check_password_login``, which also counts failures and locks."""
 
     def authenticate(self, request, username=None, password=None, phone=None, **kwargs):
-        from beiyang.accounts.actions import check_password_login
-        from beiyang.core.errors import DomainError
-        from beiyang.core.ratelimit import client_ip
 
         try:
             return check_password_login(phone or username or "", password or "", ip=client_ip(request))

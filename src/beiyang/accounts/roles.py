@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from beiyang.core.errors import AccessDenied
+
 ROLES: dict[str, dict[str, Any]] = {
     "reviewer": {
         "label": "审核员 Reviewer",
@@ -62,7 +64,6 @@ def has_role(user: Any, *roles: str) -> bool:
 
 def require_town_admin(user: Any) -> None:
     """Refuse anyone but a town administrator (AccessDenied, 403)."""
-    from beiyang.core.errors import AccessDenied
 
     if not has_role(user, "town_admin"):
         raise AccessDenied("仅小镇管理员可操作", "Town administrators only")

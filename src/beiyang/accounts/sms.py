@@ -21,6 +21,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from beiyang.core import outbound
+
 logger = logging.getLogger(__name__)
 
 outbox: list[dict] = []
@@ -72,7 +74,7 @@ class HttpSmsBackend(SmsBackend):
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         try:
-            resp = httpx.post(
+            resp = outbound.client().post(
                 settings.SMS_GATEWAY_URL, json={"phone": phone, "text": text}, headers=headers, timeout=5.0
             )
         except httpx.HTTPError as exc:

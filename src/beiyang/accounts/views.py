@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from beiyang.accounts import actions, queries
 from beiyang.core.errors import DomainError
+from beiyang.core.forms import error_context, posted_date
 from beiyang.core.ratelimit import client_ip
-from beiyang.web.forms import error_context, posted_date
 
 BACKEND = "beiyang.accounts.backends.PhonePasswordBackend"
 

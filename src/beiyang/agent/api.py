@@ -3,11 +3,12 @@ from __future__ import annotations
 from ninja import Router
 from ninja.utils import check_csrf
 
+from beiyang.accounts.auth import TokenAuth, founder_auth
 from beiyang.accounts.roles import has_role
 from beiyang.agent import actions, queries
 from beiyang.agent.schemas import AgentOut, MessageIn, ReplyIn
-from beiyang.api.auth import TokenAuth, founder_auth
 from beiyang.core.errors import AccessDenied
+from beiyang.core.ratelimit import client_ip
 from beiyang.core.schemas import ErrorOut
 
 router = Router(tags=["agent"])
@@ -39,7 +40,7 @@ class OptionalUser(TokenAuth):
 )
 def message(request, body: MessageIn):
     user = request.auth if request.auth != "anonymous" else None
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)
     return actions.do_agent_turn(
         user,
         body.text,

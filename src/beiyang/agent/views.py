@@ -6,6 +6,7 @@ from beiyang.accounts.roles import has_role
 from beiyang.agent import actions, queries
 from beiyang.agent.models import Conversation
 from beiyang.core.errors import DomainError
+from beiyang.core.ratelimit import client_ip
 
 
 def chat(request):
@@ -18,7 +19,7 @@ def chat(request):
                 user,
                 request.POST.get("text", ""),
                 conversation_id=conversation_id or None,
-                rate_key=f"user:{user.pk}" if user else f"ip:{request.META.get('REMOTE_ADDR')}",
+                rate_key=f"user:{user.pk}" if user else f"ip:{client_ip(request)}",
             )
         except DomainError as exc:
             result = {

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.decorators import sync_only_middleware
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from beiyang.core.errors import DomainError
+from beiyang.core.http import json_error
 
 logger = logging.getLogger(__name__)
 
@@ -87,16 +88,6 @@ def error_response(
         body["field"] = field
     body.update(extra)
     return api.create_response(request, body, status=status)
-
-
-def json_error(
-    status: int, code: str, message: str, message_en: str, field: str | None = None
-) -> JsonResponse:
-    """The error shape for responses made outside django-ninja (the stream, the middleware)."""
-    body = {"code": code, "message": message, "message_en": message_en}
-    if field:
-        body["field"] = field
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 @sync_only_middleware

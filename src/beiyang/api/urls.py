@@ -6,8 +6,21 @@ from typing import Any
 
 from ninja import NinjaAPI
 
+from beiyang.accounts.api import router as accounts_router
+from beiyang.agent.api import router as agent_router
 from beiyang.api.errors import install_error_handlers
+from beiyang.applications.api import router as applications_router
+from beiyang.companies.api import router as companies_router
+from beiyang.competitions.api import router as competitions_router
 from beiyang.core.schemas import ErrorOut, ValidationErrorOut
+from beiyang.dashboard.api import router as dashboard_router
+from beiyang.events.api import router as events_router
+from beiyang.internships.api import router as internships_router
+from beiyang.matching.api import router as matching_router
+from beiyang.notifications.api import router as notifications_router
+from beiyang.policies.api import router as policies_router
+from beiyang.service.api import router as service_router
+from beiyang.vouchers.api import router as vouchers_router
 
 REF = "#/components/schemas/{model}"
 
@@ -50,19 +63,6 @@ install_error_handlers(api)
 
 
 def _mount() -> None:
-    from beiyang.accounts.api import router as accounts_router
-    from beiyang.agent.api import router as agent_router
-    from beiyang.applications.api import router as applications_router
-    from beiyang.companies.api import router as companies_router
-    from beiyang.competitions.api import router as competitions_router
-    from beiyang.dashboard.api import router as dashboard_router
-    from beiyang.events.api import router as events_router
-    from beiyang.internships.api import router as internships_router
-    from beiyang.matching.api import router as matching_router
-    from beiyang.notifications.api import router as notifications_router
-    from beiyang.policies.api import router as policies_router
-    from beiyang.service.api import router as service_router
-    from beiyang.vouchers.api import router as vouchers_router
 
     api.add_router("", accounts_router)
     api.add_router("", agent_router)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from beiyang.accounts.roles import has_role
 from beiyang.applications.models import OPEN, STATUSES, Application, Document
+from beiyang.applications.queries import policy_title
 from beiyang.applications.workdays import add_working_days, working_days_between
 from beiyang.companies.models import Company, Membership
 from beiyang.companies.queries import company_of, member_ids
@@ -26,8 +27,10 @@ from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_to_fen
 from beiyang.core.uploads import sniff
+from beiyang.core.words import date_words
 from beiyang.notifications.actions import do_send_message
-from beiyang.web.labels import date_words
+from beiyang.policies.queries import current_pack, document_name, evaluate_company
+from beiyang.vouchers.actions import issue_grant
 
 TRANSITIONS = {
     "submit": ({"draft"}, "submitted", "提交"),
@@ -60,7 +63,6 @@ def _move(application: Application, action: str) -> str:
 
 def _evaluate(company, policy_id: str) -> dict[str, Any]:
     """The engine's answer for one policy, kept on the application as evidence."""
-    from beiyang.policies.queries import current_pack, evaluate_company
 
     pack = current_pack()
     if policy_id not in pack.policies:
@@ -117,7 +119,6 @@ def _refuse_ineligible(snapshot: dict[str, Any]) -> None:
 
 def _sla_days(application_policy: str, lane: str) -> int:
     """Working days to decide: the priority lane's limit, else the policy's own, else the normal lane's."""
-    from beiyang.policies.queries import current_pack
 
     pack = current_pack()
     params = pack.params_at(timezone.localdate())
@@ -173,7 +174,6 @@ def _tell_founders(application: Application, title: str, body: str, title_en: st
 
 
 def _title(application: Application, *, en: bool = False) -> str:
-    from beiyang.applications.queries import policy_title
 
     return policy_title(application, en=en)
 
@@ -306,8 +306,6 @@ def do_submit(user, application_id: int) -> Application:
     have = set(application.documents.values_list("doc_type", flat=True))
     missing = [d for d in application.eligibility.get("documents") or [] if d not in have]
     if missing:
-        from beiyang.policies.queries import document_name
-
         raise InvalidInput(
             f"请先上传:{'、'.join(document_name(d).zh for d in missing)}",
             f"Upload first: {', '.join(document_name(d).en for d in missing)}",
@@ -577,7 +575,6 @@ def check_approve(
         ),
         snapshot,
     )
-    from beiyang.policies.queries import current_pack
 
     policy = current_pack().policies[application.policy_id]
     checked = list(criteria_checked or [])
@@ -648,8 +645,6 @@ def _carry_out(application: Application, staff) -> None:
 
     kind = voucher_kinds().get(application.policy_id)
     if kind and application.granted_fen:
-        from beiyang.vouchers.actions import issue_grant
-
         grant = issue_grant(
             company=application.company,
             kind=kind,
@@ -660,8 +655,6 @@ def _carry_out(application: Application, staff) -> None:
         application.voucher_grant_id = grant.pk
     months_param = WAIVER_MONTHS.get(application.policy_id)
     if months_param:
-        from beiyang.policies.queries import current_pack
-
         months = int(Decimal(current_pack().params_at(timezone.localdate())[months_param]))
         start = timezone.localdate()
         year, month = divmod(start.month - 1 + months, 12)

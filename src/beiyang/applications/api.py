@@ -3,8 +3,8 @@ from __future__ import annotations
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from beiyang.accounts.auth import founder_auth
 from beiyang.accounts.roles import has_role
-from beiyang.api.auth import founder_auth
 from beiyang.applications import actions, queries
 from beiyang.applications.models import Application
 from beiyang.applications.schemas import (

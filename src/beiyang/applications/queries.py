@@ -10,6 +10,7 @@ from django.utils import timezone
 from beiyang.applications.models import Application
 from beiyang.core.models import AuditEntry
 from beiyang.core.schemas import parse_row_id
+from beiyang.policies.queries import current_pack, evaluate_company
 
 
 def sla_status(application: Application, today: dt.date | None = None) -> str:
@@ -78,7 +79,6 @@ def decided_applications(
 def policy_title(application: Application, *, en: bool = False) -> str:
     """The policy's title from the current pack, Chinese or English (its id only if the pack
     dropped it)."""
-    from beiyang.policies.queries import current_pack
 
     policy = current_pack().policies.get(application.policy_id)
     if not policy:
@@ -88,7 +88,6 @@ def policy_title(application: Application, *, en: bool = False) -> str:
 
 def eligibility_now(application: Application) -> dict[str, Any] | None:
     """The engine's full answer for this company and policy today (None when not in force)."""
-    from beiyang.policies.queries import current_pack, evaluate_company
 
     pack = current_pack()
     if application.policy_id not in pack.policies:

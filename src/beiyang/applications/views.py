@@ -12,10 +12,10 @@ from beiyang.accounts.roles import has_role
 from beiyang.applications import actions, queries
 from beiyang.applications.models import LANES, STATUSES
 from beiyang.core.errors import DomainError
+from beiyang.core.forms import bad_request
 from beiyang.core.schemas import parse_row_id
 from beiyang.core.uploads import check_upload_accepted
-from beiyang.web import labels
-from beiyang.web.views import bad_request
+from beiyang.policies.words import document_label
 
 # What the founder is told after each step went through (translated through the catalogue).
 FOUNDER_DONE = {
@@ -36,7 +36,7 @@ def _documents(application) -> list[dict]:
     codes = list(application.eligibility.get("documents") or [])
     codes += [c for c in have if c not in codes]
     return [
-        {"code": c, "label": labels.document_label(c), "files": have.get(c, []), "required": c in codes}
+        {"code": c, "label": document_label(c), "files": have.get(c, []), "required": c in codes}
         for c in codes
     ]
 
@@ -90,9 +90,7 @@ def application_detail(request, application_id: int):
             messages.error(request, exc.localized())
         return redirect("web:application", application.pk)
     have = set(application.documents.values_list("doc_type", flat=True))
-    required = [
-        (d, labels.document_label(d), d in have) for d in application.eligibility.get("documents") or []
-    ]
+    required = [(d, document_label(d), d in have) for d in application.eligibility.get("documents") or []]
     return render(
         request,
         "applications/detail.html",

@@ -45,6 +45,7 @@ def run(quick: bool = False, log=print) -> dict[str, Any]:
 
 
 def _run(quick: bool, log) -> dict[str, Any]:
+    # Imported when run: the bench loads before Django is set up (and in worker subprocesses).
     from django.core.cache import cache
 
     from beiyang.agent import actions

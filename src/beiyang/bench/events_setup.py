@@ -14,6 +14,7 @@ import django
 
 def main(founders: int, seats: int, rounds: int) -> None:
     django.setup()
+    # Imported when run: the bench loads before Django is set up (and in worker subprocesses).
     from django.utils import timezone
 
     from beiyang.accounts.models import ApiToken, User

@@ -10,6 +10,7 @@ from beiyang.bench.common import save, table
 
 
 def run(quick: bool = False, log=print) -> dict[str, Any]:
+    # Imported when run: the bench loads before Django is set up (and in worker subprocesses).
     from beiyang.companies.models import Company
     from beiyang.matching.actions import assign
     from beiyang.matching.models import MatchProfile

@@ -16,6 +16,7 @@ BENCH_PHONE = "13900000000"
 
 
 def setup(providers: int) -> dict:
+    # Imported when run: the bench loads before Django is set up (and in worker subprocesses).
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -44,6 +45,7 @@ def baseline(providers: int, each: int) -> dict:
     """The database's ceiling for this workload: each request one guarded debit of the same
     account, requests arriving together applied by one ``UPDATE … WHERE`` in one transaction
     (the same ``GroupCommit`` and batch size as redemptions), from as many threads."""
+    # Imported when run: the bench loads before Django is set up (and in worker subprocesses).
     from django.db import connection, transaction
     from django.db.models import F
 
@@ -87,6 +89,7 @@ def baseline(providers: int, each: int) -> dict:
 
 
 def check() -> dict:
+    # Imported when run: the bench loads before Django is set up (and in worker subprocesses).
     from django.db import connection
 
     from beiyang.notifications.models import Message

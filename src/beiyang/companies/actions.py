@@ -14,6 +14,7 @@ from beiyang.accounts.models import User
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
 from beiyang.companies.queries import credit_code_frozen
+from beiyang.companies.signals import company_created, company_profile_changed
 from beiyang.companies.vocab import MEMBER_ROLES, PROGRAMMES, SECTORS, parse_stage, parse_tags
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
@@ -108,7 +109,7 @@ def do_save_my_company(user: User, data: dict[str, Any]) -> Company:
         with _unique_credit_code():
             company = Company.objects.create(**fields)
         Membership.objects.create(company=company, user=user, role="founder")
-        _assign_officer(company)
+        company_created.send(sender=Company, company=company)  # 陪你一起跑: service assigns an officer
         log_action(
             "companies.company.created", actor=user, obj=company, after=snapshot(company, COMPANY_FIELDS)
         )
@@ -170,20 +171,8 @@ def _apply_changes(company: Company, fields: dict[str, Any], *, actor: User) -> 
     return company
 
 
-def _assign_officer(company: Company) -> None:
-    # 陪你一起跑: a new company gets the least-loaded service officer, in the same transaction.
-    from django.apps import apps
-
-    if apps.is_installed("beiyang.service"):
-        from beiyang.service.actions import assign_new_company
-
-        assign_new_company(company)
-
-
 def _after_profile_change(company: Company) -> None:
     # 政策找人: the benefits app, once installed, looks for newly matching benefits.
-    from beiyang.companies.signals import company_profile_changed
-
     transaction.on_commit(lambda: company_profile_changed.send(sender=Company, company_id=company.pk))
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import Router
 
-from beiyang.api.auth import founder_auth
+from beiyang.accounts.auth import founder_auth
 from beiyang.companies import actions, queries
 from beiyang.companies.models import Company
 from beiyang.companies.schemas import CompanyIn, CompanyOut, CreditCodeCorrectionIn

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 
 from beiyang.accounts.models import User
 from beiyang.companies.models import Company, Membership
+from beiyang.companies.signals import credit_code_in_use
 
 
 def company_of(user: User) -> Company | None:
@@ -36,12 +37,6 @@ def company_members(company: Company) -> QuerySet[Membership]:
 
 def credit_code_frozen(company: Company) -> bool:
     """True once anything hangs on the company's credit code: an application (in any state), a
-    voucher grant or a redemption against one."""
-    from beiyang.applications.models import Application
-    from beiyang.vouchers.models import Grant, Redemption
-
-    return (
-        Application.objects.filter(company=company).exists()
-        or Grant.objects.filter(company=company).exists()
-        or Redemption.objects.filter(grant__company=company).exists()
-    )
+    voucher grant or a redemption against one. The apps that hold such things answer through
+    ``credit_code_in_use``, so the company base names none of them."""
+    return any(in_use for _receiver, in_use in credit_code_in_use.send(sender=Company, company=company))

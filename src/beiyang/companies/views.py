@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from beiyang.companies import actions, queries
 from beiyang.companies.vocab import PROGRAMMES, SECTORS, STAGES
 from beiyang.core.errors import DomainError
+from beiyang.core.forms import error_context, posted_date, posted_int
 from beiyang.core.identifiers import SHANGHAI_DISTRICTS
-from beiyang.web.forms import error_context, posted_date, posted_int
 
 
 def _posted_company(post) -> dict:

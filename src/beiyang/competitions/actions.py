@@ -17,13 +17,15 @@ from beiyang.companies.models import Company, Membership
 from beiyang.companies.queries import company_of, member_ids
 from beiyang.competitions import judging
 from beiyang.competitions.models import Assignment, Competition, Conflict, Entry, Judge, JudgeInterest, Round
+from beiyang.competitions.queries import round_ranking
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
 from beiyang.core.errors import Conflict as ConflictError
 from beiyang.core.money import fen_to_yuan, format_cny_short, yuan_to_fen
 from beiyang.core.uploads import sniff
+from beiyang.core.words import moment_words
 from beiyang.notifications.actions import do_send_message
-from beiyang.web.labels import moment_words
+from beiyang.policies.queries import current_pack, evaluate_company
 
 User = get_user_model()
 DECK_TYPES = ("pdf", "pptx")
@@ -238,7 +240,6 @@ def do_declare_conflict(judge_user, competition_id: int, entry_id: int) -> Confl
 
 
 def _eligibility(company, policy_id: str) -> None:
-    from beiyang.policies.queries import current_pack, evaluate_company
 
     pack = current_pack()
     result = evaluate_company(company, pack=pack).by_policy().get(policy_id)
@@ -476,7 +477,6 @@ def do_score(
 def check_close_round(
     admin, competition_id: int, number: int, *, override_reason: str = ""
 ) -> dict[str, Any]:
-    from beiyang.competitions.queries import round_ranking
 
     require_town_admin(admin)
     competition = _competition(competition_id, lock=True)

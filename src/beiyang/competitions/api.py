@@ -3,8 +3,8 @@ from __future__ import annotations
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
+from beiyang.accounts.auth import founder_auth
 from beiyang.accounts.roles import require_town_admin
-from beiyang.api.auth import founder_auth
 from beiyang.competitions import actions, queries
 from beiyang.competitions.models import Competition, Entry
 from beiyang.competitions.schemas import (

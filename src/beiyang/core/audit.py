@@ -35,8 +35,8 @@ def audit_entry(
     *,
     actor: Any = None,
     obj: models.Model | None = None,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[Any, Any] | None = None,
+    after: dict[Any, Any] | None = None,
     actor_label: str = "",
     **data: Any,
 ) -> AuditEntry:

@@ -6,6 +6,8 @@ Delivery code never builds HTTP errors itself; the API maps these once
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     status = 400
@@ -19,7 +21,7 @@ class DomainError(Exception):
         field: str | None = None,
         code: str | None = None,
         status: int | None = None,
-        extra: dict | None = None,
+        extra: dict[Any, Any] | None = None,
     ) -> None:
         super().__init__(message_en)
         self.message = message
@@ -31,7 +33,7 @@ class DomainError(Exception):
             self.status = status
         self.extra = extra or {}
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[Any, Any]:
         body = {"code": self.code, "message": self.message, "message_en": self.message_en}
         if self.field:
             body["field"] = self.field
@@ -57,7 +59,9 @@ class AuthenticationRequired(DomainError):
     status = 401
     code = "authentication_required"
 
-    def __init__(self, message: str = "请先登录", message_en: str = "Authentication required", **kw) -> None:
+    def __init__(
+        self, message: str = "请先登录", message_en: str = "Authentication required", **kw: Any
+    ) -> None:
         super().__init__(message, message_en, **kw)
 
 
@@ -66,7 +70,7 @@ class AccessDenied(DomainError):
     code = "forbidden"
 
     def __init__(
-        self, message: str = "没有权限执行此操作", message_en: str = "You may not do this", **kw
+        self, message: str = "没有权限执行此操作", message_en: str = "You may not do this", **kw: Any
     ) -> None:
         super().__init__(message, message_en, **kw)
 
@@ -75,7 +79,7 @@ class NotFound(DomainError):
     status = 404
     code = "not_found"
 
-    def __init__(self, message: str = "未找到", message_en: str = "Not found", **kw) -> None:
+    def __init__(self, message: str = "未找到", message_en: str = "Not found", **kw: Any) -> None:
         super().__init__(message, message_en, **kw)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 from django.http import HttpResponse
 from openpyxl import Workbook
@@ -21,14 +22,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_cell(value):
+def csv_cell(value: object) -> object:
     """Text a spreadsheet would read as a formula, quoted with ``'``; everything else as is."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def _xlsx_rows(sheet, rows: list[list]) -> None:
+def _xlsx_rows(sheet: Any, rows: list[list[Any]]) -> None:
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
             if isinstance(value, Decimal):
@@ -41,7 +42,7 @@ def _xlsx_rows(sheet, rows: list[list]) -> None:
                 sheet.cell(row=r, column=c, value=value)
 
 
-def table_response(name: str, head: list[str], rows: list[list], fmt: str) -> HttpResponse:
+def table_response(name: str, head: list[str], rows: list[list[Any]], fmt: str) -> HttpResponse:
     """``fmt`` is ``xlsx`` or anything else for CSV; Decimal cells become numbers in Excel."""
     if fmt == "xlsx":
         book = Workbook()

@@ -22,6 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from beiyang.core.models import JobRun
+
 logger = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(hours=1)
 
@@ -56,9 +58,23 @@ def daily_job(*, hour: int, minute: int) -> Callable[[Callable[[], Any]], Callab
     return register
 
 
+# Work a worker does once when it starts, before taking jobs (each app registers its own, so
+# that ``core`` names no app): a name -> a function returning what it did.
+WORKER_START_JOBS: dict[str, Callable[[], Any]] = {}
+
+
+def at_worker_start(name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Register ``func`` to run when a worker starts (``core.tasks.catch_up``), under ``name``."""
+
+    def register(func: Callable[[], Any]) -> Callable[[], Any]:
+        WORKER_START_JOBS[name] = func
+        return func
+
+    return register
+
+
 def run_daily_job(name: str, now: dt.datetime | None = None) -> tuple[bool, Any]:
     """Run the job if its last slot has not been run (or its run died): (ran, its result)."""
-    from beiyang.core.models import JobRun
 
     job = DAILY_JOBS[name]
     now = now or timezone.now()

@@ -46,7 +46,8 @@ def to_decimal(value: object, field: str = "amount_cny") -> Decimal:
     # significant digits than the decimal context holds (28) raises InvalidOperation.
     if amount.copy_abs() > MAX_YUAN:
         raise InvalidInput("金额超出范围", "The amount is out of range", field=field, code="invalid_amount")
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+    exponent = amount.as_tuple().exponent  # an int: the amount is finite (checked above)
+    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(
             "金额最多保留两位小数(分)",
             "Amounts have at most two decimals (fen)",

@@ -20,6 +20,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 
@@ -37,20 +38,20 @@ def client_ip(request: HttpRequest | None) -> str:
     return request.META.get("REMOTE_ADDR") or ""
 
 
-def _count(store, key: str, seconds: int) -> int:
+def _count(store: BaseCache, key: str, seconds: int) -> int:
     store.add(key, 0, seconds + 1)
     try:
-        return store.incr(key)
+        return int(store.incr(key))
     except ValueError:  # expired between the two calls
         store.set(key, 1, seconds + 1)
         return 1
 
 
-def _sliding_count(store, key: str, seconds: int, now: float) -> float:
+def _sliding_count(store: BaseCache, key: str, seconds: int, now: float) -> float:
     window, into = divmod(now, seconds)
     count = _count(store, f"rate:{key}:{int(window)}", 2 * seconds)
     earlier = store.get(f"rate:{key}:{int(window) - 1}", 0)
-    return count + earlier * (1 - into / seconds)
+    return float(count + earlier * (1 - into / seconds))
 
 
 def hit(key: str, hits: int, seconds: int) -> bool:

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class Hub:
         self._subscribers: dict[int, set[Subscriber]] = defaultdict(set)
         self._lock = threading.Lock()
         self._listener: threading.Thread | None = None
-        self._redis = None
+        self._redis: redis.Redis | None = None
         self._control: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
         self._subscribed = threading.Event()  # the listener holds a live subscription
         self._closed = False
@@ -156,10 +157,8 @@ class Hub:
                 logger.exception("control notice %r failed", topic)
 
     # --- Redis ---
-    def _client(self):
+    def _client(self) -> redis.Redis:
         if self._redis is None:
-            import redis
-
             self._redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
         return self._redis
 
@@ -173,13 +172,13 @@ class Hub:
             return True
 
     def _listen(self) -> None:
-        import redis
-
         delay = 0.5
         subscribed_before = False
         while not self._closed:
             try:
-                pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub(ignore_subscribe_messages=True)
+                pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub(  # type: ignore[no-untyped-call]
+                    ignore_subscribe_messages=True
+                )
                 pubsub.subscribe(CHANNEL, CONTROL_CHANNEL)
                 delay = 0.5
                 if subscribed_before:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from beiyang.core.errors import InvalidInput
@@ -23,18 +24,19 @@ _MARKUP = (b"<html", b"<script", b"<!doctype html", b"<svg", b"<iframe", b"<body
 _HEAD, _TAIL = 1024, 2048
 
 
-def _tail(upload: UploadedFile) -> bytes:
-    upload.seek(max(0, upload.size - _TAIL))
-    return upload.read(_TAIL)
+def _tail(upload: UploadedFile[bytes]) -> bytes:
+    upload.seek(max(0, (upload.size or 0) - _TAIL))
+    tail: bytes = upload.read(_TAIL)
+    return tail
 
 
-def _pdf(head: bytes, upload: UploadedFile) -> bool:
+def _pdf(head: bytes, upload: UploadedFile[bytes]) -> bool:
     # A PDF ends with its cross-reference pointer and the end-of-file marker.
     tail = _tail(upload)
     return head.startswith(b"%PDF-") and b"startxref" in tail and b"%%EOF" in tail
 
 
-def _png(head: bytes, upload: UploadedFile) -> bool:
+def _png(head: bytes, upload: UploadedFile[bytes]) -> bool:
     return (
         head.startswith(b"\x89PNG\r\n\x1a\n")
         and head[12:16] == b"IHDR"
@@ -42,16 +44,16 @@ def _png(head: bytes, upload: UploadedFile) -> bool:
     )
 
 
-def _jpeg(head: bytes, upload: UploadedFile) -> bool:
+def _jpeg(head: bytes, upload: UploadedFile[bytes]) -> bool:
     return head.startswith(b"\xff\xd8\xff") and b"\xff\xd9" in _tail(upload)
 
 
-def _ole2(head: bytes, upload: UploadedFile) -> bool:
-    return head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") and upload.size >= 512
+def _ole2(head: bytes, upload: UploadedFile[bytes]) -> bool:
+    return head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") and (upload.size or 0) >= 512
 
 
-def _ooxml(folder: str) -> Callable[[bytes, UploadedFile], bool]:
-    def check(head: bytes, upload: UploadedFile) -> bool:
+def _ooxml(folder: str) -> Callable[[bytes, UploadedFile[bytes]], bool]:
+    def check(head: bytes, upload: UploadedFile[bytes]) -> bool:
         if not head.startswith(b"PK\x03\x04"):
             return False
         upload.seek(0)
@@ -69,7 +71,7 @@ def _ooxml(folder: str) -> Callable[[bytes, UploadedFile], bool]:
 class FileType:
     mime: str
     inline: bool  # safe to show in the browser (images); everything else downloads
-    check: Callable[[bytes, UploadedFile], bool]
+    check: Callable[[bytes, UploadedFile[bytes]], bool]
 
 
 FILE_TYPES = {
@@ -95,7 +97,7 @@ def extension(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def sniff(upload: UploadedFile | None) -> tuple[str, FileType]:
+def sniff(upload: UploadedFile[bytes] | None) -> tuple[str, FileType]:
     """The upload's extension and type, once its bytes prove it is what its name says."""
     if upload is None:
         raise InvalidInput("请选择要上传的文件", "Choose a file to upload", field="file", code="file_missing")
@@ -115,7 +117,7 @@ def sniff(upload: UploadedFile | None) -> tuple[str, FileType]:
             field="file",
             code="file_type",
         )
-    if upload.size > settings.APPLICATION_MAX_UPLOAD_BYTES:
+    if (upload.size or 0) > settings.APPLICATION_MAX_UPLOAD_BYTES:
         raise too_large()
     kind = FILE_TYPES[ext]
     upload.seek(0)
@@ -157,23 +159,30 @@ class CappedUploadHandler(FileUploadHandler):
     all (the form parses as empty); a file that runs past the cap stops the upload there. Either
     way ``request.upload_refused`` says why, for ``check_upload_accepted``."""
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+    def handle_raw_input(
+        self,
+        input_data: Any,
+        META: dict[str, Any],
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
+    ) -> tuple[QueryDict, MultiValueDict[str, Any]] | None:
         if content_length > request_cap():
-            self.request.upload_refused = "file_too_large"
+            self.request.upload_refused = "file_too_large"  # type: ignore[union-attr]
             return QueryDict(encoding=encoding), MultiValueDict()
         return None
 
-    def receive_data_chunk(self, raw_data, start):
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         if start + len(raw_data) > settings.APPLICATION_MAX_UPLOAD_BYTES:
-            self.request.upload_refused = "file_too_large"
+            self.request.upload_refused = "file_too_large"  # type: ignore[union-attr]
             raise StopUpload(connection_reset=True)
         return raw_data
 
-    def file_complete(self, file_size):
+    def file_complete(self, file_size: int) -> None:
         return None
 
 
-def check_upload_accepted(request) -> None:
+def check_upload_accepted(request: HttpRequest) -> None:
     """Raise the 413 when the upload handler refused the body (call before reading the form)."""
     request.POST  # noqa: B018  (parses the body through the handlers, if not done yet)
     if getattr(request, "upload_refused", None):

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from ninja import Router, Status
 
+from beiyang.accounts.auth import founder_auth
 from beiyang.accounts.roles import has_role
-from beiyang.api.auth import founder_auth
 from beiyang.core.errors import AccessDenied
 from beiyang.core.exports import table_response
 from beiyang.core.schemas import ErrorOut

@@ -11,19 +11,19 @@ from html import escape
 
 from django.utils.translation import gettext as _
 
-from beiyang.web import labels
+from beiyang.core import words
 
 AXIS_FONT = 10  # about 11 px on a 390 px phone, where the chart is ~350 px wide
 BLUE, GREY, RED, GREEN, INK = "#0b5fff", "#e4e7ec", "#c0392b", "#12805c", "#1d2433"
 
 
 def figure(value: float, unit: str = "") -> str:
-    """A figure the way the town writes it (``labels.quantity``).
+    """A figure the way the town writes it (``words.quantity``).
 
     >>> figure(135_000_000_000, "元"), figure(120_000, "人"), figure(2_500, "家")
     ('1,350亿元', '12万人', '2,500家')
     """
-    return labels.quantity(value, unit)
+    return words.quantity(value, unit)
 
 
 def progress(label: str, value: float | None, target: float, unit: str = "", width: int = 320) -> str:
@@ -68,7 +68,7 @@ def axis_labels(
     ['11月1日', '11月30日']
     """
     monthly = (days[-1] - days[0]).days > 92
-    texts = [labels.chart_date(d, monthly=monthly) for d in days]
+    texts = [words.chart_date(d, monthly=monthly) for d in days]
     placed: list[tuple[float, str, str]] = []
     spans: list[tuple[float, float]] = []
 

@@ -11,13 +11,21 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from beiyang.agent.queries import handover_rate
+from beiyang.applications.models import Application
+from beiyang.applications.queries import counts as application_counts
+from beiyang.companies.models import Company
 from beiyang.dashboard.models import KPIS, SOURCE, KpiValue
+from beiyang.events.models import Event, Registration
+from beiyang.matching.models import MatchProfile
+from beiyang.notifications.models import Delivery
+from beiyang.service.queries import figures
+from beiyang.vouchers.queries import pool_report
 
 PLATFORM_SOURCE = "北杨平台统计"
 
 
 def computed_value(kpi: str) -> Decimal | None:
-    from beiyang.companies.models import Company
 
     if kpi == "town_companies":
         return Decimal(Company.objects.filter(in_town=True).count())
@@ -26,8 +34,6 @@ def computed_value(kpi: str) -> Decimal | None:
     if kpi == "district_talents":
         return Decimal(Company.objects.filter(district="徐汇").aggregate(s=Sum("headcount"))["s"] or 0)
     if kpi == "town_platforms":
-        from beiyang.matching.models import MatchProfile
-
         return Decimal(MatchProfile.objects.filter(kind="incubator", is_active=True).count())
     return None
 
@@ -89,11 +95,6 @@ def entered_readings(kpi: str, limit: int = 100) -> list[KpiValue]:
 
 
 def service_figures() -> dict[str, Any]:
-    from beiyang.applications.models import Application
-    from beiyang.applications.queries import counts as application_counts
-    from beiyang.events.models import Event, Registration
-    from beiyang.notifications.models import Delivery
-    from beiyang.vouchers.queries import pool_report
 
     approved = (
         Application.objects.filter(status__in=["approved", "disbursed"])
@@ -132,7 +133,6 @@ def _service_requests() -> dict[str, Any] | None:
 
     if not apps.is_installed("beiyang.service"):
         return None
-    from beiyang.service.queries import figures
 
     return figures()
 
@@ -142,6 +142,5 @@ def _handover_rate() -> float | None:
 
     if not apps.is_installed("beiyang.agent"):
         return None
-    from beiyang.agent.queries import handover_rate
 
     return handover_rate()

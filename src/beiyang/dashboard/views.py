@@ -11,13 +11,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from beiyang.accounts.roles import has_role
+from beiyang.core import words
 from beiyang.core.errors import DomainError
 from beiyang.core.exports import table_response
+from beiyang.core.forms import error_context, posted_date
 from beiyang.core.money import to_decimal
 from beiyang.dashboard import actions, charts, exports, queries
 from beiyang.dashboard.models import KPIS
-from beiyang.web import labels
-from beiyang.web.forms import error_context, posted_date
 
 # Money KPIs are entered in 亿元: the district's industry is counted in hundreds of 亿.
 YI = Decimal(100_000_000)
@@ -27,7 +27,7 @@ def _kpi_cards(kpis: list[dict]) -> list[dict]:
     cards = []
     for k in kpis:
         points = [(d, float(v)) for d, v in queries.history(k["kpi"])]
-        name = k["label_en"] if labels.english() and k.get("label_en") else k["label"]
+        name = k["label_en"] if words.english() and k.get("label_en") else k["label"]
         cards.append(
             {
                 **k,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from beiyang.core.audit import audit_entry, log_action, snapshot
 from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.schemas import checked_moment
+from beiyang.core.words import moment_words
 from beiyang.events.eligibility import (
     check_condition,
     check_gate,
@@ -42,7 +42,6 @@ from beiyang.events.models import KINDS, CalendarFeed, Event, Registration
 from beiyang.notifications.actions import do_send_messages, new_message
 from beiyang.notifications.models import Message
 from beiyang.policies.engine.expr import UNKNOWN
-from beiyang.web.labels import moment_words
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
 assert len(CODE_ALPHABET) == 32  # _new_codes maps a byte to it with % 32
@@ -180,10 +179,7 @@ def do_register(user, event_id: int, *, idempotency_key: str = "") -> tuple[Regi
     """
     if len(idempotency_key) > 80:
         raise InvalidInput("Idempotency-Key 过长", "Idempotency-Key is too long", field="Idempotency-Key")
-    tap = _Tap(user, event_id, idempotency_key)
-    if not settings.EVENTS_SEAT_GUARD:
-        return _register_unguarded(tap)
-    return _registrations.submit(event_id, tap)
+    return _registrations.submit(event_id, _Tap(user, event_id, idempotency_key))
 
 
 def _register_batch(taps: Sequence[_Tap]) -> list[Any]:
@@ -235,19 +231,6 @@ def _settle_taps(taps: Sequence[_Tap]) -> list[Any]:
         for i, registration in fresh:
             outcomes[i] = (registration, True)
     return outcomes
-
-
-def _register_unguarded(tap: _Tap) -> tuple[Registration, bool]:
-    """The same steps with the count read outside the write transaction: the overbooking
-    race, kept only so that the concurrency tests can show the guard is what stops it."""
-    now = timezone.now()
-    event = Event.objects.get(pk=tap.event_id)
-    seats = _Seats(event)  # the seats are counted here, before the race window
-    time.sleep(settings.EVENTS_RACE_WINDOW_SECONDS)
-    with transaction.atomic(durable=True):
-        registration = seats.take(tap, company_ids_of([tap.user.pk]).get(tap.user.pk), now)
-        _write_registrations(event, [registration])
-        return registration, True
 
 
 def _existing(event: Event, taps: Sequence[_Tap]) -> dict[int, Registration]:

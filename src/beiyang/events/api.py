@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.urls import reverse
 from ninja import Header, Query, Router, Schema, Status
 
+from beiyang.accounts.auth import founder_auth
 from beiyang.accounts.roles import has_role
-from beiyang.api.auth import founder_auth
 from beiyang.core.errors import AccessDenied
 from beiyang.core.schemas import BoundedDateTime, ErrorOut
 from beiyang.events import actions, exports, queries

@@ -15,11 +15,11 @@ from beiyang.policies.engine import expr
 from beiyang.policies.engine.errors import ExpressionError, ProfileError
 from beiyang.policies.engine.pack import Fact, Text
 from beiyang.policies.engine.profile import profile_facts
+from beiyang.policies.queries import company_profile, current_pack
 
 
 def check_condition(text: str) -> str:
     """Refuse a gate that does not parse or names facts the pack does not have."""
-    from beiyang.policies.queries import current_pack
 
     text = (text or "").strip()
     if not text:
@@ -53,7 +53,6 @@ def check_condition(text: str) -> str:
 
 def evaluate_gate(text: str, company) -> tuple[Any, list[str]]:
     """(True | False | UNKNOWN, labels of missing facts) for a company; no company is UNKNOWN."""
-    from beiyang.policies.queries import company_profile, current_pack
 
     pack = current_pack()
     node = expr.parse(text)
@@ -85,7 +84,6 @@ MAX_RULES = 12
 def gate_facts() -> list[Fact]:
     """The pack's facts a manager can gate on: choices, whole numbers (ages, headcount) and
     yes/no facts; not dates or amounts."""
-    from beiyang.policies.queries import current_pack
 
     return [f for f in current_pack().facts.values() if f.type in GATE_TYPES]
 
@@ -223,7 +221,6 @@ def gate_words(rules: list[dict[str, Any]], english: bool = False) -> str:
 def evaluate_rules(rules: list[dict[str, Any]], company) -> tuple[list[dict[str, Any]], list[str]]:
     """(the rules the company does not meet, labels of facts it has not given) — the reasons a
     registration is refused, rule by rule."""
-    from beiyang.policies.queries import company_profile, current_pack
 
     pack = current_pack()
     facts = {f.id: f for f in gate_facts()}

@@ -6,6 +6,7 @@ from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from beiyang.accounts.models import User
 from beiyang.core.errors import NotFound
 from beiyang.events.models import CalendarFeed, Event, Registration
 
@@ -85,7 +86,6 @@ def calendar_feed_token(user) -> str | None:
 
 def calendar_feed_user(token: str):
     """The active founder whose current link this is, else None (forged, replaced, off)."""
-    from beiyang.accounts.models import User
 
     try:
         claim = signing.loads(token, salt=FEED_SALT)

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beiyang.accounts.roles import has_role
+from beiyang.companies.queries import company_of
+from beiyang.core import words
 from beiyang.core.errors import DomainError, InvalidInput
+from beiyang.core.forms import error_context, posted_int
 from beiyang.events import actions, queries
 from beiyang.events.calendar import ics_response
 from beiyang.events.eligibility import evaluate_rules, fact_choices, gate_facts, gate_words, rule_words
 from beiyang.events.models import KINDS, Registration
-from beiyang.web import labels
-from beiyang.web.forms import error_context, posted_int
 
 
 def event_list(request):
@@ -62,16 +63,15 @@ def _detail_context(request, event_id: int) -> dict:
 def _gate_words(event) -> str:
     """Who may register, in the reader's language: from the chosen gate, else the words saved
     with a written condition."""
-    return gate_words(event.gate, labels.english()) if event.gate else event.eligibility_label
+    return gate_words(event.gate, words.english()) if event.gate else event.eligibility_label
 
 
 def _gate_unmet(event, user) -> list[str]:
     """The rules this founder's company does not meet yet, said before the tap."""
-    from beiyang.companies.queries import company_of
 
     failed, _missing = evaluate_rules(event.gate, company_of(user))
     facts = {f.id: f for f in gate_facts()}
-    return [rule_words(r, facts[r["fact"]], labels.english()) for r in failed]
+    return [rule_words(r, facts[r["fact"]], words.english()) for r in failed]
 
 
 def event_detail(request, event_id: int):
@@ -250,7 +250,7 @@ def _posted_gate(post) -> list[dict]:
 def _gate_fields(event, post) -> list[dict]:
     """Each fact a manager can gate on, with its choices and what is chosen (posted, else saved)."""
     saved = {r["fact"]: r for r in (event.gate if event else [])}
-    english = labels.english()
+    english = words.english()
     fields = []
     for fact in gate_facts():
         key = f"gate.{fact.id}"

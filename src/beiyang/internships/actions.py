@@ -12,6 +12,7 @@ from beiyang.accounts.roles import require_town_admin
 from beiyang.companies.queries import company_of, member_ids
 from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import Conflict, InvalidInput, NotFound
+from beiyang.core.words import date_words
 from beiyang.internships import placing
 from beiyang.internships.models import (
     InternshipApplication,
@@ -21,7 +22,6 @@ from beiyang.internships.models import (
     StudentProfile,
 )
 from beiyang.notifications.actions import do_send_message
-from beiyang.web.labels import date_words
 
 
 def _skills(values: list[str], field: str = "skills") -> list[str]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import Router, Status
 
-from beiyang.api.auth import founder_auth
+from beiyang.accounts.auth import founder_auth
 from beiyang.core.schemas import ErrorOut
 from beiyang.internships import actions, queries
 from beiyang.internships.models import Position

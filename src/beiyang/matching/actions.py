@@ -13,7 +13,7 @@ from beiyang.companies.queries import company_of, member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.matching.models import IntroRequest, MatchProfile
-from beiyang.matching.queries import capacity_left, feedback_penalty, score
+from beiyang.matching.queries import ROUND_SIZE, WEIGHTS, capacity_left, feedback_penalty, score
 from beiyang.notifications.actions import do_send_message
 
 
@@ -149,7 +149,6 @@ def check_cohort_assignment(
 def fit_matrix(companies, mentors, penalties: dict[int, float]) -> np.ndarray:
     """``score()`` for every company × mentor at once, for a cohort (no free-text need, one seat
     each): sector sets as bitmasks, overlaps by popcount. Equal to the scalar score (tested)."""
-    from beiyang.matching.queries import ROUND_SIZE, WEIGHTS
 
     bits = {
         s: 1 << i

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import Query, Router, Schema, Status
 
-from beiyang.api.auth import founder_auth
+from beiyang.accounts.auth import founder_auth
 from beiyang.companies.queries import company_of
 from beiyang.core.schemas import ErrorOut
 from beiyang.matching import actions, queries

@@ -28,6 +28,8 @@ from beiyang.core.audit import audit_entry, log_action, log_actions
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.core.models import AuditEntry
 from beiyang.core.realtime import hub
+from beiyang.notifications import senders
+from beiyang.notifications.channels import SENDERS, ChannelUnavailable
 from beiyang.notifications.models import ChannelPreference, Delivery, Message
 from beiyang.notifications.signals import message_created
 from beiyang.notifications.templates import render
@@ -146,6 +148,7 @@ def _announce(messages: list[Message], delivery_ids: list[int]) -> None:
 def wake_sender(delivery_ids: list[int], eta: dt.datetime | None = None) -> None:
     """Ask a worker to send these deliveries (at ``eta``). Only a wake-up: the rows are the
     truth, and the sweep sends them if the queue is down or loses the job."""
+    # A real cycle: the job calls actions, and this action enqueues the job.
     from beiyang.notifications.tasks import send_deliveries_task
 
     try:
@@ -270,18 +273,38 @@ def do_claim_deliveries(
     return token, claimed
 
 
+def claimed_batch(delivery_ids: list[int]) -> dict[int, tuple[Delivery, ChannelPreference]]:
+    """What sending a claimed batch reads, in two queries for the whole batch: each delivery
+    with its message and person, and that person's channel preferences."""
+    deliveries = Delivery.objects.select_related("message__user").in_bulk(delivery_ids)
+    user_ids = {d.message.user_id for d in deliveries.values()}
+    prefs = {p.user_id: p for p in ChannelPreference.objects.filter(user_id__in=user_ids)}
+    return {
+        pk: (d, prefs.get(d.message.user_id) or ChannelPreference(user_id=d.message.user_id))
+        for pk, d in deliveries.items()
+    }
+
+
 def do_send_claimed(
-    delivery_id: int, token: str, now: dt.datetime | None = None
+    delivery_id: int,
+    token: str,
+    now: dt.datetime | None = None,
+    read: tuple[Delivery, ChannelPreference] | None = None,
 ) -> tuple[str, dt.datetime | None]:
     """Send one delivery this worker has claimed, outside any transaction, then record the
-    outcome. Returns (status, when to try again or None)."""
-    from beiyang.notifications.channels import SENDERS, ChannelUnavailable
-
+    outcome. Returns (status, when to try again or None). ``read``: the delivery and its
+    person's preferences, when the batch read them already (``claimed_batch``)."""
     now = now or timezone.now()
-    delivery = Delivery.objects.select_related("message__user").filter(pk=delivery_id).first()
-    if delivery is None:  # its message was deleted since the claim
+    if not _renew_claim(delivery_id, token, now):
+        # The lease ran out while this delivery waited its turn (a slow gateway ahead of it)
+        # and another worker may hold it now: sending would reach the phone twice.
+        logger.warning("delivery %s: claim lost before sending; left to its holder", delivery_id)
+        return "lost", None
+    if read is None:
+        read = claimed_batch([delivery_id]).get(delivery_id)
+    if read is None:  # its message was deleted since the claim
         return "missing", None
-    pref = preference_for(delivery.message.user_id)
+    delivery, pref = read
     if delivery.channel in ("sms", "webhook"):
         until = quiet_until(pref, now)
         if until is not None:  # not an attempt: hand the claim back until the morning
@@ -308,6 +331,18 @@ def do_send_claimed(
     _record(delivery, token, ["status", "external_id", "last_error", "next_attempt_at", "sent_at"])
     retry = delivery.next_attempt_at if delivery.status == Delivery.QUEUED else None
     return delivery.status, retry
+
+
+def _renew_claim(delivery_id: int, token: str, now: dt.datetime) -> bool:
+    """Check, right before the gateway call, that this worker still holds the delivery, and
+    give it a fresh lease of its own: a claim covers a batch, but each send is judged by the
+    time it actually starts, so one slow gateway call cannot push the next sends past a lease
+    another worker has already taken over."""
+    return bool(
+        Delivery.objects.filter(
+            pk=delivery_id, claim_token=token, status=Delivery.QUEUED, claimed_until__gt=now
+        ).update(claimed_until=now + lease())
+    )
 
 
 def _record(delivery: Delivery, token: str, fields: list[str], *, audit: bool = True) -> None:
@@ -339,8 +374,7 @@ def do_send_deliveries(
     tried, retry_at = 0, None
     while tried < limit:
         token, claimed = do_claim_deliveries(ids=ids, now=now, limit=min(CLAIM_BATCH, limit - tried))
-        for delivery_id in claimed:
-            _status, retry = do_send_claimed(delivery_id, token, now)
+        for _status, retry in senders.send_all(claimed, token, now):
             if retry is not None and (retry_at is None or retry < retry_at):
                 retry_at = retry
         tried += len(claimed)
@@ -352,9 +386,8 @@ def do_send_deliveries(
 def do_send_due_deliveries(now: dt.datetime | None = None, limit: int = 500) -> int:
     """The sweep: fail what ran out of attempts while claimed by a dead worker, then send
     everything due, including what dead workers had claimed. Returns how many were tried."""
-    now = now or timezone.now()
     exhausted = Delivery.objects.filter(
-        status=Delivery.QUEUED, attempts__gte=MAX_ATTEMPTS, claimed_until__lte=now
+        status=Delivery.QUEUED, attempts__gte=MAX_ATTEMPTS, claimed_until__lte=now or timezone.now()
     ).update(
         status=Delivery.FAILED, last_error="worker lost while sending", claimed_until=None, claim_token=""
     )

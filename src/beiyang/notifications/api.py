@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ninja import Query, Router, Schema
 
-from beiyang.api.auth import founder_auth
+from beiyang.accounts.auth import founder_auth
 from beiyang.core.schemas import ErrorOut, OkOut
 from beiyang.notifications import actions, queries
 from beiyang.notifications.schemas import InboxOut, MessageOut, PreferencesIn, PreferencesOut

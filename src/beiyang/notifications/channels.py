@@ -8,11 +8,11 @@ import hashlib
 import hmac
 import json
 
-import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
 
 from beiyang.accounts.sms import send_sms
+from beiyang.core import outbound
 from beiyang.notifications.models import Message
 
 
@@ -67,7 +67,7 @@ def send_webhook(message: Message, language: str, idempotency_key: str) -> str:
         ensure_ascii=False,
     ).encode()
     signature = hmac.new(settings.NOTIFY_WEBHOOK_SECRET.encode(), payload, hashlib.sha256).hexdigest()
-    resp = httpx.post(
+    resp = outbound.client().post(
         settings.NOTIFY_WEBHOOK_URL,
         content=payload,
         timeout=5.0,

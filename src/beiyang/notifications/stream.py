@@ -27,8 +27,8 @@ from beiyang.accounts.actions import authenticate_token
 from beiyang.accounts.queries import credential_is_live
 from beiyang.accounts.token_cache import FORGET_USER
 from beiyang.accounts.tokens import digest
-from beiyang.api.errors import json_error
 from beiyang.core.errors import InvalidInput
+from beiyang.core.http import json_error
 from beiyang.core.realtime import Subscriber, hub
 from beiyang.core.schemas import parse_row_id
 from beiyang.notifications.models import Message

@@ -19,12 +19,35 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection
 
+from beiyang.core.audit import log_action
 from beiyang.core.errors import Conflict, InvalidInput
+from beiyang.notifications.models import Delivery
+from beiyang.policies.queries import published_version
 
 MANIFEST = "manifest.json"
+SECRET_KEY_FILE = "secret_key"
 FORMAT = 1
+
+
+def _generated_secret_key() -> Path | None:
+    """The key file ``settings`` generated and uses, or None when SECRET_KEY comes from the
+    environment."""
+    import os
+
+    path = Path(settings.VAR_DIR) / "secret_key"
+    if os.environ.get("SECRET_KEY") or not path.is_file():
+        return None
+    return path
+
+
+def _owner_only(folder: Path) -> None:
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _sha256(path: Path) -> str:
@@ -75,7 +98,8 @@ def take_backup(output: Path) -> dict[str, Any]:
     output = Path(output)
     if output.exists() and any(output.iterdir()):
         raise Conflict("备份目录不为空", "The backup folder is not empty", field="output")
-    output.mkdir(parents=True, exist_ok=True)
+    output.mkdir(parents=True, exist_ok=True, mode=0o700)
+    output.chmod(0o700)
     files: list[Path] = []
     if settings.IS_SQLITE:
         target = output / "database.sqlite3"
@@ -100,11 +124,11 @@ def take_backup(output: Path) -> dict[str, Any]:
         )
         files.append(target)
         kind = "postgresql"
-    media = Path(settings.MEDIA_ROOT)
-    if media.exists():
-        shutil.copytree(media, output / "media")
-        files += [p for p in (output / "media").rglob("*") if p.is_file()]
-    from beiyang.policies.queries import published_version
+    files += _copy_uploads_out(output / "media")
+    key_file = _generated_secret_key()
+    if key_file is not None:
+        shutil.copyfile(key_file, output / SECRET_KEY_FILE)
+        files.append(output / SECRET_KEY_FILE)
 
     published = published_version()
     manifest = {
@@ -113,11 +137,15 @@ def take_backup(output: Path) -> dict[str, Any]:
         "database": kind,
         "migrations": _applied_migrations(),
         "pack_version": getattr(published, "version", None),
+        "secret_key": "included"
+        if key_file is not None
+        else "environment (SECRET_KEY): keep it with this backup",
         "files": {
             str(p.relative_to(output)): {"bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files
         },
     }
     (output / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    _owner_only(output)
     return manifest
 
 
@@ -136,6 +164,44 @@ def verify(folder: Path) -> dict[str, Any]:
                 f"备份文件已损坏或缺失:{name}", f"A file is damaged or missing: {name}", field="folder"
             )
     return manifest
+
+
+def _stored_names(storage, folder: str = "") -> list[str]:
+    """Every file name in ``storage`` under ``folder``: the local disk and a bucket alike."""
+    try:
+        folders, names = storage.listdir(folder)
+    except FileNotFoundError:  # no upload was ever stored
+        return []
+    found = [f"{folder}{name}" for name in names]
+    for sub in folders:
+        found += _stored_names(storage, f"{folder}{sub}/")
+    return found
+
+
+def _copy_uploads_out(target: Path) -> list[Path]:
+    """The uploads, wherever they live (this disk or the town's bucket), copied into the
+    backup through Django's storage: a backup taken on any app machine holds all of them."""
+    copied = []
+    for name in _stored_names(default_storage):
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(name, "rb") as source, path.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
+        copied.append(path)
+    return copied
+
+
+def _copy_uploads_in(source: Path) -> None:
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        name = path.relative_to(source).as_posix()
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        with path.open("rb") as handle:
+            stored = default_storage.save(name, File(handle))
+        if stored != name:  # the names are what the database rows point at
+            raise Conflict(
+                f"上传文件恢复失败:{name}", f"An upload could not be restored as {name}", field="folder"
+            )
 
 
 def _database_is_empty() -> bool:
@@ -160,9 +226,14 @@ def restore(folder: Path) -> dict[str, Any]:
     if kind == "sqlite":
         target = Path(settings.DATABASES["default"]["NAME"])
         connection.close()
-        for suffix in ("", "-wal", "-shm"):
+        # Copied beside the target, then renamed over it: a restore cut short leaves either no
+        # database or the whole one, never half of one.
+        staging = target.with_name(f".{target.name}.restoring")
+        staging.unlink(missing_ok=True)
+        _sqlite_copy(folder / "database.sqlite3", staging)
+        for suffix in ("-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
-        _sqlite_copy(folder / "database.sqlite3", target)
+        staging.replace(target)
     else:
         args, env = _pg_env_args()
         connection.close()
@@ -171,6 +242,7 @@ def restore(folder: Path) -> dict[str, Any]:
                 "pg_restore",
                 "--no-owner",
                 "--exit-on-error",
+                "--single-transaction",
                 "--dbname",
                 settings.DATABASES["default"]["NAME"],
                 *args,
@@ -180,5 +252,29 @@ def restore(folder: Path) -> dict[str, Any]:
             env=env,
         )
     if (folder / "media").exists():
-        shutil.copytree(folder / "media", Path(settings.MEDIA_ROOT), dirs_exist_ok=True)
+        _copy_uploads_in(folder / "media")
+    if (folder / SECRET_KEY_FILE).exists():
+        key_path = Path(settings.VAR_DIR) / "secret_key"
+        if not key_path.exists() or key_path.read_bytes() != (folder / SECRET_KEY_FILE).read_bytes():
+            key_path.unlink(missing_ok=True)
+            key_path.touch(mode=0o600)
+            key_path.write_bytes((folder / SECRET_KEY_FILE).read_bytes())
+            manifest["secret_key_restored"] = str(key_path)
+    manifest["deliveries_not_resent"] = _settle_snapshot_deliveries(manifest["created_at"])
     return manifest
+
+
+def _settle_snapshot_deliveries(taken_at: str) -> int:
+    """Deliveries queued when the snapshot was taken were sent by the town that kept running
+    (or are hours late): restoring must not send them all again. Marked skipped, audited."""
+    connection.close()  # the restored database, not a connection to what was there before
+    queued = Delivery.objects.filter(status=Delivery.QUEUED)
+    count = queued.update(
+        status=Delivery.SKIPPED,
+        last_error=f"restored from a backup taken {taken_at}: not sent again",
+        claimed_until=None,
+        claim_token="",
+    )
+    if count:
+        log_action("ops.restore.deliveries_settled", actor_label="system", count=count, taken_at=taken_at)
+    return count

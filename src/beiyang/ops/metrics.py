@@ -44,6 +44,8 @@ class TownCollector:
     def collect(self):
         from django.db import DatabaseError
 
+        # Imported when scraped: this module is loaded by logging (ops.requestlog) before the
+        # app registry is ready, and these read models.
         from beiyang.ops.worker import queue_depth, worker_heartbeat_age
 
         # The database's figures are all or nothing; the scrape itself never fails on them.
@@ -67,6 +69,7 @@ class TownCollector:
                 "Seconds since the job worker last said it was alive",
                 value=age,
             )
+        yield from _database_pool()
         yield GaugeMetricFamily(
             "beiyang_scrape_timestamp_seconds", "When this scrape was made", value=time.time()
         )
@@ -74,37 +77,81 @@ class TownCollector:
     def _from_database(self):
         from django.db.models import Count
 
+        # Models, imported when scraped (see ``collect``).
         from beiyang.agent.models import Conversation, Turn
         from beiyang.events.models import Registration
         from beiyang.notifications.models import Delivery
+        from beiyang.ops.health import oldest_queued_delivery_age
         from beiyang.vouchers.models import Redemption
 
-        registrations = CounterMetricFamily(
-            "beiyang_registrations", "Event registrations ever made, by status now", labels=["status"]
+        # Gauges: a registration that is cancelled, or a redemption reversed, moves to another
+        # status, so each series can go down (a counter must not).
+        registrations = GaugeMetricFamily(
+            "beiyang_registrations", "Event registrations by their status now", labels=["status"]
         )
         for row in Registration.objects.values("status").annotate(n=Count("id")).order_by():
             registrations.add_metric([row["status"]], row["n"])
         yield registrations
-        redemptions = CounterMetricFamily(
-            "beiyang_redemptions", "Voucher redemptions by providers, by status", labels=["status"]
+        redemptions = GaugeMetricFamily(
+            "beiyang_redemptions", "Voucher redemptions by providers, by their status now", labels=["status"]
         )
         for row in Redemption.objects.values("status").annotate(n=Count("id")).order_by():
             redemptions.add_metric([row["status"]], row["n"])
         yield redemptions
+        # Only the rows still waiting or given up, through the (status, next_attempt_at) index:
+        # sent deliveries grow without end and a scrape must not read them all.
         deliveries = GaugeMetricFamily(
-            "beiyang_deliveries",
-            "Message deliveries (SMS, email, webhook) by channel and state",
+            "beiyang_deliveries_pending",
+            "Message deliveries (SMS, email, webhook) still queued or failed, by channel",
             labels=["channel", "status"],
         )
-        for row in Delivery.objects.values("channel", "status").annotate(n=Count("id")).order_by():
+        for row in (
+            Delivery.objects.filter(status__in=[Delivery.QUEUED, Delivery.FAILED])
+            .values("channel", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
             deliveries.add_metric([row["channel"], row["status"]], row["n"])
         yield deliveries
+        oldest = oldest_queued_delivery_age()
+        yield GaugeMetricFamily(
+            "beiyang_delivery_oldest_queued_age_seconds",
+            "Age of the oldest delivery still waiting to be sent (0 when none waits)",
+            value=oldest or 0.0,
+        )
         turns = CounterMetricFamily("beiyang_agent_turns", "Founder messages answered by the service agent")
         turns.add_metric([], Turn.objects.filter(role="founder").count())
         yield turns
         handovers = CounterMetricFamily("beiyang_agent_handovers", "Agent conversations handed over to staff")
         handovers.add_metric([], Conversation.objects.filter(handed_over=True).count())
         yield handovers
+
+
+def _database_pool():
+    """This process's PostgreSQL connection pool: how full it is and who waits for it."""
+    from django.db import connections
+
+    pool = (
+        getattr(connections["default"], "pool", None)
+        if connections["default"].vendor == "postgresql"
+        else None
+    )
+    if pool is None:
+        return
+    stats = pool.get_stats()
+    yield GaugeMetricFamily(
+        "beiyang_db_pool_size", "Connections this process's pool holds", value=stats.get("pool_size", 0)
+    )
+    yield GaugeMetricFamily(
+        "beiyang_db_pool_available",
+        "Idle connections in this process's pool",
+        value=stats.get("pool_available", 0),
+    )
+    yield GaugeMetricFamily(
+        "beiyang_db_pool_requests_waiting",
+        "Requests waiting for a connection in this process (saturation)",
+        value=stats.get("requests_waiting", 0),
+    )
 
 
 def registry() -> CollectorRegistry:

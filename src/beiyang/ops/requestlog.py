@@ -16,6 +16,8 @@ import uuid
 
 from django.utils.decorators import sync_only_middleware
 
+from beiyang.core.ratelimit import client_ip
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 access_log = logging.getLogger("beiyang.access")
@@ -76,6 +78,7 @@ class RequestIdMiddleware:
         try:
             response["X-Request-ID"] = request_id
             route = route_of(request)
+            # Logging loads this module before the app registry is ready; metrics reads models.
             from beiyang.ops.metrics import observe_request
 
             observe_request(request.method, route, response.status_code, elapsed)
@@ -93,6 +96,7 @@ class RequestIdMiddleware:
                     "route": route,
                     "status": response.status_code,
                     "duration_ms": round(elapsed * 1000, 1),
+                    "client": client_ip(request),
                     "user_id": getattr(user, "pk", None)
                     if getattr(user, "is_authenticated", False)
                     else None,

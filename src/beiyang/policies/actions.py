@@ -14,13 +14,14 @@ from beiyang.accounts.roles import require_town_admin
 from beiyang.companies.models import Company
 from beiyang.companies.queries import member_ids
 from beiyang.core.audit import log_action
-from beiyang.core.errors import Conflict, InvalidInput
+from beiyang.core.errors import Conflict, InvalidInput, NotFound
 from beiyang.core.money import yuan_figure_en, yuan_text
 from beiyang.notifications.actions import do_send_message
 from beiyang.policies import published, queries
 from beiyang.policies.engine import Pack, evaluate
 from beiyang.policies.engine.testing import run_pack_tests
 from beiyang.policies.models import BenefitMatch, PackVersion
+from beiyang.policies.tasks import match_all_companies_task
 
 
 @transaction.atomic(durable=True)
@@ -84,7 +85,6 @@ def _publish(version: PackVersion, actor) -> None:
         version=version.version,
         replaced=[v.version for v in previous],
     )
-    from beiyang.policies.tasks import match_all_companies_task
 
     queries.forget_current_pack()
     transaction.on_commit(queries.forget_current_pack)
@@ -189,8 +189,6 @@ def do_publish_pack_version(version_id: int, *, actor) -> PackVersion:
     """Publish a version; the caller holds a transaction (the version row is locked)."""
     version = PackVersion.objects.select_for_update().filter(pk=version_id).first()
     if version is None:
-        from beiyang.core.errors import NotFound
-
         raise NotFound("政策包版本不存在", "No such pack version", field="version_id")
     if version.status == PackVersion.PUBLISHED:
         raise Conflict("该版本已发布", "This version is already published", code="already_published")

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from beiyang.accounts.auth import founder_auth
 from beiyang.accounts.roles import has_role
-from beiyang.api.auth import founder_auth
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import AccessDenied, NotFound
 from beiyang.core.schemas import ErrorOut

@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from beiyang import paths
+from beiyang.core.identifiers import shanghai_today
 from beiyang.policies import published
 from beiyang.policies.engine.errors import PackError, ProfileError
 from beiyang.policies.engine.evaluate import EARLIEST_DATE, LATEST_DATE, evaluate
@@ -100,7 +101,6 @@ def one(path: str, as_of: dt.date | None, as_json: bool, write) -> None:
         raise CommandFailed(f"invalid profile: {exc}") from None
     if as_of is None and isinstance(data, dict) and data.get("as_of"):
         as_of = _as_of(data["as_of"])
-    from beiyang.core.identifiers import shanghai_today
 
     pack = published_pack()
     try:
@@ -170,6 +170,7 @@ def _summary(pack: Pack, data: bytes, as_of: dt.date) -> dict[str, Any]:
     lines = [line for line in data.splitlines() if line.strip()]
     if len(lines) <= SCALAR_BATCH_MAX:
         return count_scalar(pack, read_jsonl(_text(data)), as_of)
+    # Imported only for a large batch: numpy costs a small batch more than its whole run.
     from beiyang.policies.engine import vector
 
     rows = vector.decode_rows(pack, lines)
@@ -190,8 +191,6 @@ def batch(path: str, as_of: dt.date | None, as_json: bool, write) -> None:
     started = time.perf_counter()
     data = _read_bytes(path)
     if as_of is None:
-        from beiyang.core.identifiers import shanghai_today
-
         as_of = shanghai_today()
     pack = published_pack()
     try:

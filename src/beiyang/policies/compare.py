@@ -15,8 +15,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from beiyang.core import words
+from beiyang.policies import words as pack_words
 from beiyang.policies.engine.pack import Pack, Parameter, Policy, Text
-from beiyang.web import labels
 
 METHODS: dict[str, tuple[str, str]] = {
     "automatic": ("符合条件即自动享受", "Automatic once eligible"),
@@ -33,11 +34,11 @@ ARROW = " → "
 def _t(text: Text | None) -> str:
     if text is None:
         return ""
-    return text.en if labels.english() and text.en else text.zh
+    return text.en if words.english() and text.en else text.zh
 
 
 def _pair(pair: tuple[str, str]) -> str:
-    return pair[1] if labels.english() else pair[0]
+    return pair[1] if words.english() else pair[0]
 
 
 def max_amount(policy: Policy, pack: Pack, on: dt.date) -> Decimal | None:
@@ -49,7 +50,7 @@ def max_amount(policy: Policy, pack: Pack, on: dt.date) -> Decimal | None:
 
 
 def _money(value: Decimal | None) -> str:
-    return labels.money(value) if value is not None else _("none")
+    return words.money(value) if value is not None else _("none")
 
 
 def _value(parameter: Parameter, value: Any) -> str:
@@ -57,8 +58,8 @@ def _value(parameter: Parameter, value: Any) -> str:
         return _("none")
     unit = parameter.unit
     if unit == "years" and "年龄" in parameter.label.zh:
-        return f"{value} years old" if labels.english() else f"{value}周岁"
-    return labels.param_value({"value": value, "unit": unit})
+        return f"{value} years old" if words.english() else f"{value}周岁"
+    return pack_words.param_value({"value": value, "unit": unit})
 
 
 def _parameter_lines(old: Parameter | None, new: Parameter | None, on: dt.date) -> list[str]:
@@ -79,7 +80,7 @@ def _parameter_lines(old: Parameter | None, new: Parameter | None, on: dt.date) 
         if day > on and old.value_at(day) != value:
             lines.append(
                 _("%(name)s: %(value)s from %(day)s")
-                % {"name": name, "value": _value(new, value), "day": labels.day_text(day)}
+                % {"name": name, "value": _value(new, value), "day": words.day_text(day)}
             )
     if old.assumption != new.assumption:
         lines.append(
@@ -113,11 +114,11 @@ def _criteria_lines(old: Policy, new: Policy) -> list[str]:
 
 
 def _document(code: str) -> str:
-    return labels.document_label(code)
+    return pack_words.document_label(code)
 
 
 def _day_or_none(day: dt.date | None) -> str:
-    return labels.day_text(day) if day else _("no end date")
+    return words.day_text(day) if day else _("no end date")
 
 
 def _change(name: str, before: str, after: str) -> str:
@@ -157,11 +158,11 @@ def _policy_lines(old: Policy, new: Policy, old_pack: Pack, new_pack: Pack, on: 
         (_("Documents no longer required: %(d)s"), [d for d in old.documents if d not in new.documents]),
     ):
         if codes:
-            lines.append(message % {"d": labels.listing([_document(d) for d in codes])})
+            lines.append(message % {"d": words.listing([_document(d) for d in codes])})
     if old.effective_from != new.effective_from:
         lines.append(
             _change(
-                _("In force from"), labels.day_text(old.effective_from), labels.day_text(new.effective_from)
+                _("In force from"), words.day_text(old.effective_from), words.day_text(new.effective_from)
             )
         )
     if old.effective_to != new.effective_to:
@@ -181,7 +182,7 @@ def _new_policy_lines(policy: Policy, pack: Pack, on: dt.date) -> list[str]:
     if policy.criteria:
         lines.append(
             _("Conditions: %(c)s")
-            % {"c": ("; " if labels.english() else ";").join(_t(c.label) for c in policy.criteria)}
+            % {"c": ("; " if words.english() else ";").join(_t(c.label) for c in policy.criteria)}
         )
     else:
         lines.append(_("Open to every company"))

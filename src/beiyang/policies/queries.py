@@ -16,6 +16,7 @@ from beiyang.policies.engine import Evaluation, Pack, PackError, ProfileError, e
 from beiyang.policies.engine.evaluate import EARLIEST_DATE, LATEST_DATE
 from beiyang.policies.engine.pack import Text, read_pack_files
 from beiyang.policies.models import PackVersion
+from beiyang.policies.signals import company_facts_wanted
 
 _packs: dict[str, Pack] = {}
 _lock = threading.Lock()
@@ -160,7 +161,8 @@ def lead_founder(company: Company):
 
 
 def company_profile(company: Company, as_of: dt.date | None = None) -> dict[str, Any]:
-    """The engine's profile for a company: its record, its lead founder, and what it has been granted."""
+    """The engine's profile for a company: its record, its lead founder, and the facts other apps
+    know of it (what it has been granted)."""
     founder = lead_founder(company)
     company_facts: dict[str, Any] = {
         "district": company.district or None,
@@ -171,22 +173,12 @@ def company_profile(company: Company, as_of: dt.date | None = None) -> dict[str,
         "in_town": company.in_town,
         "headcount": company.headcount,
     }
-    granted = voucher_granted_cny(company, as_of or timezone.localdate())
-    if granted is not None:
-        company_facts["voucher_granted_cny"] = granted
+    # Facts other apps own (what the company was granted in vouchers) come from those apps.
+    for _receiver, facts in company_facts_wanted.send(
+        sender=Company, company=company, as_of=as_of or timezone.localdate()
+    ):
+        company_facts.update(facts)
     return {"founder": {"birth_date": founder.birth_date if founder else None}, "company": company_facts}
-
-
-def voucher_granted_cny(company: Company, as_of: dt.date):
-    """What the company was granted this year under the shared voucher ceiling, once the
-    vouchers capability is installed."""
-    from django.apps import apps
-
-    if not apps.is_installed("beiyang.vouchers"):
-        return None
-    from beiyang.vouchers.queries import granted_this_year_cny
-
-    return granted_this_year_cny(company, as_of.year)
 
 
 def evaluate_company(company: Company, as_of: dt.date | None = None, pack: Pack | None = None) -> Evaluation:

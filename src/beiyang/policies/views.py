@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods
 from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError, InvalidInput
+from beiyang.core.forms import error_context, posted_date, posted_int
 from beiyang.core.identifiers import SHANGHAI_DISTRICTS
 from beiyang.core.uploads import check_upload_accepted
 from beiyang.policies import actions, compare, queries
-from beiyang.web.forms import error_context, posted_date, posted_int
 
 
 @login_required

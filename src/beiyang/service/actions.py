@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -25,6 +24,7 @@ from beiyang.companies.queries import member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.uploads import sniff
+from beiyang.core.words import moment_words
 from beiyang.notifications.actions import do_send_message
 from beiyang.service.clock import ServiceHours
 from beiyang.service.models import (
@@ -35,7 +35,6 @@ from beiyang.service.models import (
     ServiceMessage,
     ServiceRequest,
 )
-from beiyang.web.labels import moment_words
 
 MAX_TEXT = 4000
 ROLE = "service_officer"
@@ -632,17 +631,19 @@ def check_reply(
     return message
 
 
-def _change(staff, request_id: int, apply: Callable[[ServiceRequest], ServiceRequest]) -> ServiceRequest:
-    """Lock the request, then check and change it in one transaction: of two officers acting at
-    once, the second sees what the first did. ``SERVICE_REQUEST_GUARD = False`` reads it before
-    the transaction instead, only so that the concurrency tests can show the race it prevents."""
-    if not settings.SERVICE_REQUEST_GUARD:
-        stale = access_staff_request(staff, request_id)
-        time.sleep(settings.SERVICE_RACE_WINDOW_SECONDS)
-        with transaction.atomic(durable=True):
-            return apply(stale)
+@contextmanager
+def _request_to_change(staff, request_id: int) -> Iterator[ServiceRequest]:
+    """The request, locked, inside the transaction that changes it: of two officers acting at
+    once, the second sees what the first did. (The concurrency tests replace this helper with
+    a read before the transaction to show the race it prevents.)"""
     with transaction.atomic(durable=True):
-        return apply(access_staff_request(staff, request_id, lock=True))
+        yield access_staff_request(staff, request_id, lock=True)
+
+
+def _change(staff, request_id: int, apply: Callable[[ServiceRequest], ServiceRequest]) -> ServiceRequest:
+    """Check and change the request in one transaction, on the locked row."""
+    with _request_to_change(staff, request_id) as request:
+        return apply(request)
 
 
 def check_reassign(staff, request_id: int, *, officer_id: int | None) -> ServiceRequest:

@@ -6,7 +6,7 @@ from django.http import FileResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError
 
-from beiyang.api.auth import founder_auth
+from beiyang.accounts.auth import founder_auth
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.core.schemas import ErrorOut
 from beiyang.service import actions, queries

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -31,16 +31,16 @@ from beiyang.core.errors import AccessDenied, Conflict, DomainError, InvalidInpu
 from beiyang.core.groupcommit import GroupCommit
 from beiyang.core.identifiers import parse_credit_code
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_text, yuan_to_fen
+from beiyang.core.words import date_words
 from beiyang.notifications.actions import do_send_message, do_send_messages, new_message
+from beiyang.policies.queries import current_pack, evaluate_company
 from beiyang.vouchers import ledger
 from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
-from beiyang.web.labels import date_words
 
 TREASURY = {"city": "treasury:city", "district": "treasury:district"}
 
 
 def _params(on: dt.date) -> dict[str, Any]:
-    from beiyang.policies.queries import current_pack
 
     return current_pack().params_at(on)
 
@@ -202,7 +202,6 @@ def issue_grant(
 
 
 def _check_eligible(company: Company, kind: str, today: dt.date) -> None:
-    from beiyang.policies.queries import evaluate_company
 
     result = evaluate_company(company, today).by_policy().get(f"{kind}-voucher")
     if result is not None and result.status == "ineligible":
@@ -295,8 +294,6 @@ def check_redeem(
         )
     data = _clean_redemption(body)
     request = _Request(provider, data, idempotency_key, _request_hash(data, hold), hold)
-    if not settings.VOUCHERS_BALANCE_GUARD:
-        return _redeem_unguarded(request)
     return _redemptions.submit("redeem", request)
 
 
@@ -454,24 +451,6 @@ def _no_grant(company: Company, kind: str) -> Conflict:
         field="company_credit_code",
         code="grant_expired" if expired else "no_grant",
     )
-
-
-def _redeem_unguarded(request: _Request) -> tuple[Redemption, bool]:
-    """The check-then-write race, kept only for the tests that show what the guard stops:
-    the balance is read outside the write transaction."""
-    plan = _Books([request], lock=False).plan(request)
-    time.sleep(settings.VOUCHERS_RACE_WINDOW_SECONDS)
-    try:
-        with transaction.atomic(durable=True):
-            return _write_redemptions([plan])[0], True
-    except IntegrityError as exc:
-        if "overdraft" in str(exc) or "CHECK" in str(exc).upper():
-            raise Conflict(
-                "余额校验失败(数据库约束拦截)",
-                "Overdraft blocked by the database constraint",
-                code="overdraft_blocked",
-            ) from None
-        raise
 
 
 def _write_redemptions(plans: list[_Plan]) -> list[Redemption]:

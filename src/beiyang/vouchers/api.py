@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from ninja import Header, Router, Status
 
+from beiyang.accounts.auth import founder_auth, provider_auth
 from beiyang.accounts.roles import has_role
-from beiyang.api.auth import founder_auth, provider_auth
 from beiyang.companies.models import Company
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import AccessDenied, InvalidInput, NotFound

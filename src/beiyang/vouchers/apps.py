@@ -5,3 +5,13 @@ class VouchersConfig(AppConfig):
     name = "beiyang.vouchers"
     label = "vouchers"
     verbose_name = "算力券 Vouchers"
+
+    def ready(self) -> None:
+        from beiyang.companies.signals import credit_code_in_use
+        from beiyang.policies.signals import company_facts_wanted
+        from beiyang.vouchers import receivers
+
+        credit_code_in_use.connect(
+            receivers.credit_code_in_use, dispatch_uid="beiyang.vouchers.credit_code_in_use"
+        )
+        company_facts_wanted.connect(receivers.company_facts, dispatch_uid="beiyang.vouchers.company_facts")

@@ -11,7 +11,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import F
 
@@ -47,7 +46,7 @@ class Move:
 
 def _debit(account: Account, column: str, amount: int) -> None:
     qs = Account.objects.filter(pk=account.pk)
-    if account.debits_must_not_exceed_credits and settings.VOUCHERS_BALANCE_GUARD:
+    if account.debits_must_not_exceed_credits:
         qs = qs.filter(credits_posted__gte=F("debits_posted") + F("debits_pending") + amount)
     if not qs.update(**{column: F(column) + amount}):
         raise InsufficientFunds("余额不足", "Not enough balance", field="amount", code="insufficient_balance")

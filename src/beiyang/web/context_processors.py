@@ -1,5 +1,8 @@
 from django.conf import settings
 
+from beiyang.accounts.roles import has_role
+from beiyang.notifications.queries import unread_count
+
 
 def portal(request):
     user = getattr(request, "user", None)
@@ -10,8 +13,6 @@ def portal(request):
         "csp_nonce": getattr(request, "csp_nonce", ""),
     }
     if user is not None and user.is_authenticated:
-        from beiyang.notifications.queries import unread_count
-
         out["unread_count"] = unread_count(user)
         if user.is_staff:
             out.update(staff_capabilities(user))
@@ -20,7 +21,6 @@ def portal(request):
 
 def staff_capabilities(user) -> dict[str, bool]:
     """What each role can open: the workspace shows a role only the links it can use."""
-    from beiyang.accounts.roles import has_role
 
     return {
         "can_review": has_role(user, "reviewer"),

@@ -7,16 +7,40 @@ from there rather than copying it. Pages show Chinese unless the reader chose En
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from functools import cache
 
-from django.utils import timezone
-from django.utils.translation import get_language
+from beiyang.accounts.roles import ROLES
+from beiyang.applications.models import LANES, STATUSES
 
-from beiyang.core.money import yuan_figure_en, yuan_text
-
-Pair = tuple[str, str]
+# Words for dates, money and quantities live on the ground floor (``core.words``) and the pack's
+# vocabulary with the pack (``policies.words``), so domain code never reaches up into ``web``.
+# They are re-exported here for templates and for branches that still import them from here.
+from beiyang.core.words import (  # noqa: F401
+    MONTHS_EN,
+    UNITS,
+    Pair,
+    chart_date,
+    date_words,
+    day_text,
+    english,
+    forecast,
+    listing,
+    moment_text,
+    moment_words,
+    money,
+    money_fen,
+    percent,
+    quantity,
+)
+from beiyang.events.models import KINDS as EVENT_KINDS
+from beiyang.events.models import Event, Registration
+from beiyang.matching.models import KINDS as MATCH_KINDS
+from beiyang.matching.models import IntroRequest
+from beiyang.notifications.models import Delivery, Message
+from beiyang.policies.models import PackVersion
+from beiyang.policies.words import LIST_UNITS, document_label, fact_value, param_value, policy_label  # noqa: F401
+from beiyang.vouchers.models import KINDS as VOUCHER_KINDS
+from beiyang.vouchers.models import SOURCES
 
 # Audit actions as a reader of a timeline would say them.
 AUDIT_ACTIONS: dict[str, Pair] = {
@@ -125,16 +149,6 @@ def _split(choices) -> dict[str, Pair]:
 
 @cache
 def vocabularies() -> dict[str, dict[str, Pair]]:
-    from beiyang.accounts.roles import ROLES
-    from beiyang.applications.models import LANES, STATUSES
-    from beiyang.events.models import KINDS as EVENT_KINDS
-    from beiyang.events.models import Event, Registration
-    from beiyang.matching.models import KINDS as MATCH_KINDS
-    from beiyang.matching.models import IntroRequest
-    from beiyang.notifications.models import Delivery, Message
-    from beiyang.policies.models import PackVersion
-    from beiyang.vouchers.models import KINDS as VOUCHER_KINDS
-    from beiyang.vouchers.models import SOURCES
 
     return {
         "application_status": dict(STATUSES),
@@ -159,10 +173,6 @@ def vocabularies() -> dict[str, dict[str, Pair]]:
     }
 
 
-def english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def label(code, vocabulary: str) -> str:
     """The reader's words for a code; an unknown code is shown as a dash rather than leaked."""
     if code is None or code == "":
@@ -173,173 +183,3 @@ def label(code, vocabulary: str) -> str:
     if pair is None:
         return "—"
     return pair[1] if english() else pair[0]
-
-
-def document_label(code: str) -> str:
-    """An application document's name from the pack, in the reader's language."""
-    from beiyang.policies.queries import document_name
-
-    name = document_name(str(code))
-    return name.en if english() and name.en else name.zh
-
-
-def policy_label(policy_id: str) -> str:
-    """A policy's title from the current pack: the pack owns its vocabulary."""
-    from beiyang.policies.queries import current_pack
-
-    policy = current_pack().policies.get(policy_id)
-    if policy is None:
-        return "—"
-    return policy.title.en if english() and policy.title.en else policy.title.zh
-
-
-def money(yuan, *, fen_matter: bool = False) -> str:
-    """One money format (``core.money.yuan_text``); on English pages ¥ and
-    ``core.money.yuan_figure_en`` (¥1,200,000, ¥135 billion)."""
-    if yuan is None or yuan == "":
-        return ""
-    try:
-        amount = Decimal(str(yuan))
-    except ArithmeticError:
-        return str(yuan)
-    if english():
-        return f"¥{yuan_figure_en(amount, fen_matter=fen_matter)}"
-    return yuan_text(amount, fen_matter=fen_matter)
-
-
-def quantity(value, unit: str = "") -> str:
-    """A KPI's figure: money in the one money format, a count in 万 from 10,000 (12万人), with
-    grouped digits and no unit on English pages (120,000)."""
-    if value is None or value == "":
-        return "—"
-    if unit == "元":
-        return money(Decimal(str(round(float(value), 2))))
-    number = float(value)
-    if english():
-        return f"{number:,.0f}"
-    if number >= 10_000:
-        return f"{number / 10_000:,.2f}".rstrip("0").rstrip(".") + f"万{unit}"
-    return f"{number:,.0f}{unit}"
-
-
-def money_fen(fen, *, fen_matter: bool = False) -> str:
-    if fen is None or fen == "":
-        return ""
-    return money(Decimal(int(fen)) / 100, fen_matter=fen_matter)
-
-
-def forecast(day, today: dt.date | None = None) -> str:
-    """When a pool runs out, read as a person would: beyond this year it is not a date."""
-    if day is None:
-        return "本年度内不会用完" if not english() else "Will not run out this year"
-    if isinstance(day, str):
-        try:
-            day = dt.date.fromisoformat(day[:10])
-        except ValueError:
-            return day
-    if today is None:
-        today = timezone.localdate()
-    if day.year > today.year:
-        return "本年度内不会用完" if not english() else "Will not run out this year"
-    return f"预计{day.month}月{day.day}日用完" if not english() else f"Runs out around {day:%d %b}"
-
-
-MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-
-def date_words(day: dt.date, *, en: bool, year: bool = True) -> str:
-    """A date in words in the language asked for: 2026年11月30日 / 30 Nov 2026, or without the
-    year (11月30日 / 30 Nov). For text that carries both languages at once (the agent)."""
-    if en:
-        return f"{day.day} {MONTHS_EN[day.month - 1]}" + (f" {day.year}" if year else "")
-    return (f"{day.year}年" if year else "") + f"{day.month}月{day.day}日"
-
-
-def moment_words(when: dt.datetime, *, en: bool) -> str:
-    """A time stamp in words, local time, in the language asked for: 12月1日 12:38 (the year
-    only when it is not this one: 2025年12月1日 12:38) / 1 Dec 12:38. For messages and errors
-    that carry both languages at once."""
-    local = timezone.localtime(when) if timezone.is_aware(when) else when
-    this_year = local.year == timezone.localdate().year
-    return f"{date_words(local, en=en, year=not this_year)} {local.hour:02d}:{local.minute:02d}"
-
-
-def moment_text(when) -> str:
-    """A time stamp in the reader's words (``moment_words`` in the page's language)."""
-    return moment_words(when, en=english()) if when else ""
-
-
-def chart_date(day: dt.date, *, monthly: bool = False) -> str:
-    """A date on a chart's axis: 11月30日, or 2026年11月 when the chart spans months
-    (30 Nov / Nov 2026 on English pages)."""
-    if not monthly:
-        return date_words(day, en=english(), year=False)
-    return f"{MONTHS_EN[day.month - 1]} {day.year}" if english() else f"{day.year}年{day.month}月"
-
-
-def day_text(day, *, short: bool = False) -> str:
-    """A date in words: 2026年11月30日 (30 Nov 2026 on English pages); ``short`` leaves the
-    year out when it is this one (11月30日 / 30 Nov)."""
-    if not day:
-        return ""
-    if isinstance(day, dt.datetime):
-        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
-    return date_words(day, en=english(), year=not (short and day.year == timezone.localdate().year))
-
-
-def listing(values) -> str:
-    """A list as words (徐汇、闵行), never as Python's ``['徐汇']``."""
-    if values is None:
-        return ""
-    if isinstance(values, (list, tuple, set)):
-        sep = ", " if english() else "、"
-        return sep.join(str(v) for v in values)
-    return str(values)
-
-
-# Parameters whose values are the pack's codes: read through the fact that owns the codes.
-LIST_UNITS = {"stages": "company.stage", "sectors": "company.sectors", "programmes": "company.programmes"}
-
-
-def fact_value(fact_id: str, value) -> str:
-    """One value of a pack fact in words: a stage, sector or programme by its pack label, a
-    district by its name (Xuhui on English pages)."""
-    if fact_id == "company.district":
-        from beiyang.core.identifiers import DISTRICT_EN
-
-        return DISTRICT_EN.get(str(value), str(value)) if english() else str(value)
-    from beiyang.policies.queries import fact_value_label
-
-    text = fact_value_label(fact_id, value)
-    return text.en if english() else text.zh
-
-
-UNITS: dict[str, Pair] = {
-    "days": ("天", " days"),
-    "working days": ("个工作日", " working days"),
-    "months": ("个月", " months"),
-    "years": ("年", " years"),
-    "m²": ("平方米", " m²"),
-}
-
-
-def percent(ratio) -> str:
-    if ratio is None or ratio == "":
-        return ""
-    return f"{Decimal(str(ratio)) * 100:.1f}".rstrip("0").rstrip(".") + "%"
-
-
-def param_value(parameter: dict) -> str:
-    """A parameter as a reader says it: money in the one format, lists as words, ratios as %."""
-    value, unit = parameter.get("value"), parameter.get("unit") or ""
-    if unit == "CNY":
-        return money(value)
-    if isinstance(value, (list, tuple)):
-        fact = "company.district" if unit == "districts" else LIST_UNITS.get(unit)
-        return listing([fact_value(fact, v) for v in value] if fact else value)
-    if unit == "ratio":
-        return percent(value)
-    pair = UNITS.get(unit)
-    if pair is None:
-        return str(value)
-    return f"{value}{pair[1] if english() else pair[0]}"

@@ -9,11 +9,14 @@ from django.utils.translation import gettext as _
 
 from beiyang.accounts.queries import user_roles
 from beiyang.accounts.roles import has_role
+from beiyang.applications.queries import review_queue
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError
+from beiyang.core.forms import bad_request, error_context, posted_time  # noqa: F401 (bad_request: re-exported)
+from beiyang.events.queries import upcoming_events
 from beiyang.notifications.actions import do_mark_all_read, do_mark_read, do_set_preferences, preference_for
 from beiyang.notifications.queries import inbox
-from beiyang.web.forms import error_context, posted_time
+from beiyang.vouchers.queries import pool_report
 
 
 def home(request):
@@ -70,21 +73,10 @@ def staff_home(request):
         raise PermissionDenied
     ctx = {"roles": user_roles(request.user), "staff_tab": "home"}
     if has_role(request.user, "reviewer"):
-        from beiyang.applications.queries import review_queue
-
         ctx["waiting"] = review_queue().count()
         ctx["mine"] = review_queue(assignee="me", user=request.user).count()
     if has_role(request.user, "event_manager"):
-        from beiyang.events.queries import upcoming_events
-
         ctx["next_events"] = list(upcoming_events()[:3])
     if has_role(request.user, "voucher_officer"):
-        from beiyang.vouchers.queries import pool_report
-
         ctx["pools"] = pool_report()
     return render(request, "web/staff_home.html", ctx)
-
-
-def bad_request(request, error: DomainError):
-    """A page's answer to input it cannot use: 400, the message in both languages, the field."""
-    return render(request, "web/bad_request.html", {"error": error}, status=400)

@@ -15,7 +15,7 @@ from beiyang.agent.handlers.common import (
     _yuan,
 )
 from beiyang.agent.handlers.eligibility import on_check_eligibility
-from beiyang.web.labels import date_words
+from beiyang.core.words import date_words
 
 
 def _maximum(user, policy_id: str) -> int | None:

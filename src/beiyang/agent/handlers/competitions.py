@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from beiyang.agent.handlers.common import Reply, _company, _login_first
 from beiyang.core.money import yuan_figure_en, yuan_text
-from beiyang.web.labels import date_words
+from beiyang.core.words import date_words
 
 
 def _open_for_entries():

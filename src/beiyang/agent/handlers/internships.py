@@ -10,7 +10,7 @@ from typing import Any
 
 from beiyang.agent.dates import town_today
 from beiyang.agent.handlers.common import Reply, _company, _login_first
-from beiyang.web.labels import date_words
+from beiyang.core.words import date_words
 
 # The "1+1" programme is a year in Hong Kong and a year interning in Xuhui.
 PROGRAMME_MONTHS = 12

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from beiyang.agent.handlers.common import Reply, _login_first
-from beiyang.web.labels import moment_words
+from beiyang.core.words import moment_words
 
 
 def _hours() -> tuple[str, str]:

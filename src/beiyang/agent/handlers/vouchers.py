@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from beiyang.agent.handlers.common import Reply, _company, _login_first
 from beiyang.core.money import yuan_figure_en, yuan_text
-from beiyang.web.labels import date_words
+from beiyang.core.words import date_words
 
 
 def on_voucher_balance(user, text, slots, state) -> Reply:

@@ -23,6 +23,9 @@ officer = do_create_staff(phone="13911112222", password="Str0ng-pass-1", role="v
 company = CompanyFactory()
 do_fund_pool(kind="compute", source="city", year=2026, amount_fen=10**12, actor=officer)
 do_fund_pool(kind="compute", source="district", year=2026, amount_fen=10**12, actor=officer)
+from beiyang.notifications.actions import do_prepare_deliveries, do_send_message
+queued = do_send_message(officer.pk, kind="system", title="queued at the snapshot", channels=False)
+do_prepare_deliveries(queued.pk)
 print("ready", flush=True)
 end = time.monotonic() + {seconds}
 n = 0
@@ -93,11 +96,28 @@ def test_backup_under_write_load_restores_and_reconciles(tmp_path):
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["database"] == ("postgresql" if ON_POSTGRES else "sqlite")
     assert "media/applications/plan.pdf" in manifest["files"]
+    # Phone numbers, ID numbers and password hashes: for the owner's eyes only.
+    assert backup.stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in backup.rglob("*") if p.is_file()} == {0o600}
+    # The generated key travels with the backup (signed calendar links and QR codes).
+    assert manifest["secret_key"] == "included" and "secret_key" in manifest["files"]
     # Into an empty database: restore, then the books must balance and the upload be back.
     env_fresh = _env(fresh, "beiyang_backup_fresh")
     restored = _beiyang(env_fresh, "restore", str(backup))
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert (fresh / "media" / "applications" / "plan.pdf").read_bytes().startswith(b"%PDF")
+    assert (fresh / "secret_key").read_bytes() == (live / "secret_key").read_bytes()
+    assert "deliveries" in restored.stdout and "不再发送" in restored.stdout
+    states = _beiyang(
+        env_fresh,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from beiyang.notifications.models import Delivery; "
+        "print(sorted(set(Delivery.objects.values_list('status', flat=True))))",
+    )
+    assert states.stdout.strip() == "['skipped']", states.stdout + states.stderr
     check = _beiyang(env_fresh, "reconcile")
     assert check.returncode == 0, check.stdout + check.stderr
     counts = _beiyang(

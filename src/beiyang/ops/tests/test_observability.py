@@ -72,3 +72,54 @@ def test_probes_answer_plain_http_in_the_production_profile(settings, client):
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 200
     assert client.get("/").status_code == 301
+
+
+def test_readyz_is_this_process_and_answers_within_two_seconds_when_the_database_hangs(
+    client, settings, monkeypatch
+):
+    import threading
+    import time
+
+    from beiyang.ops import health
+
+    settings.HUEY = {**settings.HUEY, "immediate": False}
+    monkeypatch.setattr(health, "worker_heartbeat_age", lambda: None)  # no worker at all
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"
+    # ... while the town's status says the worker is missing.
+    status = client.get("/statusz")
+    assert status.status_code == 503 and status.json()["worker"]["ok"] is False
+
+    release = threading.Event()
+
+    def hanging_database():  # a connect that never answers, as with PostgreSQL gone
+        release.wait(30)
+        raise OSError("gone")
+
+    monkeypatch.setattr(health, "_select_one", hanging_database)
+    started = time.monotonic()
+    try:
+        gone = client.get("/readyz")
+    finally:
+        release.set()
+    assert gone.status_code == 503 and gone.json()["status"] == "unavailable"
+    assert time.monotonic() - started < 2
+
+
+def test_statusz_reports_the_oldest_queued_delivery(founder, client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from beiyang.notifications.actions import do_prepare_deliveries, do_send_message
+    from beiyang.notifications.models import Delivery
+
+    user, _company, _api = founder
+    message = do_send_message(user.pk, kind="system", title="t", channels=False)
+    ids = do_prepare_deliveries(message.pk)
+    Delivery.objects.filter(pk__in=ids).update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    status = client.get("/statusz").json()
+    assert status["deliveries"]["ok"] is False
+    assert status["deliveries"]["oldest_queued_age_seconds"] >= 600
+    text = Client(REMOTE_ADDR="127.0.0.1").get("/metrics").content.decode()
+    assert "beiyang_delivery_oldest_queued_age_seconds" in text

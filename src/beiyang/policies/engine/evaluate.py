@@ -77,7 +77,7 @@ class BoundPolicy:
             for f in policy.facts
             if pack.facts[f].mutable
         }
-        self.memo: dict[tuple, list[dict[str, Any]]] = {}
+        self.memo: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
 
     def static(self) -> dict[str, Any]:
         """The parts of every answer for this policy that no profile changes."""
@@ -89,7 +89,7 @@ class BoundPolicy:
             if self.max_amount is not None:
                 words = cny_text(self.max_amount)
                 maximum = Text(f"最高{words.zh}", f"Up to {words.en}")
-            criteria = [
+            criteria: list[dict[str, Any]] = [
                 {"id": c.id, "label": c.label.zh, "label_en": c.label.en, "source": c.source}
                 for c in policy.criteria
             ]
@@ -209,6 +209,7 @@ class PolicyResult:
         for (criterion, outcome), head in zip(self.criteria, static["_criteria"], strict=True):
             if criterion is None:
                 note = self.ceiling_note
+                assert note is not None  # a ceiling row is written with its note
                 criteria.append({**head, "result": outcome, "facts": {note["used_fact"]: note["used_cny"]}})
             else:
                 criteria.append(
@@ -379,6 +380,7 @@ def evaluate_policy(
     if bound.amount_fn is not None and status != INELIGIBLE:
         value = bound.amount_fn(facts, params)
         if value is UNKNOWN:
+            assert policy.amount is not None  # amount_fn is compiled from it
             missing.extend(f for f in policy.amount.facts if f not in facts and f not in missing)
         else:
             amount = max(Decimal(0), Decimal(value)).quantize(CENT, ROUND_HALF_UP)
@@ -501,7 +503,7 @@ def _candidates(static: list[tuple[str, Any]], current: Any) -> list[Any]:
     return out
 
 
-class AnyItem(frozenset):
+class AnyItem(frozenset[Any]):
     """A set change where any one more item would do (``count(x) > 0``)."""
 
 

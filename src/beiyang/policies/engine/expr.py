@@ -160,28 +160,28 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise ExpressionError(f"expression nested deeper than {MAX_DEPTH}", pos)
 
-    def parse(self) -> tuple:
+    def parse(self) -> tuple[Any, ...]:
         node = self.or_expr()
         tok = self.peek()
         if tok[0] != "end":
             raise ExpressionError(f"unexpected {tok[1]!s}", tok[2])
         return node
 
-    def or_expr(self) -> tuple:
+    def or_expr(self) -> tuple[Any, ...]:
         node = self.and_expr()
         while self.peek()[:2] == ("kw", "or"):
             self.take()
             node = ("or", node, self.and_expr())
         return node
 
-    def and_expr(self) -> tuple:
+    def and_expr(self) -> tuple[Any, ...]:
         node = self.not_expr()
         while self.peek()[:2] == ("kw", "and"):
             self.take()
             node = ("and", node, self.not_expr())
         return node
 
-    def not_expr(self) -> tuple:
+    def not_expr(self) -> tuple[Any, ...]:
         tok = self.peek()
         if tok[:2] == ("kw", "not"):
             self.take()
@@ -191,7 +191,7 @@ class _Parser:
             return node
         return self.comparison()
 
-    def comparison(self) -> tuple:
+    def comparison(self) -> tuple[Any, ...]:
         left = self.sum()
         tok = self.peek()
         if tok[0] == "op" and tok[1] in ("==", "!=", "<", "<=", ">", ">="):
@@ -206,21 +206,21 @@ class _Parser:
             return ("cmp", "not in", left, self.sum())
         return left
 
-    def sum(self) -> tuple:
+    def sum(self) -> tuple[Any, ...]:
         node = self.term()
         while self.peek()[0] == "op" and self.peek()[1] in "+-":
             op = self.take()[1]
             node = ("arith", op, node, self.term())
         return node
 
-    def term(self) -> tuple:
+    def term(self) -> tuple[Any, ...]:
         node = self.unary()
         while self.peek()[0] == "op" and self.peek()[1] in "*/":
             op = self.take()[1]
             node = ("arith", op, node, self.unary())
         return node
 
-    def unary(self) -> tuple:
+    def unary(self) -> tuple[Any, ...]:
         tok = self.peek()
         if tok[:2] == ("op", "-"):
             self.take()
@@ -230,7 +230,7 @@ class _Parser:
             return node
         return self.primary()
 
-    def primary(self) -> tuple:
+    def primary(self) -> tuple[Any, ...]:
         tok = self.take()
         kind, value, pos = tok
         if kind in ("num", "str"):
@@ -264,7 +264,7 @@ class _Parser:
             return ("name", ".".join(parts))
         raise ExpressionError(f"unexpected {value if value is not None else 'end of expression'}", pos)
 
-    def call(self, fn: str, pos: int) -> tuple:
+    def call(self, fn: str, pos: int) -> tuple[Any, ...]:
         if fn not in FUNCTIONS:
             raise ExpressionError(f"unknown function {fn}(); known: {', '.join(sorted(FUNCTIONS))}", pos)
         self.expect("op", "(")
@@ -283,11 +283,11 @@ class _Parser:
         return ("call", fn, tuple(args))
 
 
-def parse(source: str) -> tuple:
+def parse(source: str) -> tuple[Any, ...]:
     return _Parser(source).parse()
 
 
-def names_in(node: tuple) -> set[str]:
+def names_in(node: tuple[Any, ...]) -> set[str]:
     """Every dotted name the expression reads."""
     out: set[str] = set()
     stack = [node]
@@ -309,7 +309,7 @@ def names_in(node: tuple) -> set[str]:
     return out
 
 
-def comparisons_with(node: tuple, name: str) -> Iterable[tuple[str, tuple]]:
+def comparisons_with(node: tuple[Any, ...], name: str) -> Iterable[tuple[str, tuple[Any, ...]]]:
     """(operator, other side) for each place where ``name`` is compared or tested.
 
     The engine uses these to propose the smallest change that would satisfy a criterion.
@@ -356,7 +356,8 @@ def add_years(d: dt.date, years: int) -> dt.date:
 
 # --- Scalar evaluation ------------------------------------------------------------------------
 
-Scalar = Callable[[dict, dict], Any]
+# A compiled expression: (facts, the evaluation's notes or None) -> a value or UNKNOWN.
+Scalar = Callable[..., Any]
 
 _CMP = {
     "==": operator.eq,
@@ -374,7 +375,7 @@ def _num(value: Any) -> Any:
     return Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def bind_params(node: tuple, params: dict[str, Any]) -> tuple:
+def bind_params(node: tuple[Any, ...], params: dict[str, Any]) -> tuple[Any, ...]:
     """The same tree with parameters replaced by their values and constant parts folded,
     so that per-date evaluation does no parameter lookups or constant arithmetic."""
     tag = node[0]
@@ -385,6 +386,7 @@ def bind_params(node: tuple, params: dict[str, Any]) -> tuple:
         return node
     if tag == "const":
         return node
+    out: tuple[Any, ...]
     if tag in ("not", "neg"):
         out = (tag, bind_params(node[1], params))
     elif tag in ("and", "or"):
@@ -402,7 +404,7 @@ def bind_params(node: tuple, params: dict[str, Any]) -> tuple:
     return out
 
 
-def compile_scalar(node: tuple) -> Scalar:
+def compile_scalar(node: tuple[Any, ...]) -> Scalar:
     """Turn a tree into a closure ``f(facts, params)``. Facts are keyed by dotted path,
     parameters by path without the ``params.`` prefix."""
     tag = node[0]
@@ -424,7 +426,7 @@ def compile_scalar(node: tuple) -> Scalar:
     if tag == "not":
         inner = compile_scalar(node[1])
 
-        def _not(facts: dict, params: dict) -> Any:
+        def _not(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             v = inner(facts, params)
             return UNKNOWN if v is UNKNOWN else not v
 
@@ -432,7 +434,7 @@ def compile_scalar(node: tuple) -> Scalar:
     if tag == "neg":
         inner = compile_scalar(node[1])
 
-        def _neg(facts: dict, params: dict) -> Any:
+        def _neg(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             v = inner(facts, params)
             return UNKNOWN if v is UNKNOWN else -v
 
@@ -440,7 +442,7 @@ def compile_scalar(node: tuple) -> Scalar:
     if tag == "and":
         a, b = compile_scalar(node[1]), compile_scalar(node[2])
 
-        def _and(facts: dict, params: dict) -> Any:
+        def _and(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             x = a(facts, params)
             if x is False:
                 return False
@@ -453,7 +455,7 @@ def compile_scalar(node: tuple) -> Scalar:
     if tag == "or":
         a, b = compile_scalar(node[1]), compile_scalar(node[2])
 
-        def _or(facts: dict, params: dict) -> Any:
+        def _or(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             x = a(facts, params)
             if x is True:
                 return True
@@ -472,7 +474,7 @@ def compile_scalar(node: tuple) -> Scalar:
     raise ExpressionError(f"unknown node {tag}")
 
 
-def _specialised(node: tuple) -> Scalar | None:
+def _specialised(node: tuple[Any, ...]) -> Scalar | None:
     """Direct closures for the shapes most criteria take: a fact against a constant."""
     tag = node[0]
     if (
@@ -535,7 +537,7 @@ def _compile_cmp(op: str, a: Scalar, b: Scalar) -> Scalar:
     if op in ("in", "not in"):
         negate = op == "not in"
 
-        def _in(facts: dict, params: dict) -> Any:
+        def _in(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             x, y = a(facts, params), b(facts, params)
             if x is UNKNOWN or y is UNKNOWN:
                 return UNKNOWN
@@ -545,7 +547,7 @@ def _compile_cmp(op: str, a: Scalar, b: Scalar) -> Scalar:
     fn = _CMP[op]
     ordered = op not in ("==", "!=")
 
-    def _cmp(facts: dict, params: dict) -> Any:
+    def _cmp(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
         x, y = a(facts, params), b(facts, params)
         if x is UNKNOWN or y is UNKNOWN:
             return UNKNOWN
@@ -559,7 +561,7 @@ def _compile_cmp(op: str, a: Scalar, b: Scalar) -> Scalar:
 def _compile_arith(op: str, a: Scalar, b: Scalar) -> Scalar:
     if op == "/":
 
-        def _div(facts: dict, params: dict) -> Any:
+        def _div(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             x, y = a(facts, params), b(facts, params)
             if x is UNKNOWN or y is UNKNOWN:
                 return UNKNOWN
@@ -571,7 +573,7 @@ def _compile_arith(op: str, a: Scalar, b: Scalar) -> Scalar:
         return _div
     fn = _ARITH[op]
 
-    def _arith(facts: dict, params: dict) -> Any:
+    def _arith(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
         x, y = a(facts, params), b(facts, params)
         if x is UNKNOWN or y is UNKNOWN:
             return UNKNOWN
@@ -584,7 +586,7 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
     if fn == "contains":
         seq, item = args
 
-        def _contains(facts: dict, params: dict) -> Any:
+        def _contains(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             s, i = seq(facts, params), item(facts, params)
             return UNKNOWN if s is UNKNOWN or i is UNKNOWN else i in s
 
@@ -592,7 +594,7 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
     if fn == "intersects":
         a, b = args
 
-        def _intersects(facts: dict, params: dict) -> Any:
+        def _intersects(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             x, y = a(facts, params), b(facts, params)
             return UNKNOWN if x is UNKNOWN or y is UNKNOWN else any(v in y for v in x)
 
@@ -600,7 +602,7 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
     if fn == "count":
         (seq,) = args
 
-        def _count(facts: dict, params: dict) -> Any:
+        def _count(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             s = seq(facts, params)
             return UNKNOWN if s is UNKNOWN else len(s)
 
@@ -608,14 +610,14 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
     if fn in ("min", "max"):
         pick = min if fn == "min" else max
 
-        def _extreme(facts: dict, params: dict) -> Any:
+        def _extreme(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             values = [f(facts, params) for f in args]
             return UNKNOWN if any(v is UNKNOWN for v in values) else pick(values)
 
         return _extreme
     if fn == "coalesce":
 
-        def _coalesce(facts: dict, params: dict) -> Any:
+        def _coalesce(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             for f in args:
                 v = f(facts, params)
                 if v is not UNKNOWN:
@@ -626,7 +628,7 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
     if fn == "add_years":
         date_fn, years_fn = args
 
-        def _add_years(facts: dict, params: dict) -> Any:
+        def _add_years(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             d, y = date_fn(facts, params), years_fn(facts, params)
             if d is UNKNOWN or y is UNKNOWN or not isinstance(d, dt.date):
                 return UNKNOWN
@@ -636,7 +638,7 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
     if fn == "if":
         cond, then, other = args
 
-        def _if(facts: dict, params: dict) -> Any:
+        def _if(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             c = cond(facts, params)
             if c is UNKNOWN:
                 return UNKNOWN

@@ -38,7 +38,7 @@ NAME_ROOTS = ("founder.", "company.")
 # --- YAML with line numbers ---------------------------------------------------------------------
 
 
-class _LineDict(dict):
+class _LineDict(dict[Any, Any]):
     line: int = 0
 
 
@@ -154,7 +154,7 @@ class Criterion:
     id: str
     label: Text
     source: str
-    node: tuple
+    node: tuple[Any, ...]
     fn: expr.Scalar
     facts: tuple[str, ...]
     params: tuple[str, ...]
@@ -171,7 +171,7 @@ class Split:
 @dataclass
 class Amount:
     source: str
-    node: tuple | None
+    node: tuple[Any, ...] | None
     fn: expr.Scalar | None
     facts: tuple[str, ...]
     params: tuple[str, ...]
@@ -217,7 +217,7 @@ class Policy:
     effective_to: dt.date | None
     facts: tuple[str, ...]
     params: tuple[str, ...]
-    raw: dict
+    raw: dict[Any, Any]
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
@@ -235,13 +235,13 @@ class Pack:
     documents: dict[str, Text]
     policies: dict[str, Policy]
     ceilings: dict[str, Ceiling]
-    tests: list[dict]
+    tests: list[dict[Any, Any]]
     files: dict[str, str]
     checksum: str
     document_types: dict[str, Text] = field(default_factory=dict)  # what an application may carry
-    _params_cache: dict = field(default_factory=dict, repr=False)
-    bound_cache: dict = field(default_factory=dict, repr=False)
-    profile_memo: dict = field(default_factory=dict, repr=False)
+    _params_cache: dict[Any, Any] = field(default_factory=dict[Any, Any], repr=False)
+    bound_cache: dict[Any, Any] = field(default_factory=dict[Any, Any], repr=False)
+    profile_memo: dict[Any, Any] = field(default_factory=dict[Any, Any], repr=False)
 
     def params_at(self, on: dt.date) -> dict[str, Any]:
         """All parameter values in force on a date (cached: packs are immutable once loaded)."""
@@ -264,7 +264,7 @@ class _Ctx:
     def fail(self, reason: str, obj: Any = None, line: int | None = None) -> PackError:
         return PackError(reason, self.name, line if line is not None else _line(obj))
 
-    def mapping(self, obj: Any, what: str, parent: Any = None) -> dict:
+    def mapping(self, obj: Any, what: str, parent: Any = None) -> dict[Any, Any]:
         if not isinstance(obj, dict):
             raise self.fail(f"{what} must be a mapping", obj if isinstance(obj, dict) else parent)
         return obj
@@ -290,7 +290,7 @@ class _Ctx:
                 pass
         raise self.fail(f"{what} must be a date YYYY-MM-DD, got {obj!r}", parent)
 
-    def unknown_keys(self, obj: dict, allowed: set[str], what: str) -> None:
+    def unknown_keys(self, obj: dict[Any, Any], allowed: set[str], what: str) -> None:
         extra = set(obj) - allowed
         if extra:
             raise self.fail(f"unknown key(s) in {what}: {', '.join(sorted(map(str, extra)))}", obj)
@@ -395,7 +395,7 @@ def _parse_parameters(ctx: _Ctx, data: Any, sources: dict[str, Source]) -> dict[
 
 def _compile(
     ctx: _Ctx, source: Any, what: str, obj: Any, facts: dict[str, Fact], params: dict[str, Parameter]
-) -> tuple[tuple, expr.Scalar, tuple[str, ...], tuple[str, ...]]:
+) -> tuple[tuple[Any, ...], expr.Scalar, tuple[str, ...], tuple[str, ...]]:
     if isinstance(source, bool | int):
         source = str(source).lower()
     if not isinstance(source, str):
@@ -425,7 +425,7 @@ def _parse_policy(
     facts: dict[str, Fact],
     params: dict[str, Parameter],
     sources: dict[str, Source],
-    ceilings_spec: dict,
+    ceilings_spec: dict[Any, Any],
     stored: bool = False,
 ) -> Policy:
     data = ctx.mapping(data, "a policy file")
@@ -512,7 +512,8 @@ def _parse_policy(
     if data.get("amount") is not None:
         spec = ctx.mapping(data["amount"], f"policy {pid} amount", data)
         ctx.unknown_keys(spec, {"formula", "max", "ceiling", "split", "note"}, f"policy {pid} amount")
-        max_fn, max_params = None, ()
+        max_fn: expr.Scalar | None = None
+        max_params: tuple[str, ...] = ()
         if spec.get("max") is not None:
             max_node, max_fn, max_facts, max_params = _compile(
                 ctx, spec["max"], f"policy {pid} amount max", spec, facts, params
@@ -527,7 +528,7 @@ def _parse_policy(
             )
         if spec.get("formula") is None:
             # An amount that only explains (an equity investment decided case by case).
-            node, fn, used_facts, used_params = None, None, (), ()
+            node, fn, used_facts, used_params = None, None, (), ()  # type: ignore[assignment]
         else:
             node, fn, used_facts, used_params = _compile(
                 ctx, spec["formula"], f"policy {pid} amount", spec, facts, params
@@ -703,7 +704,7 @@ def load_pack(files: dict[str, str], *, stored: bool = False) -> Pack:
             policies=members,
             params=used_params,
         )
-    tests: list[dict] = []
+    tests: list[dict[Any, Any]] = []
     for name in sorted(f for f in files if f.startswith("tests/") and f.endswith((".yaml", ".yml"))):
         cases = _load_yaml(name, files[name]) or []
         if not isinstance(cases, list):

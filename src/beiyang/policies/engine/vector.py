@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import gc
 import keyword
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
@@ -57,12 +58,14 @@ class SetColumn:
 
     __slots__ = ("codes", "uniques")
 
-    def __init__(self, codes: np.ndarray, uniques: list[frozenset]) -> None:
+    def __init__(self, codes: np.ndarray, uniques: list[frozenset[Any]]) -> None:
         self.codes = codes
         self.uniques = uniques
 
-    def map(self, fn, dtype) -> np.ndarray:
-        return np.fromiter((fn(u) for u in self.uniques), dtype=dtype, count=len(self.uniques))[self.codes]
+    def map(self, fn: Callable[[frozenset[Any]], Any], dtype: Any) -> np.ndarray:
+        return np.fromiter(  # type: ignore[no-any-return]
+            (fn(u) for u in self.uniques), dtype=dtype, count=len(self.uniques)
+        )[self.codes]
 
 
 def _row_error(i: int, field_name: str, zh: str, en: str) -> ProfileError:
@@ -122,6 +125,7 @@ def _column(fact: Fact, raw: list[Any]) -> Vec:
             raise _row_error(i, exc.field, exc.message, exc.message_en) from None
     known = np.array([v is not None for v in parsed], dtype=bool)[codes]
     t = fact.type
+    values: np.ndarray
     if t in _NUMERIC:
         values = np.array([float(v) if v is not None else 0.0 for v in parsed], dtype=np.float64)[codes]
     elif t == "date":
@@ -138,7 +142,7 @@ def _column(fact: Fact, raw: list[Any]) -> Vec:
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-def _iso_dates(distinct: list) -> tuple[np.ndarray, np.ndarray] | None:
+def _iso_dates(distinct: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
     """Ordinals of distinct YYYY-MM-DD strings parsed by numpy in C; None when any value
     is not a plain, valid date string, so that the careful parser can name the bad one."""
     if not all(
@@ -154,13 +158,13 @@ def _iso_dates(distinct: list) -> tuple[np.ndarray, np.ndarray] | None:
     return ordinals, known
 
 
-def _by_distinct(ordinals: np.ndarray, fn) -> np.ndarray:
+def _by_distinct(ordinals: np.ndarray, fn: Callable[[int], int]) -> np.ndarray:
     """Apply a per-date Python function once per distinct date."""
     uniques, inverse = np.unique(ordinals, return_inverse=True)
     return np.fromiter((fn(int(o)) for o in uniques), dtype=np.int64, count=len(uniques))[inverse]
 
 
-def _sections(pack: Pack, profiles: list[Any]) -> tuple[dict[str, list[dict]], set[str]]:
+def _sections(pack: Pack, profiles: list[Any]) -> tuple[dict[str, list[dict[Any, Any]]], set[str]]:
     """Each profile's founder and company parts, checked, and the fact ids anyone gave."""
     if set(map(type, profiles)) - {dict}:
         i = next(i for i, p in enumerate(profiles) if type(p) is not dict)
@@ -169,11 +173,11 @@ def _sections(pack: Pack, profiles: list[Any]) -> tuple[dict[str, list[dict]], s
     if extra:
         name = sorted(map(str, extra))[0]
         raise ProfileError(name, f"未知字段 {name}", f"Unknown field {name}")
-    empty: dict = {}
-    sections: dict[str, list[dict]] = {}
+    empty: dict[Any, Any] = {}
+    sections: dict[str, list[dict[Any, Any]]] = {}
     present: set[str] = set()
     for root in ROOTS:
-        rows = list(map(dict.get, profiles, repeat(root)))
+        rows: list[Any] = list(map(dict.get, profiles, repeat(root)))
         kinds = set(map(type, rows))
         if type(None) in kinds:
             rows = [r if r is not None else empty for r in rows]
@@ -212,7 +216,7 @@ def build_columns(pack: Pack, profiles: list[Any], as_of: dt.date) -> Columns:
 
 
 @functools.cache
-def _row_types(fact_ids: tuple[str, ...]):
+def _row_types(fact_ids: tuple[str, ...]) -> tuple[Any, dict[str, Any]] | None:
     """The decoder of a list of rows and each section's row type, or None for facts whose
     names cannot be fields."""
     import msgspec
@@ -229,7 +233,7 @@ def _row_types(fact_ids: tuple[str, ...]):
         # ``"company": null`` is read as no company facts, as ``_sections`` reads it.
         sections.append((root, section | None, msgspec.field(default_factory=section)))
         types[root] = section
-    row = msgspec.defstruct("profile_row", [*sections, ("as_of", Any, None)], forbid_unknown_fields=True)
+    row: Any = msgspec.defstruct("profile_row", [*sections, ("as_of", Any, None)], forbid_unknown_fields=True)
     return msgspec.json.Decoder(list[row]), types
 
 
@@ -252,7 +256,7 @@ def decode_rows(pack: Pack, lines: list[bytes]) -> list[Any] | None:
     finally:
         if enabled:
             gc.enable()
-    return rows
+    return list(rows)
 
 
 def evaluate_rows(pack: Pack, rows: list[Any], as_of: dt.date) -> BatchSummary:
@@ -263,7 +267,9 @@ def evaluate_rows(pack: Pack, rows: list[Any], as_of: dt.date) -> BatchSummary:
         sections = {root: list(map(attrgetter(root), rows)) for root in ROOTS}
         for root, column in sections.items():
             if None in column:
-                empty = _row_types(tuple(pack.facts))[1][root]()
+                types = _row_types(tuple(pack.facts))
+                assert types is not None  # the rows were decoded with them
+                empty = types[1][root]()
                 sections[root] = [r if r is not None else empty for r in column]
 
         def raw(fid: str) -> list[Any]:
@@ -276,7 +282,7 @@ def evaluate_rows(pack: Pack, rows: list[Any], as_of: dt.date) -> BatchSummary:
             gc.enable()
 
 
-def _columns(pack: Pack, n: int, raw, as_of: dt.date) -> Columns:
+def _columns(pack: Pack, n: int, raw: Any, as_of: dt.date) -> Columns:
     cols = Columns(n, as_of)
     for fid, fact in pack.facts.items():
         cols.data[fid] = _column(fact, raw(fid))
@@ -324,7 +330,7 @@ def _bool(x: Any, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(x, dtype=bool), (n,))
 
 
-def vec_eval(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
+def vec_eval(node: tuple[Any, ...], cols: Columns, params: dict[str, Any]) -> Vec:
     tag = node[0]
     n = cols.n
     if tag == "const":
@@ -365,7 +371,7 @@ def vec_eval(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
             else:
                 hit = bv.map(lambda u: av in u, bool)
             return (np.logical_not(hit) if op == "not in" else hit), known
-        fn = {
+        compare: Any = {
             "==": np.equal,
             "!=": np.not_equal,
             "<": np.less,
@@ -373,7 +379,7 @@ def vec_eval(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
             ">": np.greater,
             ">=": np.greater_equal,
         }[op]
-        return fn(av, bv), known
+        return compare(av, bv), known
     if tag == "arith":
         op = node[1]
         av, ak = vec_eval(node[2], cols, params)
@@ -383,8 +389,8 @@ def vec_eval(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
             bv_arr = np.asarray(bv, dtype=np.float64)
             safe = bv_arr != 0
             return np.divide(av, np.where(safe, bv_arr, 1.0)), np.logical_and(known, safe)
-        fn = {"+": np.add, "-": np.subtract, "*": np.multiply}[op]
-        return fn(av, bv), known
+        arith: Any = {"+": np.add, "-": np.subtract, "*": np.multiply}[op]
+        return arith(av, bv), known
     if tag == "call":
         return _vec_call(node, cols, params)
     if tag == "list":
@@ -393,7 +399,7 @@ def vec_eval(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
     raise ValueError(f"unknown node {tag}")
 
 
-def _vec_call(node: tuple, cols: Columns, params: dict[str, Any]) -> Vec:
+def _vec_call(node: tuple[Any, ...], cols: Columns, params: dict[str, Any]) -> Vec:
     fn, args = node[1], node[2]
     if fn in ("contains", "count", "intersects"):
         key = (fn, args[0], args[1] if len(args) > 1 else None)

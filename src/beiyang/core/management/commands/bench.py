@@ -1,8 +1,9 @@
 """``beiyang bench [NAME …] [--quick]``: run benchmarks, print tables, save var/bench/NAME.json."""
 
 from importlib import import_module
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 BENCHES = {
     "benefits": "beiyang.bench.benefits",
@@ -10,17 +11,18 @@ BENCHES = {
     "vouchers": "beiyang.bench.vouchers",
     "matching": "beiyang.bench.matching",
     "agent": "beiyang.bench.agent",
+    "deliveries": "beiyang.bench.deliveries",
 }
 
 
 class Command(BaseCommand):
     help = "Run the benchmarks / 运行性能基准"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("names", nargs="*", help=f"which: {', '.join(BENCHES)} (default: all)")
         parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
 
-    def handle(self, *args, names, quick, **options):
+    def handle(self, *args: Any, names: list[str], quick: bool, **options: Any) -> None:
         unknown = set(names) - set(BENCHES)
         if unknown:
             raise CommandError(

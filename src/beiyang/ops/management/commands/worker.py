@@ -6,6 +6,7 @@ import threading
 
 from huey.contrib.djhuey.management.commands.run_huey import Command as RunHuey
 
+from beiyang.notifications import senders
 from beiyang.ops.worker import die_with_parent, start_heartbeat
 
 
@@ -23,4 +24,8 @@ class Command(RunHuey):
         if parent:
             die_with_parent(parent)
         start_heartbeat(threading.Event())
-        return super().handle(*args, **options)
+        senders.start_pool()
+        try:
+            return super().handle(*args, **options)
+        finally:
+            senders.stop_pool()

@@ -59,6 +59,8 @@ class Command(BaseCommand):
         # default action the process would die there, before the ``finally`` below stops the
         # job worker, and leave it running. As an exception it unwinds through ``finally``.
         signal.signal(signal.SIGTERM, _exit_on_signal)
+        # Read by ``beiyang.asgi`` in each server child: end with this process.
+        os.environ["BEIYANG_SERVER_PID"] = str(os.getpid())
         try:
             uvicorn.run(
                 "beiyang.asgi:application",
@@ -70,6 +72,9 @@ class Command(BaseCommand):
                 # Each request is logged once, with its id, by beiyang.ops.requestlog.
                 access_log=False,
                 timeout_graceful_shutdown=3,
+                # The client's own address from the trusted proxies' X-Forwarded-For.
+                proxy_headers=True,
+                forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
             )
         finally:
             if worker is not None and worker.poll() is None:

@@ -1,0 +1,8 @@
+"""What the benefits app asks of the apps above it. ``policies`` imports none of them: an app
+that knows a company fact connects here in its ``AppConfig.ready``."""
+
+from django.dispatch import Signal
+
+# Asked while building a company's profile for the engine: each receiver answers a dict of
+# company facts it owns (the vouchers app: ``voucher_granted_cny``); kwargs: company, as_of.
+company_facts_wanted = Signal()
