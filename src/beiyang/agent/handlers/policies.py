@@ -57,7 +57,10 @@ def _in_brief(pack, policy) -> Reply:
     from beiyang.policies.engine import evaluate
 
     result = evaluate(pack, {}, town_today(), policies=[policy.id], suggest=False).results
-    amount = _amount_text(policy.id, result[0].amount if result else None)
+    # "Up to": the amount when it needs no fact of the founder's, else the policy's published bound
+    # (startup capital's formula needs the headcount; its ceiling of 100,000 does not).
+    figure = (result[0].amount or (result[0].max_amount_fen or 0) / 100 or None) if result else None
+    amount = _amount_text(policy.id, figure)
     # The amount is said once: many summaries already carry it ("…合计最高100万元").
     said = bool(amount[0]) and re.search(r"\d+(?:\.\d+)?万?元", amount[0]).group() in policy.summary.zh
     zh = f"{policy.title.zh}:{policy.summary.zh}" + (f"额度{amount[0]}。" if amount[0] and not said else "")
@@ -198,7 +201,10 @@ def _amount_and_note(pack, policy):
     from beiyang.policies.engine import evaluate
 
     result = evaluate(pack, {}, town_today(), policies=[policy.id], suggest=False).results
-    amount = _amount_text(policy.id, result[0].amount if result else None)
+    # "Up to": the amount when it needs no fact of the founder's, else the policy's published bound
+    # (startup capital's formula needs the headcount; its ceiling of 100,000 does not).
+    figure = (result[0].amount or (result[0].max_amount_fen or 0) / 100 or None) if result else None
+    amount = _amount_text(policy.id, figure)
     note = policy.amount.note if policy.amount and policy.amount.note else None
     return amount, note
 

@@ -147,7 +147,8 @@ def test_the_issues_messages_are_understood(text, intent, slots):
 def test_an_amount_over_the_maximum_is_refused_when_proposed(founder):
     _user, _company, client = founder
     out = say(client, "申请15万启动资金")
-    assert out["proposed_action"] is None and "10万元" in out["reply"]
+    assert out["proposed_action"] is None and "超过了上限" in out["reply"]
+    assert say(client, "确认", out["conversation_id"])["actions_done"] == []
 
 
 def test_an_english_question_of_two_parts_gets_both_figures_in_english(api):
