@@ -32,7 +32,7 @@ from beiyang.matching.models import MatchProfile
 from beiyang.policies.actions import do_import_pack
 from beiyang.policies.engine.pack import read_pack_files
 from beiyang.policies.queries import evaluate_company
-from beiyang.service.actions import _set_officer, do_open_request
+from beiyang.service.actions import do_open_request, set_officer
 from beiyang.service.models import OfficerAssignment, ServiceRequest
 from beiyang.vouchers.actions import do_fund_pool, do_issue_grant
 from beiyang.vouchers.models import BudgetPool, Grant
@@ -642,7 +642,7 @@ def load_demo_service() -> None:
         return
     if not OfficerAssignment.objects.filter(company=company, officer=officer).exists():
         with transaction.atomic():
-            _set_officer(company, officer, None)
+            set_officer(company, officer, None)
     if not ServiceRequest.objects.filter(company=company).exists():
         do_open_request(
             founder,

@@ -8,7 +8,10 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent
-POLICY_PACK_DIR = PACKAGE_DIR / "policies" / "packs" / "beiyang"
+PACKS_DIR = PACKAGE_DIR / "policies" / "packs"
+# The town's own pack, shipped with the code and imported by ``beiyang loadpack`` (default
+# Beiyang's; another town sets ``BEIYANG_POLICY_PACK_DIR``, e.g. to packs/minhang-example).
+POLICY_PACK_DIR = Path(os.environ.get("BEIYANG_POLICY_PACK_DIR") or PACKS_DIR / "beiyang")
 
 
 def var_dir() -> Path:

@@ -47,14 +47,13 @@ def _local_secret_key() -> str:
     return path.read_text().strip()
 
 
+# Production takes its key from the environment only; `beiyang check --deploy` and the refusal
+# to start (ops.checks) say when it is missing or short, beside every other setting at fault.
 SECRET_KEY = os.environ.get("SECRET_KEY") or ("" if PRODUCTION else _local_secret_key())
-if PRODUCTION and len(SECRET_KEY) < 50:
-    raise RuntimeError("SECRET_KEY must be set (50+ characters) in the production profile")
 
+# Django's test client calls itself "testserver": only the test settings allow it.
 ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-    if h.strip()
+    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -83,6 +82,7 @@ INSTALLED_APPS = [
     "beiyang.competitions",
     "beiyang.internships",
     "beiyang.service",
+    "beiyang.wechat",
     "beiyang.web",
     "beiyang.ops",
 ]
@@ -155,6 +155,8 @@ if DATABASE_URL:
         # connection whose backend died (restart, failover, pg_terminate_backend) is found out
         # when taken from the pool and replaced, not handed to a request.
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Behind PgBouncer in transaction pooling a cursor cannot outlive its transaction.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_TRANSACTION_POOLING", False)
     DATABASES["default"].setdefault("TEST", {})
 else:
     DATABASES = {
@@ -265,7 +267,29 @@ RATE_LIMITS = {
 }
 
 # --- SMS ------------------------------------------------------------------------------------
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "beiyang.accounts.sms.FileSmsBackend")
+# SMS_PROVIDER picks the gateway (accounts.sms): aliyun and tencent send registered templates
+# through their clouds' SDKs; http posts free text to SMS_GATEWAY_URL; file (the default) writes
+# to var/sms-outbox.log for a laptop and is refused in production (ops.checks).
+SMS_PROVIDERS = {
+    "aliyun": "beiyang.accounts.sms.AliyunSmsBackend",
+    "tencent": "beiyang.accounts.sms.TencentSmsBackend",
+    "http": "beiyang.accounts.sms.HttpSmsBackend",
+    "file": "beiyang.accounts.sms.FileSmsBackend",
+    "console": "beiyang.accounts.sms.ConsoleSmsBackend",
+}
+SMS_PROVIDER = (os.environ.get("SMS_PROVIDER") or "file").strip().lower()
+SMS_BACKEND = os.environ.get("SMS_BACKEND") or SMS_PROVIDERS.get(SMS_PROVIDER, "")
+SMS_ACCESS_KEY_ID = os.environ.get("SMS_ACCESS_KEY_ID", "")
+SMS_ACCESS_KEY_SECRET = os.environ.get("SMS_ACCESS_KEY_SECRET", "")
+# The registered signature without its brackets (签名, e.g. 北杨小镇), and the approved templates.
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+SMS_TEMPLATE_CODE = os.environ.get("SMS_TEMPLATE_CODE", "")
+SMS_NOTICE_TEMPLATE_CODE = os.environ.get("SMS_NOTICE_TEMPLATE_CODE", "")
+SMS_SDK_APP_ID = os.environ.get("SMS_SDK_APP_ID", "")
+SMS_REGION = os.environ.get("SMS_REGION", "ap-guangzhou")
+# The cloud's API address; empty for the cloud's own. Tests point it at a local server.
+SMS_ENDPOINT = os.environ.get("SMS_ENDPOINT", "")
+SMS_TIMEOUT_SECONDS = float(os.environ.get("SMS_TIMEOUT_SECONDS", "5"))
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
 SMS_FILE_PATH = VAR_DIR / "sms-outbox.log"
@@ -274,7 +298,19 @@ SMS_CODE_RESEND_SECONDS = int(os.environ.get("SMS_CODE_RESEND_SECONDS", "60"))
 SMS_CODE_DAILY_LIMIT = int(os.environ.get("SMS_CODE_DAILY_LIMIT", "10"))
 SMS_CODE_MAX_ATTEMPTS = int(os.environ.get("SMS_CODE_MAX_ATTEMPTS", "5"))
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Email goes over SMTP once EMAIL_HOST is set (Django's own EMAIL_* names); without it, to files
+# in var/mail, which the production profile refuses (ops.checks).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 # A gateway that hangs must not hold a delivery past its lease (DELIVERY_LEASE_SECONDS): SMTP
 # has no timeout of its own.
@@ -285,7 +321,7 @@ DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
 # Gateway calls the job worker makes at once (threads: a call is almost all waiting). One
 # worker then sends about DELIVERY_SENDERS / gateway latency deliveries a second.
 DELIVERY_SENDERS = int(os.environ.get("DELIVERY_SENDERS", "32"))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "北杨人工智能创新小镇 <noreply@beiyang.example>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "北杨人工智能创新小镇 <noreply@beiyang.example>"
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
@@ -389,9 +425,22 @@ WORKER_STALE_SECONDS = float(os.environ.get("WORKER_STALE_SECONDS", "60"))
 # /metrics answers loopback, and anyone sending ``Authorization: Bearer $METRICS_TOKEN``.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Where founders reach the town (https://…, no trailing slash): every absolute link (calendar
+# files and feeds, email and SMS links) starts with it. Unset on a laptop, `beiyang run` sets it
+# to the address it serves (PORT); the production profile refuses to start without an https one.
+SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}").rstrip("/")
 NOTIFY_WEBHOOK_URL = os.environ.get("NOTIFY_WEBHOOK_URL", "")
-NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "change-me")
+NOTIFY_WEBHOOK_SECRET = os.environ.get("NOTIFY_WEBHOOK_SECRET", "")
+# Server processes `beiyang run` starts unless --workers says otherwise; more than one needs Redis.
+WEB_WORKERS = int(os.environ.get("WEB_WORKERS") or "1")
+# The town's WeChat Official Account (beiyang.wechat): off unless the first four are all set.
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+WECHAT_TOKEN = os.environ.get("WECHAT_TOKEN", "")
+WECHAT_ENCODING_AES_KEY = os.environ.get("WECHAT_ENCODING_AES_KEY", "")
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
+# Menus, click texts, the welcome and the template per message kind: a file the operator edits.
+WECHAT_CONFIG_FILE = os.environ.get("WECHAT_CONFIG_FILE", str(PACKAGE_DIR / "wechat" / "wechat.yaml"))
 # Seconds between heartbeats on message streams (SSE); proxies drop idle streams after ~60 s.
 STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"))
 # Bearer tokens stop working this many days after their issue (absolute, not sliding); 0: never.
@@ -410,6 +459,13 @@ VOUCHERS_HOLD_SECONDS = int(os.environ.get("VOUCHERS_HOLD_SECONDS", "900"))
 APPLICATION_MAX_UPLOAD_BYTES = int(os.environ.get("APPLICATION_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 # Files of one document type an application may hold (re-uploads included).
 APPLICATION_MAX_DOCUMENTS_PER_TYPE = int(os.environ.get("APPLICATION_MAX_DOCUMENTS_PER_TYPE", "5"))
+# Every file field is an upload surface with a quota per owner: (files kept, megabytes in all).
+# core.uploads.check_room enforces them; a test walks every FileField and fails on one without.
+UPLOAD_QUOTAS = {
+    "service.ServiceMessage.file": (10, 30),  # per service request, founder and officer together
+    "applications.Document.file": (30, 100),  # per application, every document type
+    "competitions.Entry.deck": (1, 20),  # per entry: a new deck replaces the old one on disk
+}
 
 # --- Beiyang --------------------------------------------------------------------------------
 POLICY_PACK_DIR = paths.POLICY_PACK_DIR

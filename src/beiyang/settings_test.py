@@ -4,7 +4,10 @@ The production settings hold no switch for tests: what differs is here, in the o
 """
 
 from beiyang.settings import *  # noqa: F403
-from beiyang.settings import PASSWORD_HASHERS
+from beiyang.settings import ALLOWED_HOSTS, PASSWORD_HASHERS
+
+# Django's test client sends Host: testserver.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 
 # Jobs run inline, so that a test sees their effect when the action returns.
 HUEY = {"name": "beiyang", "immediate": True}

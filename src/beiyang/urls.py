@@ -23,5 +23,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("wechat/", include("beiyang.wechat.urls")),
     path("", include("beiyang.web.urls")),
 ]

@@ -2,7 +2,7 @@
 land on the same starting state (two resolutions, two messages); with it, one state, one story.
 
 The guard is the one path production has: the request read locked inside the transaction that
-changes it (``service.actions._request_to_change``). The test replaces it with a read before
+changes it (``service.actions.casework._request_to_change``). The test replaces it with a read before
 the transaction, both officers reading before either writes. Threads share nothing but the
 database, as separate server workers would."""
 
@@ -16,8 +16,13 @@ from beiyang.core.errors import DomainError
 from beiyang.core.models import AuditEntry
 from beiyang.core.tests.threads import all_at_once
 from beiyang.notifications.models import Message
-from beiyang.service import actions
-from beiyang.service.actions import access_staff_request, check_reassign, check_resolve, do_open_request
+from beiyang.service.actions import (
+    access_staff_request,
+    casework,
+    check_reassign,
+    check_resolve,
+    do_open_request,
+)
 from beiyang.service.models import ServiceRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +52,7 @@ def _read_then_write(officers: int):
 @pytest.mark.parametrize("guard", [False, True], ids=["guard-off", "guard-on"])
 def test_two_officers_resolving_a_pool_request_at_once(monkeypatch, make_founder, make_staff, guard):
     if not guard:
-        monkeypatch.setattr(actions, "_request_to_change", _read_then_write(2))
+        monkeypatch.setattr(casework, "_request_to_change", _read_then_write(2))
     user, _company, _client = make_founder()
     one, _ = make_staff("service_officer")
     two, _ = make_staff("service_officer")

@@ -23,7 +23,8 @@ from django.utils import timezone
 from beiyang.accounts.models import ApiToken, LoginThrottle, Provider, ProviderApiKey, SmsCode, User
 from beiyang.accounts.queries import users_for_tokens
 from beiyang.accounts.roles import ROLE_NAMES
-from beiyang.accounts.sms import send_sms
+from beiyang.accounts.signals import voucher_kinds_wanted
+from beiyang.accounts.sms import SmsDeliveryError, login_code_sms, send_sms
 from beiyang.accounts.token_cache import FORGET_USER, token_users
 from beiyang.accounts.tokens import code_digest, digest, new_secret
 from beiyang.core.audit import log_action, snapshot
@@ -41,7 +42,6 @@ from beiyang.core.realtime import hub
 logger = logging.getLogger(__name__)
 TOKEN_TOUCH_SECONDS = 300  # how stale a token's last-use stamp may get
 PROFILE_FIELDS = ["name", "email", "birth_date", "resident_id"]
-VOUCHER_KINDS = ("compute", "model", "corpus")
 
 
 def _check_password_strength(password: str, user: User | None = None) -> None:
@@ -284,10 +284,55 @@ def do_request_sms_code(phone: str, purpose: str = "login", ip: str = "") -> Sms
             expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
         )
         log_action("accounts.sms_code.sent", obj=sms, actor_label=phone, purpose=purpose)
-        minutes = settings.SMS_CODE_TTL_SECONDS // 60
-        text = f"【北杨小镇】您的验证码是{code},{minutes}分钟内有效。如非本人操作请忽略。"
-        transaction.on_commit(lambda: send_sms(phone, text))
+        sms_id = sms.pk
+        transaction.on_commit(lambda: _queue_login_code(sms_id, phone, code))
     return sms
+
+
+def _queue_login_code(sms_code_id: int, phone: str, code: str) -> None:
+    """After commit: the job worker sends the code, so the founder's request never waits on the
+    gateway. With the queue down, a thread of this process sends it instead."""
+    from beiyang.accounts.tasks import send_login_code_task
+
+    try:
+        send_login_code_task(sms_code_id, phone, code)
+    except Exception:
+        logger.warning(
+            "queue unavailable: login code %s sent from the web process", sms_code_id, exc_info=True
+        )
+        threading.Thread(target=do_send_login_code, args=(sms_code_id, phone, code), daemon=True).start()
+
+
+def do_send_login_code(sms_code_id: int, phone: str, code: str) -> str:
+    """Hand a login code to the SMS gateway and record the outcome: "sent", "skipped" (used or
+    expired meanwhile: a late code only confuses), "failed" (the gateway can never take it) or
+    "retry" (refused for now; the job tries again while the code is valid)."""
+    sms = SmsCode.objects.filter(pk=sms_code_id, used_at__isnull=True, expires_at__gt=timezone.now()).first()
+    if sms is None:
+        return "skipped"
+    try:
+        external_id = send_sms(
+            phone,
+            login_code_sms(code, settings.SMS_CODE_TTL_SECONDS // 60),
+            idempotency_key=f"beiyang-sms-code-{sms_code_id}",
+        )
+    except Exception as exc:
+        permanent = isinstance(exc, SmsDeliveryError) and exc.permanent
+        with transaction.atomic():
+            log_action(
+                "accounts.sms_code.failed",
+                obj=sms,
+                actor_label="delivery",
+                error=f"{type(exc).__name__}: {exc}"[:500],
+                permanent=permanent,
+            )
+        logger.warning("login code %s not sent: %s", sms_code_id, exc)
+        return "failed" if permanent else "retry"
+    with transaction.atomic():
+        log_action(
+            "accounts.sms_code.delivered", obj=sms, actor_label="delivery", external_id=external_id[:120]
+        )
+    return "sent"
 
 
 _BAD_CODE = ("验证码不正确或已过期", "The code is wrong or has expired")
@@ -516,11 +561,12 @@ def do_create_staff(
 def _parse_kinds(kinds: list[str] | str) -> list[str]:
     if isinstance(kinds, str):
         kinds = [k.strip() for k in kinds.split(",") if k.strip()]
-    bad = [k for k in kinds if k not in VOUCHER_KINDS]
+    known = [k for _receiver, kinds in voucher_kinds_wanted.send(sender=None) for k in kinds]
+    bad = [k for k in kinds if k not in known]
     if not kinds or bad:
         raise InvalidInput(
-            "券种须为 compute、model、corpus 之一",
-            "Kinds must be compute, model or corpus",
+            f"券种须为 {'、'.join(known)} 之一",
+            f"Kinds must be among {', '.join(known)}",
             field="kinds",
             code="invalid_kinds",
         )

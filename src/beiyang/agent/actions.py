@@ -9,15 +9,13 @@ import time
 import uuid
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
-from django.utils import timezone
 
 from beiyang.agent import dialogue, handlers
 from beiyang.agent.handlers.common import bilingual_citations
-from beiyang.agent.models import Conversation, HandoverTicket, Turn
-from beiyang.core.audit import log_action
-from beiyang.core.errors import AccessDenied, InvalidInput, NotFound, RateLimited
+from beiyang.agent.handover import to_service_team
+from beiyang.agent.models import Conversation, Turn
+from beiyang.core.errors import InvalidInput, NotFound, RateLimited
 from beiyang.core.ratelimit import hit
 
 MAX_CHARS = 1000
@@ -31,9 +29,12 @@ def _rate_limit(key: str) -> None:
         )
 
 
-def access_conversation(user, conversation_id: str | None) -> Conversation:
+def access_conversation(user, conversation_id: str | None, *, address: str = "") -> Conversation:
     if not conversation_id:
-        return Conversation.objects.create(user=user if getattr(user, "is_authenticated", False) else None)
+        signed_in = getattr(user, "is_authenticated", False)
+        return Conversation.objects.create(
+            user=user if signed_in else None, address=None if signed_in or not address else address
+        )
     try:
         key = uuid.UUID(str(conversation_id))
     except ValueError:
@@ -46,13 +47,14 @@ def access_conversation(user, conversation_id: str | None) -> Conversation:
 
 
 def do_agent_turn(
-    user, text: Any, *, conversation_id: str | None = None, rate_key: str = ""
+    user, text: Any, *, conversation_id: str | None = None, rate_key: str = "", address: str = ""
 ) -> dict[str, Any]:
-    """Answer one message. Never raises on odd text: empty, huge or emoji-only gets a polite reply."""
+    """Answer one message. Never raises on odd text: empty, huge or emoji-only gets a polite reply.
+    ``address``: the visitor's, which limits their handovers (``service.actions.open_handover``)."""
     _rate_limit(rate_key or (f"user:{user.pk}" if getattr(user, "is_authenticated", False) else "anon"))
     if not isinstance(text, str):
         raise InvalidInput("消息应为文字", "text must be a string", field="text")
-    conversation = access_conversation(user, conversation_id)
+    conversation = access_conversation(user, conversation_id, address=address)
     state = dict(conversation.state or {})
     started = time.perf_counter()
     text = text.strip()
@@ -68,20 +70,10 @@ def do_agent_turn(
             f"That message is long; please keep it under {MAX_CHARS} characters, or ask for a person.",
         )
         intent, slots, text = "out_of_scope", {}, text[:MAX_CHARS]
-    elif conversation.handed_over:
-        # The service team has this conversation: the bot stays quiet until they close the ticket,
-        # and a message after their answer puts the ticket back in their queue.
+    elif conversation.handed_over and to_service_team(user, conversation, text):
+        # The service team has this conversation: the message goes into their request's thread
+        # and the bot stays quiet until the request is resolved.
         reply, intent, slots = handlers.Reply("", ""), "human_handoff", {}
-        for ticket in HandoverTicket.objects.filter(
-            conversation=conversation, status=HandoverTicket.ANSWERED
-        ):
-            ticket.status = HandoverTicket.OPEN
-            ticket.save(update_fields=["status"])
-            log_action(
-                "agent.ticket.reopened",
-                actor=user if getattr(user, "is_authenticated", False) else None,
-                obj=ticket,
-            )
     else:
         reply, intent, slots = dialogue.respond(user, conversation, state, text)
     with transaction.atomic():
@@ -112,71 +104,3 @@ def do_agent_turn(
         "suggestions": reply.suggestions,
         "latency_ms": round((time.perf_counter() - started) * 1000, 2),
     }
-
-
-@transaction.atomic(durable=True)
-def check_close_ticket(staff, ticket_id: int) -> HandoverTicket:
-    """Staff close a handover: the agent answers in that conversation again."""
-    from beiyang.accounts.roles import has_role
-
-    if not has_role(staff, "reviewer", "event_manager", "voucher_officer"):
-        raise AccessDenied("仅工作人员可以关闭工单", "Staff only")
-    ticket = (
-        HandoverTicket.objects.select_for_update().select_related("conversation").filter(pk=ticket_id).first()
-    )
-    if ticket is None:
-        raise NotFound("工单不存在", "No such ticket", field="ticket_id")
-    if ticket.status != HandoverTicket.CLOSED:
-        ticket.status = HandoverTicket.CLOSED
-        ticket.save(update_fields=["status"])
-        conversation = ticket.conversation
-        if not conversation.tickets.exclude(status=HandoverTicket.CLOSED).exists():
-            conversation.handed_over = False
-            conversation.save(update_fields=["handed_over"])
-        Turn.objects.create(
-            conversation=conversation,
-            role="staff",
-            text="(工作人员已结束人工服务 The service team closed this handover)",
-        )
-        log_action("agent.ticket.closed", actor=staff, obj=ticket)
-        if apps.is_installed("beiyang.service"):
-            from beiyang.service.actions import resolve_with_handover
-
-            resolve_with_handover(staff, conversation.pk)
-    return ticket
-
-
-@transaction.atomic(durable=True)
-def check_staff_reply(staff, ticket_id: int, text: str) -> HandoverTicket:
-    """The service team answers in the founder's conversation; the founder sees it live."""
-    from beiyang.accounts.roles import has_role
-    from beiyang.notifications.actions import do_send_message
-
-    if not has_role(staff, "reviewer", "event_manager", "voucher_officer"):
-        raise AccessDenied("仅工作人员可以回复", "Staff only")
-    if not (text or "").strip() or len(text) > 2000:
-        raise InvalidInput("回复内容应为1到2000字", "The reply must be 1-2000 characters", field="text")
-    ticket = (
-        HandoverTicket.objects.select_for_update().select_related("conversation").filter(pk=ticket_id).first()
-    )
-    if ticket is None:
-        raise NotFound("工单不存在", "No such ticket", field="ticket_id")
-    Turn.objects.create(conversation=ticket.conversation, role="staff", text=text.strip())
-    ticket.status, ticket.assignee, ticket.answered_at = HandoverTicket.ANSWERED, staff, timezone.now()
-    ticket.save()
-    log_action("agent.ticket.answered", actor=staff, obj=ticket)
-    if apps.is_installed("beiyang.service"):
-        from beiyang.service.actions import record_handover_reply
-
-        record_handover_reply(staff, ticket.conversation_id, text.strip())
-    if ticket.conversation.user_id:
-        do_send_message(
-            ticket.conversation.user_id,
-            kind="agent",
-            title="“陪你一起跑”服务团队回复了您",
-            body=text[:500],
-            title_en="The service team replied",
-            link=f"/agent/?c={ticket.conversation_id}",
-            channels=False,
-        )
-    return ticket

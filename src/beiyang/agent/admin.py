@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from beiyang.agent.models import Conversation, HandoverTicket, Turn
+from beiyang.agent.models import Conversation, Turn
 
 admin.site.register(Conversation)
 admin.site.register(Turn)
-admin.site.register(HandoverTicket)

@@ -18,7 +18,13 @@ class Conversation(models.Model):
         related_name="conversations",
     )
     state = models.JSONField(default=dict, blank=True)
+    # True while a service request opened from this chat is live: the team has it, the bot is quiet.
     handed_over = models.BooleanField(default=False)
+    address = models.GenericIPAddressField(
+        null=True,
+        blank=True,
+        help_text="where a visitor's conversation came from: handovers are limited by it",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -49,28 +55,3 @@ class Turn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.text[:40]}"
-
-
-class HandoverTicket(models.Model):
-    OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
-
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="tickets")
-    status = models.CharField(
-        max_length=10,
-        default=OPEN,
-        choices=[(OPEN, "待处理 open"), (ANSWERED, "已回复 answered"), (CLOSED, "已关闭 closed")],
-    )
-    reason = models.CharField(max_length=200, blank=True)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "转人工工单 handover ticket"
-        verbose_name_plural = "转人工工单 handover tickets"
-        ordering = ["-id"]
-
-    def __str__(self) -> str:
-        return f"{self.conversation_id} ({self.status})"

@@ -23,7 +23,3 @@ class AgentOut(Schema):
     proposed_action: dict[str, Any] | None
     actions_done: list[dict[str, Any]]
     suggestions: list[str]
-
-
-class ReplyIn(StrictSchema):
-    text: str = Field(max_length=2000)

@@ -1,9 +1,7 @@
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
-from beiyang.accounts.roles import has_role
-from beiyang.agent import actions, queries
+from beiyang.agent import actions
 from beiyang.agent.models import Conversation
 from beiyang.core.errors import DomainError
 from beiyang.core.ratelimit import client_ip
@@ -20,6 +18,7 @@ def chat(request):
                 request.POST.get("text", ""),
                 conversation_id=conversation_id or None,
                 rate_key=f"user:{user.pk}" if user else f"ip:{client_ip(request)}",
+                address=client_ip(request),
             )
         except DomainError as exc:
             result = {
@@ -67,19 +66,6 @@ def _uuid(value: str) -> bool:
 
 
 def staff_tickets(request):
-    if not request.user.is_authenticated or not has_role(
-        request.user, "reviewer", "event_manager", "voucher_officer"
-    ):
-        raise PermissionDenied
-    if request.method == "POST":
-        try:
-            if request.POST.get("close"):
-                actions.check_close_ticket(request.user, int(request.POST.get("ticket_id", "0")))
-            else:
-                actions.check_staff_reply(
-                    request.user, int(request.POST.get("ticket_id", "0")), request.POST.get("text", "")
-                )
-        except (DomainError, ValueError) as exc:
-            messages.error(request, exc.localized() if isinstance(exc, DomainError) else str(exc))
-        return redirect("web:staff_tickets")
-    return render(request, "agent/tickets.html", {"tickets": queries.open_tickets()[:100]})
+    """The old handover tickets page: handovers are service requests now, on the service
+    team's queue, under its permission rule (which that page checks)."""
+    return redirect(f"{reverse('web:staff_service')}?source=agent", permanent=True)

@@ -26,7 +26,7 @@ from beiyang.companies.queries import company_of, member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_to_fen
-from beiyang.core.uploads import sniff
+from beiyang.core.uploads import check_room, kept, sniff
 from beiyang.core.words import date_words
 from beiyang.notifications.actions import do_send_message
 from beiyang.policies.queries import current_pack, document_name, evaluate_company
@@ -43,7 +43,6 @@ TRANSITIONS = {
     "withdraw": (set(OPEN), "withdrawn", "撤回"),
     "disburse": ({"approved"}, "disbursed", "拨付"),
 }
-WAIVER_MONTHS = {"office-rent-waiver": "office.max_months", "talent-apartment": "apartment.max_months"}
 
 
 def _move(application: Application, action: str) -> str:
@@ -271,6 +270,8 @@ def do_upload_document(user, application_id: int, *, doc_type: str, upload: Uplo
             code="too_many_documents",
         )
     ext, kind = sniff(upload)
+    files, stored = kept(application.documents.all())  # the application is locked: counted in turn
+    check_room("applications.Document.file", upload, files=files, stored_bytes=stored)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -640,10 +641,11 @@ def check_approve(
 
 
 def _carry_out(application: Application, staff) -> None:
-    """What an approval sets in motion: a voucher grant, or a fee-waiver period."""
-    from beiyang.vouchers.queries import voucher_kinds
-
-    kind = voucher_kinds().get(application.policy_id)
+    """What an approval sets in motion, as the policy's ``grants`` in the pack says: a voucher
+    grant of its kind, or a fee-waiver period of its months."""
+    pack = current_pack()
+    policy = pack.policies.get(application.policy_id)
+    kind = policy.voucher_kind if policy else None
     if kind and application.granted_fen:
         grant = issue_grant(
             company=application.company,
@@ -653,9 +655,9 @@ def _carry_out(application: Application, staff) -> None:
             application_id=application.pk,
         )
         application.voucher_grant_id = grant.pk
-    months_param = WAIVER_MONTHS.get(application.policy_id)
+    months_param = policy.waiver_months_param if policy else None
     if months_param:
-        months = int(Decimal(current_pack().params_at(timezone.localdate())[months_param]))
+        months = int(Decimal(pack.params_at(timezone.localdate())[months_param]))
         start = timezone.localdate()
         year, month = divmod(start.month - 1 + months, 12)
         try:

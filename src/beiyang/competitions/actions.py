@@ -22,7 +22,7 @@ from beiyang.core.audit import log_action, snapshot
 from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
 from beiyang.core.errors import Conflict as ConflictError
 from beiyang.core.money import fen_to_yuan, format_cny_short, yuan_to_fen
-from beiyang.core.uploads import sniff
+from beiyang.core.uploads import check_room, replace_file, sniff
 from beiyang.core.words import moment_words
 from beiyang.notifications.actions import do_send_message
 from beiyang.policies.queries import current_pack, evaluate_company
@@ -87,6 +87,19 @@ def _clean_rounds(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rounds
 
 
+def _competition_policy() -> str:
+    """The pack's competition policy (``kind: competition``): its criteria decide who may enter."""
+    found = [p.id for p in current_pack().policies.values() if p.kind == "competition"]
+    if not found:
+        raise ConflictError(
+            "政策包中没有创业大赛政策,无法设立大赛",
+            "The policy pack has no competition policy to hold a competition under",
+            field="policy",
+            code="no_competition_policy",
+        )
+    return found[0]
+
+
 @transaction.atomic
 def do_create_competition(
     admin,
@@ -119,6 +132,7 @@ def do_create_competition(
     clean_rounds = _clean_rounds(rounds)
     competition = Competition.objects.create(
         title=title.strip()[:160],
+        policy_id=_competition_policy(),
         prize_pool_fen=pool,
         prizes=prize_rows,
         rubric=clean_rubric,
@@ -332,7 +346,9 @@ def do_upload_deck(user, entry_id: int, upload: UploadedFile | None) -> Entry:
             "路演材料须为 PDF 或 PPTX", "The deck must be a PDF or PPTX", field="file", code="file_type"
         )
     ext, _kind = sniff(upload)  # the bytes must be what the name says
-    entry.deck.save(f"entry-{entry.pk}.{ext}", upload, save=False)
+    # One deck an entry: a new one replaces the old, so nothing else stays beside it.
+    check_room("competitions.Entry.deck", upload, files=0, stored_bytes=0)
+    replace_file(entry.deck, f"entry-{entry.pk}.{ext}", upload)  # the old deck leaves the disk
     entry.deck_type = ext
     entry.save(update_fields=["deck", "deck_type"])
     log_action("competitions.entry.deck_uploaded", actor=user, obj=entry, size=upload.size, type=ext)

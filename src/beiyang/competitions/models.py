@@ -19,7 +19,8 @@ CONFLICT_SOURCES = {
 
 class Competition(models.Model):
     title = models.CharField("名称 title", max_length=160)
-    policy_id = models.CharField("资格政策 eligibility policy", max_length=60, default="hkust-competition")
+    # The pack's competition policy whose criteria an entrant must meet (set on creation).
+    policy_id = models.CharField("资格政策 eligibility policy", max_length=60)
     prize_pool_fen = models.BigIntegerField("奖金总额(分) prize pool in fen")
     prizes = models.JSONField("奖项 prizes", default=list, blank=True)  # [{label, amount_fen}], best first
     rubric = models.JSONField("评分标准 rubric")  # [{id, label, weight, max}]

@@ -11,6 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.db import transaction
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import MultiValueDict
 
@@ -187,3 +190,64 @@ def check_upload_accepted(request: HttpRequest) -> None:
     request.POST  # noqa: B018  (parses the body through the handlers, if not done yet)
     if getattr(request, "upload_refused", None):
         raise too_large()
+
+
+# --- what an owner may keep ------------------------------------------------------------------
+# Each file field in the town is an upload surface with a quota: how many files one owner (a
+# service request, an application, a competition entry) keeps there and how many bytes in all.
+# The per-file cap above bounds one upload; these bound the disk a single owner can fill.
+# ``UPLOAD_QUOTAS`` in the settings: {"app_label.Model.field": (files, megabytes)}.
+
+
+@dataclass(frozen=True)
+class Quota:
+    files: int
+    total_bytes: int
+
+
+def quota(surface: str) -> Quota:
+    files, megabytes = settings.UPLOAD_QUOTAS[surface]
+    return Quota(int(files), int(megabytes) * 1024 * 1024)
+
+
+def kept(files_here: QuerySet[Any]) -> tuple[int, int]:
+    """(files, bytes) of a queryset of stored files with a ``size``."""
+    totals = files_here.aggregate(files=Count("pk"), stored=Sum("size"))
+    return totals["files"], totals["stored"] or 0
+
+
+def check_room(surface: str, upload: UploadedFile[bytes] | None, *, files: int, stored_bytes: int) -> None:
+    """Refuse ``upload`` when the owner's ``files`` and ``stored_bytes`` kept on ``surface``
+    (what stays besides it: a file it replaces is not counted) would pass the surface's quota.
+    Call with the owner locked, so that uploads fired together are counted one after another."""
+    if upload is None:
+        return
+    limit = quota(surface)
+    if files >= limit.files:
+        raise InvalidInput(
+            f"文件数量已达上限({limit.files}个)",
+            f"At most {limit.files} files here",
+            field="file",
+            code="too_many_files",
+            status=409,
+        )
+    if stored_bytes + (upload.size or 0) > limit.total_bytes:
+        megabytes = limit.total_bytes // (1024 * 1024)
+        raise InvalidInput(
+            f"文件总大小超过上限({megabytes}MB)",
+            f"The files here would pass {megabytes} MB in all",
+            field="file",
+            code="files_too_large",
+            status=413,
+        )
+
+
+def replace_file(field_file: FieldFile, name: str, upload: UploadedFile[bytes]) -> None:
+    """Store ``upload`` in ``field_file`` (unsaved), and remove the file it replaces from disk
+    once the transaction commits: a rolled-back upload keeps the old file, a kept one leaves
+    one file, not one per upload."""
+    old = field_file.name
+    storage = field_file.storage
+    field_file.save(name, upload, save=False)
+    if old and old != field_file.name:
+        transaction.on_commit(lambda: storage.delete(old))

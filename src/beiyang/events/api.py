@@ -6,6 +6,7 @@ from ninja import Header, Query, Router, Schema, Status
 from beiyang.accounts.auth import founder_auth
 from beiyang.accounts.roles import has_role
 from beiyang.core.errors import AccessDenied
+from beiyang.core.links import absolute_url
 from beiyang.core.schemas import BoundedDateTime, ErrorOut
 from beiyang.events import actions, exports, queries
 from beiyang.events.calendar import ics_response
@@ -122,7 +123,8 @@ def my_registrations(request):
 
 def _feed_out(request) -> dict:
     token = queries.calendar_feed_token(request.auth)
-    return {"url": request.build_absolute_uri(reverse("web:event_feed", args=[token])) if token else None}
+    # The town's address, not the one this request came in on (a proxy's upstream, a probe).
+    return {"url": absolute_url(reverse("web:event_feed", args=[token])) if token else None}
 
 
 @router.get("/me/calendar-feed", response=CalendarFeedOut, auth=founder_auth)

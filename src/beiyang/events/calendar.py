@@ -1,60 +1,49 @@
-"""iCalendar (RFC 5545) files: one per event, and a personal feed per founder."""
+"""iCalendar (RFC 5545) files, one per event and a personal feed per founder, written by the
+``icalendar`` library (escaping, folding, UTC times). Links start with ``SITE_URL``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-from django.conf import settings
+import icalendar
 from django.utils import timezone
 
+from beiyang.core.links import absolute_url
 from beiyang.events.models import Event
 
-
-def _escape(text: str) -> str:
-    return (text or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+PRODID = "-//Beiyang//Events//ZH"
 
 
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+def vevent(event: Event) -> icalendar.Event:
+    entry = icalendar.Event()
+    entry.add("uid", f"event-{event.pk}@beiyang")
+    entry.add("dtstamp", timezone.now().astimezone(dt.UTC))
+    entry.add("dtstart", event.starts_at.astimezone(dt.UTC))
+    entry.add("dtend", event.ends_at.astimezone(dt.UTC))
+    entry.add("summary", event.title or "")
+    entry.add("location", event.venue or "")
+    entry.add("description", event.description or "")
+    entry.add("url", absolute_url(f"/events/{event.pk}/"))
+    entry.add("status", "CANCELLED" if event.status == Event.CANCELLED else "CONFIRMED")
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", event.title or "")
+    alarm.add("trigger", dt.timedelta(hours=-1))
+    entry.add_component(alarm)
+    return entry
 
 
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space."""
-    raw = line.encode("utf-8")
-    if len(raw) <= 75:
-        return line
-    parts, current = [], b""
-    for ch in line:
-        encoded = ch.encode("utf-8")
-        if len(current) + len(encoded) > (75 if not parts else 74):
-            parts.append(current.decode("utf-8"))
-            current = b""
-        current += encoded
-    parts.append(current.decode("utf-8"))
-    return "\r\n ".join(parts)
-
-
-def vevent(event: Event) -> list[str]:
-    status = "CANCELLED" if event.status == Event.CANCELLED else "CONFIRMED"
-    return [
-        "BEGIN:VEVENT",
-        f"UID:event-{event.pk}@beiyang",
-        f"DTSTAMP:{_utc(timezone.now())}",
-        f"DTSTART:{_utc(event.starts_at)}",
-        f"DTEND:{_utc(event.ends_at)}",
-        f"SUMMARY:{_escape(event.title)}",
-        f"LOCATION:{_escape(event.venue)}",
-        f"DESCRIPTION:{_escape(event.description)}",
-        f"URL:{settings.SITE_URL}/events/{event.pk}/",
-        f"STATUS:{status}",
-        "BEGIN:VALARM",
-        "ACTION:DISPLAY",
-        f"DESCRIPTION:{_escape(event.title)}",
-        "TRIGGER:-PT1H",
-        "END:VALARM",
-        "END:VEVENT",
-    ]
+def calendar(events: Iterable[Event], name: str) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", "Asia/Shanghai")
+    for event in events:
+        cal.add_component(vevent(event))
+    return cal.to_ical()
 
 
 def ics_response(events: Iterable[Event], name: str, filename: str | None = None):
@@ -65,18 +54,3 @@ def ics_response(events: Iterable[Event], name: str, filename: str | None = None
     if filename:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def calendar(events: Iterable[Event], name: str) -> str:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Beiyang//Events//ZH",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_escape(name)}",
-        "X-WR-TIMEZONE:Asia/Shanghai",
-    ]
-    for event in events:
-        lines.extend(vevent(event))
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

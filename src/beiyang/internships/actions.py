@@ -195,14 +195,30 @@ def check_open_round(admin) -> PlacementRound:
     return round_
 
 
+def placed_students() -> set[int]:
+    """Students holding a placement from any round: they are never placed again."""
+    return set(Placement.objects.values_list("student_id", flat=True))
+
+
+def free_seats(positions: list[Position]) -> dict[int, int]:
+    """Seats per position less the placements earlier rounds made on it."""
+    taken: dict[int, int] = {}
+    for position_id in Placement.objects.filter(position__in=positions).values_list("position_id", flat=True):
+        taken[position_id] = taken.get(position_id, 0) + 1
+    return {p.pk: max(p.seats - taken.get(p.pk, 0), 0) for p in positions}
+
+
 def preferences(
     positions: list[Position],
 ) -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, int]]:
-    """Both sides' lists. A side that ranked lists only whom it ranked (the others are not
-    acceptable to it); a side that ranked nobody accepts everyone, in the order they applied."""
+    """Both sides' lists, of unplaced students only, and the seats still free. A side that
+    ranked lists only whom it ranked (the others are not acceptable to it); a side that ranked
+    nobody accepts everyone, in the order they applied."""
     by_position = {p.pk: p for p in positions}
     applications = list(
-        InternshipApplication.objects.filter(position_id__in=by_position).order_by("created_at", "id")
+        InternshipApplication.objects.filter(position_id__in=by_position)
+        .exclude(student_id__in=Placement.objects.values("student_id"))
+        .order_by("created_at", "id")
     )
     student_apps: dict[int, list[InternshipApplication]] = {}
     position_apps: dict[int, list[InternshipApplication]] = {p: [] for p in by_position}
@@ -222,7 +238,7 @@ def preferences(
         if any(a.company_rank is not None for a in apps):
             apps = sorted((a for a in apps if a.company_rank is not None), key=lambda a: a.company_rank)
         position_prefs[position] = [a.student_id for a in apps]
-    return student_prefs, position_prefs, {p.pk: p.seats for p in positions}
+    return student_prefs, position_prefs, free_seats(positions)
 
 
 @transaction.atomic
@@ -233,7 +249,11 @@ def check_place(admin, round_id: int) -> dict[str, Any]:
         raise NotFound("匹配轮次不存在", "No such round", field="round_id")
     if round_.placed_at:
         raise Conflict("该轮已完成匹配", "This round has been placed already", code="already_placed")
-    positions = list(round_.positions.select_related("company"))
+    # One round is placed at a time, town-wide: two rounds share students (a student applies to
+    # positions in both), so each locks every position row, in id order, before it counts the
+    # placed students and the free seats; the second one counts after the first has committed.
+    list(Position.objects.select_for_update().order_by("id").values_list("id", flat=True))
+    positions = list(round_.positions.select_related("company").order_by("id"))
     student_prefs, position_prefs, seats = preferences(positions)
     matching = placing.place(student_prefs, position_prefs, seats)
     Placement.objects.bulk_create(
@@ -243,7 +263,8 @@ def check_place(admin, round_id: int) -> dict[str, Any]:
     round_.placed_at = timezone.now()
     round_.unplaced = unplaced
     round_.save(update_fields=["placed_at", "unplaced"])
-    filled = {p: sum(1 for q in matching.values() if q == p) for p in seats}
+    # Seats filled in this round and in every earlier one.
+    filled = {p.pk: p.seats - seats[p.pk] + sum(1 for q in matching.values() if q == p.pk) for p in positions}
     for position in positions:
         if filled[position.pk] >= position.seats:
             position.is_open = False

@@ -37,7 +37,7 @@ from beiyang.notifications.templates import render
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 RETRY_BASE_SECONDS = 30
-CHANNELS = ("email", "sms", "webhook")
+CHANNELS = ("email", "sms", "webhook", "wechat")
 CLAIM_BATCH = 50
 
 
@@ -192,7 +192,7 @@ def do_set_preferences(user, **changes: Any) -> ChannelPreference:
     pref, _ = ChannelPreference.objects.select_for_update().get_or_create(user=user)
     before = {f: getattr(pref, f) for f in changes}
     for key, value in changes.items():
-        if key not in {"email", "sms", "webhook", "language", "quiet_start", "quiet_end"}:
+        if key not in {"email", "sms", "webhook", "wechat", "language", "quiet_start", "quiet_end"}:
             raise InvalidInput(f"未知字段 {key}", f"Unknown field {key}", field=key)
         setattr(pref, key, value)
     if (pref.quiet_start is None) != (pref.quiet_end is None):
@@ -305,7 +305,7 @@ def do_send_claimed(
     if read is None:  # its message was deleted since the claim
         return "missing", None
     delivery, pref = read
-    if delivery.channel in ("sms", "webhook"):
+    if delivery.channel in ("sms", "webhook", "wechat"):  # the ones that buzz a phone
         until = quiet_until(pref, now)
         if until is not None:  # not an attempt: hand the claim back until the morning
             delivery.attempts -= 1
@@ -320,7 +320,9 @@ def do_send_claimed(
         delivery.status, delivery.last_error = Delivery.SKIPPED, str(exc)
     except Exception as exc:  # any gateway failure: record it and retry later
         delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if delivery.attempts >= MAX_ATTEMPTS:
+        # A gateway that says trying again cannot help (a refused template, a barred number:
+        # ``permanent`` on the error) gets no more attempts.
+        if delivery.attempts >= MAX_ATTEMPTS or getattr(exc, "permanent", False):
             delivery.status = Delivery.FAILED
         else:
             delivery.next_attempt_at = now + dt.timedelta(

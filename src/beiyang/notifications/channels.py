@@ -10,9 +10,11 @@ import json
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.urls import reverse
 
-from beiyang.accounts.sms import send_sms
+from beiyang.accounts.sms import notice_sms, send_sms
 from beiyang.core import outbound
+from beiyang.core.links import absolute_url
 from beiyang.notifications.models import Message
 
 
@@ -34,7 +36,7 @@ def send_email(message: Message, language: str, idempotency_key: str) -> str:
     message_id = f"<{idempotency_key}@beiyang>"
     EmailMessage(
         title,
-        body + (f"\n\n{settings.SITE_URL}{message.link}" if message.link else ""),
+        body + (f"\n\n{absolute_url(message.link)}" if message.link else ""),
         settings.DEFAULT_FROM_EMAIL,
         [message.user.email],
         headers={"Message-ID": message_id, "Idempotency-Key": idempotency_key},
@@ -43,16 +45,27 @@ def send_email(message: Message, language: str, idempotency_key: str) -> str:
 
 
 def send_sms_message(message: Message, language: str, idempotency_key: str) -> str:
-    title, _body = _texts(message, language)
-    # Short and signed the way Chinese SMS gateways require.
+    # Carriers take registered templates, not free text: the notice template says what kind of
+    # message is waiting and links to it (the details stay behind the founder's login).
     return send_sms(
-        message.user.phone, f"【北杨小镇】{title}。详情请查看小镇消息。", idempotency_key=idempotency_key
+        message.user.phone, notice_sms(kind_words(message.kind), message_url(message)), idempotency_key
     )
+
+
+def kind_words(kind: str) -> str:
+    """The kind as the notice template says it: 活动, 申请… (the Chinese of Message.KINDS)."""
+    return dict(Message.KINDS).get(kind, "系统 System").split(" ")[0]
+
+
+def message_url(message: Message) -> str:
+    return absolute_url(reverse("web:message", args=[message.pk]))
 
 
 def send_webhook(message: Message, language: str, idempotency_key: str) -> str:
     if not settings.NOTIFY_WEBHOOK_URL:
         raise ChannelUnavailable("no webhook configured")
+    if not settings.NOTIFY_WEBHOOK_SECRET:
+        raise ChannelUnavailable("NOTIFY_WEBHOOK_SECRET is not set: an unsigned webhook is never sent")
     title, body = _texts(message, language)
     payload = json.dumps(
         {

@@ -60,6 +60,8 @@ class ChannelPreference(models.Model):
     email = models.BooleanField("邮件 email", default=True)
     sms = models.BooleanField("短信 SMS", default=True)
     webhook = models.BooleanField("第三方推送 webhook (WeChat…)", default=False)
+    # Turned on by binding a WeChat (beiyang.wechat), off by unbinding.
+    wechat = models.BooleanField("微信服务号 WeChat", default=False)
     language = models.CharField(
         "语言 language", max_length=8, choices=[("zh-hans", "中文"), ("en", "English")], default="zh-hans"
     )
@@ -88,7 +90,12 @@ class Delivery(models.Model):
         (FAILED, "失败 failed"),
         (SKIPPED, "跳过 skipped"),
     ]
-    CHANNELS = [("email", "邮件 email"), ("sms", "短信 SMS"), ("webhook", "第三方推送 webhook")]
+    CHANNELS = [
+        ("email", "邮件 email"),
+        ("sms", "短信 SMS"),
+        ("webhook", "第三方推送 webhook"),
+        ("wechat", "微信服务号 WeChat"),
+    ]
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=CHANNELS)

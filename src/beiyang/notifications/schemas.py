@@ -29,6 +29,7 @@ class PreferencesOut(Schema):
     email: bool
     sms: bool
     webhook: bool
+    wechat: bool
     language: str
     quiet_start: dt.time | None
     quiet_end: dt.time | None
@@ -40,6 +41,7 @@ class PreferencesIn(Schema):
     email: bool | None = None
     sms: bool | None = None
     webhook: bool | None = None
+    wechat: bool | None = None
     language: Literal["zh-hans", "en"] | None = None
     quiet_start: LocalTime | None = None
     quiet_end: LocalTime | None = None

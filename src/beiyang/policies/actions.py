@@ -29,8 +29,11 @@ def do_import_pack(
     files: dict[str, str], *, actor=None, note: str = "", publish: bool = False, pack: Pack | None = None
 ) -> PackVersion:
     """Store a pack as a new version (validated first; ``pack``, when given, is these files
-    already parsed). Importing the same content twice returns the existing version."""
+    already parsed). Importing the same content twice returns the existing version. A pack the
+    platform cannot run (a platform parameter missing, a rule that cannot be computed for a
+    boundary profile) is refused whole."""
     pack = pack or queries.pack_from_files(files)
+    queries.check_pack_runs(pack)
     version = PackVersion.objects.filter(pack_id=pack.id, version=pack.version).first()
     if version is None:
         try:
@@ -192,7 +195,8 @@ def do_publish_pack_version(version_id: int, *, actor) -> PackVersion:
         raise NotFound("政策包版本不存在", "No such pack version", field="version_id")
     if version.status == PackVersion.PUBLISHED:
         raise Conflict("该版本已发布", "This version is already published", code="already_published")
-    queries.pack_for_version(version)  # refuse to publish a pack that no longer loads
+    # Refuse to publish a pack that no longer loads, or one a rule of which cannot be computed.
+    queries.check_pack_runs(queries.pack_for_version(version))
     _publish(version, actor)
     return version
 

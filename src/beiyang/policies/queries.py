@@ -13,10 +13,11 @@ from django.utils import timezone
 from beiyang.companies.models import Company, Membership
 from beiyang.core.errors import InvalidInput, NotFound
 from beiyang.policies.engine import Evaluation, Pack, PackError, ProfileError, evaluate, load_pack
-from beiyang.policies.engine.evaluate import EARLIEST_DATE, LATEST_DATE
+from beiyang.policies.engine.boundary import check_boundaries
+from beiyang.policies.engine.evaluate import EARLIEST_DATE, LATEST_DATE, bound_policies
 from beiyang.policies.engine.pack import Text, read_pack_files
 from beiyang.policies.models import PackVersion
-from beiyang.policies.signals import company_facts_wanted
+from beiyang.policies.signals import company_facts_wanted, parameters_required
 
 _packs: dict[str, Pack] = {}
 _lock = threading.Lock()
@@ -38,6 +39,43 @@ def engine_error(exc: Exception) -> InvalidInput:
 def pack_from_files(files: dict[str, str], *, stored: bool = False) -> Pack:
     try:
         return load_pack(files, stored=stored)
+    except PackError as exc:
+        raise engine_error(exc) from None
+
+
+# The figures the platform's own code reads from every town's pack (vouchers, review clocks,
+# the service team's hours); a pack without one would fail the first request that needs it.
+PLATFORM_PARAMETERS = (
+    "vouchers.ceiling_cny",
+    "vouchers.city_share",
+    "vouchers.subsidy_rate",
+    "vouchers.validity_days",
+    "review.sla_priority_days",
+    "review.sla_normal_days",
+    "review.four_eyes_threshold_cny",
+    "service.workday_start_hour",
+    "service.workday_end_hour",
+    "service.remind_before_hours",
+    "service.reopen_days",
+)
+
+
+def platform_parameters() -> list[str]:
+    names = list(PLATFORM_PARAMETERS)
+    for _receiver, more in parameters_required.send(sender=Pack):
+        names += list(more)
+    return names
+
+
+def check_pack_runs(pack: Pack) -> None:
+    """Refuse (4xx, with the reason) a pack the platform cannot run: one missing a parameter the
+    platform reads, or a rule of which cannot be computed for a boundary profile (the policy,
+    date and profile named). Run before a version is imported and before it is published."""
+    missing = [name for name in platform_parameters() if name not in pack.parameters]
+    if missing:
+        raise engine_error(PackError(f"platform parameters missing: {', '.join(missing)}", "parameters.yaml"))
+    try:
+        check_boundaries(pack)
     except PackError as exc:
         raise engine_error(exc) from None
 
@@ -111,6 +149,26 @@ def document_name(code: str) -> Text:
         if name is not None:
             return name
     return Text("其他材料", code.replace("_", " "))
+
+
+def offers(as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """What the town offers, from the pack in force: each policy in force with its title and
+    published upper bound (最高10万元), in both languages."""
+    heads = [b.static()["_head"] for b in bound_policies(current_pack(), check_as_of(as_of))]
+    return [
+        {k: head[k] for k in ("policy", "title", "title_en", "max_amount_label", "max_amount_label_en")}
+        for head in heads
+    ]
+
+
+def voucher_kinds() -> dict[str, Text]:
+    """The kinds of voucher the pack in force defines (算力券 / Compute voucher …), else the
+    repository's (a version stored before the kinds moved into the pack)."""
+    return current_pack().voucher_kinds or disk_pack().voucher_kinds
+
+
+def voucher_kind_name(kind: str) -> Text:
+    return voucher_kinds().get(kind) or Text(kind, kind)
 
 
 def forget_current_pack() -> None:

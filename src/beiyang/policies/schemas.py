@@ -69,6 +69,9 @@ class PolicyResultOut(Schema):
     citations: list[CitationOut]
     parameters: list[dict[str, Any]]
     would_qualify_if: list[dict[str, Any]]
+    # Why the answer is "cannot be determined" when the pack's rules could not be computed.
+    evaluation_error: str | None = None
+    evaluation_error_en: str | None = None
     how_to_apply: str
     lane: str
     documents: list[str]

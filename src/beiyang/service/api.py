@@ -194,6 +194,7 @@ class QueueQuery(Schema):
     assignee: str | None = None
     status: str | None = None
     category: str | None = None
+    source: str | None = None
 
 
 @router.get(
@@ -202,7 +203,9 @@ class QueueQuery(Schema):
     auth=founder_auth,
 )
 def queue(request, q: Query[QueueQuery]):
-    rows = queries.staff_queue(request.auth, assignee=q.assignee, status=q.status, category=q.category)
+    rows = queries.staff_queue(
+        request.auth, assignee=q.assignee, status=q.status, category=q.category, source=q.source
+    )
     return [request_out(r) for r in rows[:500]]
 
 

@@ -20,6 +20,8 @@ STATUSES = {
     "resolved": ("已办结", "Resolved"),
 }
 LIVE = ("open", "in_progress", "waiting_founder")
+# Where a request came from: the founder's portal, or the agent's 转人工 (a handover).
+SOURCES = {"portal": ("服务请求", "Service request"), "agent": ("转人工", "Handover from the agent")}
 
 
 class OfficerAssignment(models.Model):
@@ -72,7 +74,9 @@ class ServiceRequest(models.Model):
     status = models.CharField(
         "状态 status", max_length=16, choices=[(k, v[0]) for k, v in STATUSES.items()], default="open"
     )
-    source = models.CharField(max_length=10, default="portal", help_text="portal or agent")
+    source = models.CharField(
+        max_length=10, choices=[(k, v[0]) for k, v in SOURCES.items()], default="portal", db_index=True
+    )
     conversation_id = models.UUIDField(null=True, blank=True, db_index=True)
     first_response_due = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
 from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
-from beiyang.service.models import CATEGORIES, LIVE, STATUSES, OfficerAssignment, ServiceRequest
+from beiyang.service.models import CATEGORIES, LIVE, SOURCES, STATUSES, OfficerAssignment, ServiceRequest
 
 CLOCK_LABELS = {
     "on_time": ("按时", "On time"),
@@ -49,16 +49,26 @@ def my_requests(user) -> QuerySet[ServiceRequest]:
 
 
 def staff_queue(
-    staff, *, assignee: str | None = None, status: str | None = None, category: str | None = None
+    staff,
+    *,
+    assignee: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    source: str | None = None,
 ) -> QuerySet[ServiceRequest]:
-    """What the officer may see, live first by the nearest limit. ``assignee``: me, none or an id."""
-    from beiyang.service.actions import _require_officer, visible_to
+    """What the officer may see, live first by the nearest limit. ``assignee``: me, none or an id;
+    ``source``: portal, or agent for the agent's handovers."""
+    from beiyang.service.actions import require_officer, visible_to
 
-    _require_officer(staff)
+    require_officer(staff)
     qs = ServiceRequest.objects.filter(visible_to(staff)).select_related("company", "officer")
     qs = qs.filter(status=status) if status else qs.filter(status__in=LIVE)
     if category:
         qs = qs.filter(category=category)
+    if source:
+        if source not in SOURCES:
+            raise InvalidInput("来源应为 portal 或 agent", "source is portal or agent", field="source")
+        qs = qs.filter(source=source)
     if assignee == "me":
         qs = qs.filter(officer=staff)
     elif assignee == "none":

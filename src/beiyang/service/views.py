@@ -126,6 +126,7 @@ def staff_queue(request):
         return redirect("web:staff_service")
     assignee = request.GET.get("assignee") or None
     status = request.GET.get("status") or None
+    source = request.GET.get("source") or None
     if request.GET.get("export") and status in (None, *STATUSES):
         # The requests with their clocks, as a spreadsheet (formula-looking cells quoted).
         return table_response(
@@ -135,7 +136,7 @@ def staff_queue(request):
             request.GET["export"],
         )
     try:
-        rows = _rows(queries.staff_queue(request.user, assignee=assignee, status=status)[:200])
+        rows = _rows(queries.staff_queue(request.user, assignee=assignee, status=status, source=source)[:200])
     except DomainError as exc:
         messages.error(request, exc.localized())
         rows = []
@@ -146,6 +147,7 @@ def staff_queue(request):
             "rows": rows,
             "assignee": assignee,
             "status": status,
+            "source": source,
             "statuses": [{"code": k, "label": v[0], "label_en": v[1]} for k, v in STATUSES.items()],
             "is_admin": has_role(request.user, "town_admin"),
             "companies": queries.served_companies(request.user)[:200],

@@ -46,10 +46,10 @@ def _params(on: dt.date) -> dict[str, Any]:
 
 
 def _check_kind(kind: str) -> str:
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise InvalidInput(
-            "券种应为 compute、model 或 corpus",
-            "kind is compute, model or corpus",
+            f"券种应为 {'、'.join(KINDS)} 之一",
+            f"kind is one of {', '.join(KINDS)}",
             field="kind",
             code="invalid_kind",
         )
@@ -202,13 +202,20 @@ def issue_grant(
 
 
 def _check_eligible(company: Company, kind: str, today: dt.date) -> None:
+    """The company meets the criteria of the pack's policy granting this kind (``grants:
+    {voucher_kind: …}``); a kind no policy grants has no criteria to meet."""
 
-    result = evaluate_company(company, today).by_policy().get(f"{kind}-voucher")
-    if result is not None and result.status == "ineligible":
-        failed = [c.label.zh for c, outcome in result.criteria if c is not None and outcome == "fail"]
+    pack = current_pack()
+    granting = [p.id for p in pack.policies.values() if p.voucher_kind == kind]
+    results = evaluate_company(company, today, pack=pack).by_policy()
+    for result in (results[pid] for pid in granting if pid in results):
+        if result.status != "ineligible":
+            continue
+        failed = [c.label for c, outcome in result.criteria if c is not None and outcome == "fail"]
         raise Conflict(
-            f"该企业不符合{KINDS[kind][0]}条件:{'、'.join(failed)}",
-            f"The company does not qualify for the {kind} voucher",
+            f"该企业不符合{KINDS[kind][0]}条件:{'、'.join(c.zh for c in failed)}",
+            f"The company does not qualify for the {KINDS[kind][1].lower()}: "
+            + "; ".join(c.en for c in failed),
             field="company",
             code="not_eligible",
         )

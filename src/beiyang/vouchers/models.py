@@ -10,14 +10,33 @@ totals from the transfers and proves they match.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from django.db import models
 from django.db.models import F, Q
 
-KINDS = {
-    "compute": ("算力券", "Compute voucher"),
-    "model": ("模型券", "Model voucher"),
-    "corpus": ("语料券", "Corpus voucher"),
-}
+
+class PackVoucherKinds(Mapping):
+    """``{kind: (zh, en)}`` for the voucher kinds of the pack in force, read on each use: a town
+    defines its own kinds (``voucher_kinds`` in pack.yaml), so none is written here."""
+
+    def _kinds(self) -> dict:
+        from beiyang.policies.queries import voucher_kinds
+
+        return voucher_kinds()
+
+    def __getitem__(self, kind: str) -> tuple[str, str]:
+        name = self._kinds()[kind]
+        return (name.zh, name.en)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds())
+
+    def __len__(self) -> int:
+        return len(self._kinds())
+
+
+KINDS = PackVoucherKinds()
 SOURCES = {"city": ("市级", "City"), "district": ("区级", "District")}
 
 
@@ -117,7 +136,7 @@ class Transfer(models.Model):
 class BudgetPool(models.Model):
     """A programme's budget for one kind, one source and one year."""
 
-    kind = models.CharField(max_length=10, choices=[(k, v[0]) for k, v in KINDS.items()])
+    kind = models.CharField(max_length=10)  # one of the pack's voucher kinds
     source = models.CharField(max_length=10, choices=[(k, v[0]) for k, v in SOURCES.items()])
     year = models.PositiveIntegerField()
     account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="pool")
@@ -137,7 +156,7 @@ class Grant(models.Model):
     ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
 
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="voucher_grants")
-    kind = models.CharField(max_length=10, choices=[(k, v[0]) for k, v in KINDS.items()])
+    kind = models.CharField(max_length=10)  # one of the pack's voucher kinds
     year = models.PositiveIntegerField()
     amount_fen = models.BigIntegerField()
     city_fen = models.BigIntegerField()

@@ -177,21 +177,3 @@ def reconcile() -> dict[str, Any]:
         "net_by_type_cny": by_type,
         "transfers": Transfer.objects.count(),
     }
-
-
-def voucher_kinds(pack=None) -> dict[str, str]:
-    """Which voucher each voucher policy of the pack grants ({"compute-voucher": "compute", …}),
-    derived from the pack (a policy of ``kind: voucher`` named as a voucher kind is named here),
-    so that a town's pack, not a table in code, says which policies are vouchers."""
-    from beiyang.policies.queries import current_pack
-
-    pack = pack or current_pack()
-    found = {}
-    for policy_id, policy in pack.policies.items():
-        if policy.kind != "voucher":
-            continue
-        names = {policy.title.zh, policy.title.en.lower(), *(policy.raw.get("aliases") or [])}
-        for kind, (zh, en) in KINDS.items():
-            if zh in names or en.lower() in names:
-                found[policy_id] = kind
-    return found

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from beiyang.companies.models import Company
-from beiyang.vouchers.models import Grant, Redemption
+from beiyang.vouchers.models import KINDS, Grant, Redemption
 from beiyang.vouchers.queries import granted_this_year_cny
 
 
@@ -21,3 +21,8 @@ def credit_code_in_use(sender: type[Company], company: Company, **kwargs: Any) -
 def company_facts(sender: type[Company], company: Company, as_of: dt.date, **kwargs: Any) -> dict[str, Any]:
     """What the company was granted this year under the shared voucher ceiling."""
     return {"voucher_granted_cny": granted_this_year_cny(company, as_of.year)}
+
+
+def voucher_kinds(sender: Any, **kwargs: Any) -> list[str]:
+    """The voucher kinds of the town's pack, for the providers who accept them."""
+    return list(KINDS)

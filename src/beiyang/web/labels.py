@@ -167,7 +167,7 @@ def vocabularies() -> dict[str, dict[str, Pair]]:
         "delivery_status": _split(Delivery.STATUSES),
         "channel": _split(Delivery.CHANNELS),
         "pack_status": _split(PackVersion.STATUSES),
-        "voucher_kind": dict(VOUCHER_KINDS),
+        "voucher_kind": VOUCHER_KINDS,  # read from the pack in force on each use
         "voucher_source": dict(SOURCES),
         "redemption_status": REDEMPTION_STATUS,
     }

@@ -16,11 +16,14 @@ from beiyang.core.forms import bad_request, error_context, posted_time  # noqa: 
 from beiyang.events.queries import upcoming_events
 from beiyang.notifications.actions import do_mark_all_read, do_mark_read, do_set_preferences, preference_for
 from beiyang.notifications.queries import inbox
+from beiyang.policies.queries import offers
 from beiyang.vouchers.queries import pool_report
 
 
 def home(request):
-    return render(request, "web/home.html", {"tab": "home", "company": company_of(request.user)})
+    return render(
+        request, "web/home.html", {"tab": "home", "company": company_of(request.user), "offers": offers()}
+    )
 
 
 @login_required
@@ -55,6 +58,7 @@ def preferences_view(request):
                 email=post.get("email") == "on",
                 sms=post.get("sms") == "on",
                 webhook=post.get("webhook") == "on",
+                wechat=post.get("wechat") == "on",
                 language=post.get("language") or "zh-hans",
                 quiet_start=posted_time(post.get("quiet_start"), "quiet_start"),
                 quiet_end=posted_time(post.get("quiet_end"), "quiet_end"),

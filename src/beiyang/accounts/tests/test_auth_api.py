@@ -242,10 +242,17 @@ def test_http_sms_gateway_backend(settings):
     try:
         settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{server.server_port}/send"
         backend = sms.HttpSmsBackend()
-        assert backend.send("13812345678", "hi") == "m-1"
-        assert received == [{"phone": "13812345678", "text": "hi"}]
+        assert backend.send("13812345678", sms.login_code_sms("123456", 5)) == "m-1"
+        assert received == [
+            {
+                "phone": "13812345678",
+                "text": "【北杨小镇】您的验证码是123456,5分钟内有效。如非本人操作请忽略。",
+                "purpose": "login_code",
+                "params": {"code": "123456", "minutes": "5"},
+            }
+        ]
         with pytest.raises(sms.SmsDeliveryError):
-            backend.send("13800000000", "fail")
+            backend.send("13800000000", sms.notice_sms("活动", "https://town.example/me/messages/1/"))
     finally:
         server.shutdown()
 

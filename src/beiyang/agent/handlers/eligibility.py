@@ -103,6 +103,12 @@ def on_check_eligibility(user, text, slots, state) -> Reply:
             + (f" {tip.get('label_en', '')}." if tip and tip.get("label_en") else ""),
             citations=data["citations"],
         )
+    if data.get("evaluation_error"):  # the pack's rule could not be computed for this profile
+        return Reply(
+            f"暂时无法判断{title}:{data['evaluation_error']}",
+            f"The {title_en} cannot be determined: {data['evaluation_error_en']}",
+            citations=data["citations"],
+        )
     missing = data["missing_facts"]
     ask = missing[0]["label"] if missing else "更多信息"
     return Reply(

@@ -23,25 +23,7 @@ def on_out_of_scope(user, text, slots, state) -> Reply:
 
 
 def handover(user, conversation, reason: str) -> Reply:
-    from beiyang.agent.models import HandoverTicket
-    from beiyang.core.audit import log_action
+    """转人工: a service request (``agent.handover``)."""
+    from beiyang.agent.handover import hand_over  # it builds this module's Reply: a cycle at import
 
-    ticket = HandoverTicket.objects.filter(conversation=conversation, status=HandoverTicket.OPEN).first()
-    if ticket is None:
-        ticket = HandoverTicket.objects.create(conversation=conversation, reason=reason[:200])
-        conversation.handed_over = True
-        conversation.save(update_fields=["handed_over"])
-        log_action(
-            "agent.ticket.opened",
-            actor=user if getattr(user, "is_authenticated", False) else None,
-            obj=ticket,
-        )
-        # The one front door: the handover is also a service request to the company's officer.
-        from beiyang.service.actions import open_from_handover
-
-        open_from_handover(user, conversation, reason)
-    return Reply(
-        "已为您转接“陪你一起跑”专属服务团队,工作人员会在这个对话里回复您,回复时您也会收到消息提醒。",
-        "I've passed you to the service team; they will reply in this conversation.",
-        done={"action": "handover", "ticket_id": ticket.pk},
-    )
+    return hand_over(user, conversation, reason)

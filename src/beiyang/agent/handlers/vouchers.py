@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from beiyang.agent.handlers.common import Reply, _company, _login_first
+from beiyang.agent.handlers.common import Reply, _company, _login_first, _pack
 from beiyang.core.money import yuan_figure_en, yuan_text
 from beiyang.core.words import date_words
 
 
 def on_voucher_balance(user, text, slots, state) -> Reply:
     from beiyang.vouchers.models import KINDS as VOUCHER_KINDS
-    from beiyang.vouchers.queries import company_vouchers, voucher_kinds
+    from beiyang.vouchers.queries import company_vouchers
 
     if not getattr(user, "is_authenticated", False):
         return _login_first()
@@ -17,7 +17,8 @@ def on_voucher_balance(user, text, slots, state) -> Reply:
     if company is None:
         return Reply("请先登记企业信息。", "Register your company first.")
     grants = [g for g in company_vouchers(company)["grants"] if g["status"] == "active"]
-    kind = voucher_kinds().get(slots.get("policy", ""))
+    policy = _pack().policies.get(slots.get("policy", ""))
+    kind = policy.voucher_kind if policy else None  # the pack says which voucher a policy grants
     if kind:
         grants = [g for g in grants if g["kind"] == kind]
     if not grants:

@@ -5,7 +5,6 @@ import pytest
 from conftest import shared_path
 from django.core.management import call_command
 
-from beiyang.agent.models import HandoverTicket
 from beiyang.agent.nlu import CORPUS_DATE, understand
 from beiyang.applications.models import Application
 from beiyang.events.models import Registration
@@ -103,20 +102,19 @@ def test_find_match(founder):
 
 
 def test_handover_and_staff_reply_reach_the_founder(founder, make_staff):
+    from beiyang.service.models import ServiceRequest
+
     user, _company, client = founder
     out = say(client, "转人工")
     assert out["intent"] == "human_handoff" and out["actions_done"][0]["action"] == "handover"
-    _staff, staff_api = make_staff("reviewer")
-    tickets = staff_api.get("staff/agent/tickets").json()
-    assert tickets[0]["transcript"][0]["text"] == "转人工"
-    assert (
-        staff_api.post(f"staff/agent/tickets/{tickets[0]['id']}/reply", {"text": "您好,我是小北"}).json()[
-            "status"
-        ]
-        == "answered"
-    )
-    assert Message.objects.filter(user=user, kind="agent", body="您好,我是小北").exists()
-    assert HandoverTicket.objects.get().status == "answered"
+    _officer, officer_api = make_staff("service_officer")
+    request_id = out["actions_done"][0]["service_request_id"]
+    thread = officer_api.get(f"staff/service-requests/{request_id}").json()
+    assert thread["source"] == "agent" and "创业者:转人工" in thread["messages"][0]["text"]
+    reply = officer_api.post(f"staff/service-requests/{request_id}/reply", {"text": "您好,我是小北"})
+    assert reply.status_code == 201
+    assert Message.objects.filter(user=user, kind="service", body="您好,我是小北").exists()
+    assert ServiceRequest.objects.get(pk=request_id).status == "in_progress"
 
 
 def test_visitors_may_ask_but_not_act(api):

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from beiyang.agent.models import HandoverTicket
 from beiyang.applications.models import Application
 from beiyang.events.models import Registration
 from beiyang.events.tests.factories import EventFactory
+from beiyang.service.models import ServiceRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -117,7 +117,7 @@ def test_small_talk_never_hands_over(api):
         out = say(api, text, conversation)
         conversation = out["conversation_id"]
         assert out["intent"] != "human_handoff", text
-    assert HandoverTicket.objects.count() == 0
+    assert ServiceRequest.objects.filter(source="agent").count() == 0
 
 
 def test_a_negated_district_gives_the_other_districts_verdict(api):
@@ -145,21 +145,28 @@ def test_a_visitor_answers_the_agents_own_question(api):
     assert "融资阶段" in first["reply"] and "种子轮" in first["suggestions"]
     answer = say(api, "种子轮", first["conversation_id"])
     assert answer["intent"] == "check_eligibility" and answer["reply"].startswith("符合条件")
-    assert HandoverTicket.objects.count() == 0
+    assert ServiceRequest.objects.filter(source="agent").count() == 0
 
 
-def test_after_a_handover_the_bot_is_quiet_until_staff_close(founder, make_staff):
+def test_after_a_handover_the_bot_is_quiet_until_the_request_is_resolved(founder, make_staff):
     _user, _company, client = founder
     out = say(client, "转人工")
     conversation = out["conversation_id"]
     quiet = say(client, "算力券最多补多少", conversation)
     assert quiet["reply"] == "" and quiet["quiet"]
-    _staff, staff_api = make_staff("reviewer")
-    ticket = HandoverTicket.objects.get()
-    staff_api.post(f"staff/agent/tickets/{ticket.pk}/reply", {"text": "您好,请讲"})
+    _officer, officer_api = make_staff("service_officer")
+    request = ServiceRequest.objects.get(source="agent")
+    answer = {"text": "您好,请讲", "wait_for_founder": True}
+    assert officer_api.post(f"staff/service-requests/{request.pk}/reply", answer).status_code == 201
     assert say(client, "还有一个问题", conversation)["quiet"]
-    assert HandoverTicket.objects.get().status == "open"  # back in the team's queue
-    assert staff_api.post(f"staff/agent/tickets/{ticket.pk}/close", {}).json()["status"] == "closed"
+    request.refresh_from_db()
+    assert request.status == "in_progress"  # the founder answered: back in the team's hands
+    assert list(request.messages.filter(role="founder").values_list("text", flat=True)) == [
+        "算力券最多补多少",
+        "还有一个问题",
+    ]
+    done = officer_api.post(f"staff/service-requests/{request.pk}/resolve", {"resolution": "已解答"})
+    assert done.status_code == 200
     assert "100万元" in say(client, "算力券最多补多少", conversation)["reply"]
 
 

@@ -61,7 +61,6 @@ def world(founder, make_staff):
 
     from beiyang.accounts.actions import do_create_provider
     from beiyang.accounts.models import ApiToken
-    from beiyang.agent.models import HandoverTicket
     from beiyang.competitions.actions import do_create_competition
     from beiyang.events.tests.factories import EventFactory
     from beiyang.internships.actions import check_open_round
@@ -145,7 +144,6 @@ def world(founder, make_staff):
         "period": timezone.localdate().strftime("%Y-%m"),
         "policy_id": "startup-capital",
         "redemption_id": redemption["redemption_id"],
-        "ticket_id": HandoverTicket.objects.get().pk,
         "token_id": ApiToken.objects.filter(user=user).order_by("id").first().pk,
         "version_id": do_import_pack(read_pack_files(settings.POLICY_PACK_DIR), publish=True).pk,
         "competition_id": competition.pk,

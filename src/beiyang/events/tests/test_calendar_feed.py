@@ -13,11 +13,13 @@ def _feed(url: str):
     return Client().get(url)
 
 
-def test_the_founder_rotates_and_turns_off_the_feed(founder):
+def test_the_founder_rotates_and_turns_off_the_feed(founder, settings):
     _user, _company, api = founder
+    settings.SITE_URL = "https://founders.example.gov.cn"
     event = EventFactory()
     assert api.post(f"events/{event.pk}/registrations").status_code == 201
     first = api.get("me/calendar-feed").json()["url"]
+    assert first.startswith("https://founders.example.gov.cn/events/feed/")  # not http://testserver
     assert f"UID:event-{event.pk}@beiyang" in _feed(first).content.decode()
 
     rotated = api.post("me/calendar-feed").json()["url"]

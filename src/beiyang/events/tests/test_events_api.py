@@ -238,10 +238,13 @@ def test_founders_cannot_manage_events(founder):
     )
 
 
-def test_calendar_files(founder, api):
+def test_calendar_files(founder, api, settings):
     _user, _company, client = founder
+    settings.SITE_URL = "https://founders.example.gov.cn"
     event = EventFactory(title="模速路演日;第1期,特别场")
     ics = api.get(f"events/{event.pk}/calendar.ics").content.decode()
+    # The town's address, whatever address the request came in on.
+    assert f"URL:https://founders.example.gov.cn/events/{event.pk}/" in ics
     assert ics.startswith("BEGIN:VCALENDAR") and "SUMMARY:模速路演日\\;第1期\\,特别场" in ics
     assert f"UID:event-{event.pk}@beiyang" in ics and all(
         len(line.encode()) <= 75 for line in ics.split("\r\n")

@@ -28,7 +28,7 @@ def email_backend(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-def test_a_message_goes_to_the_inbox_then_email_and_sms(founder, email_backend):
+def test_a_message_goes_to_the_inbox_then_email_and_sms(founder, email_backend, settings):
     user, _company, _api = founder
     user.email = "lin@example.cn"
     user.save()
@@ -42,7 +42,10 @@ def test_a_message_goes_to_the_inbox_then_email_and_sms(founder, email_backend):
     statuses = dict(Delivery.objects.filter(message=message).values_list("channel", "status"))
     assert statuses == {"email": "sent", "sms": "sent"}
     assert mail.outbox[0].subject == "报名成功:模速路演日" and "lin@example.cn" in mail.outbox[0].to
-    assert sms.outbox[-1]["text"].startswith("【北杨小镇】报名成功")
+    # The notice template: its kind and a link to the message at the town's address.
+    link = f"{settings.SITE_URL}/me/messages/{message.pk}/"
+    assert sms.outbox[-1]["params"] == {"kind": "活动", "link": link}
+    assert sms.outbox[-1]["text"] == f"【北杨小镇】您有一条来自北杨人工智能创新小镇的活动消息,请查看:{link}"
 
 
 def test_preferences_language_and_opt_out(founder, email_backend):
@@ -131,6 +134,7 @@ def test_outbound_webhook_is_signed(founder, settings):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         settings.NOTIFY_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/hook"
+        settings.NOTIFY_WEBHOOK_SECRET = "webhook-secret-shared-with-the-receiver-0123"
         do_set_preferences(user, email=False, sms=False, webhook=True)
         message = do_send_message(user.pk, kind="event", title="报名成功")
         assert Delivery.objects.get(message=message, channel="webhook").status == "sent"

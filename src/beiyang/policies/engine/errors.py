@@ -29,3 +29,12 @@ class ProfileError(Exception):
         self.message = message
         self.message_en = message_en
         super().__init__(f"{field}: {message_en}")
+
+
+class EvaluationError(Exception):
+    """An expression that cannot be computed for one profile: a number, date or list outside
+    the bounds of the language. The engine answers "cannot be determined" for that policy."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

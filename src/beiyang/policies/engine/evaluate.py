@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from beiyang.core.identifiers import DISTRICT_EN, shanghai_today
 from beiyang.policies.engine import expr
 from beiyang.policies.engine.expr import TODAY, UNKNOWN
-from beiyang.policies.engine.pack import Criterion, Fact, Pack, Policy, Text
+from beiyang.policies.engine.pack import Ceiling, Criterion, Fact, Pack, Policy, Split, Text
 from beiyang.policies.engine.profile import profile_facts
 
 ELIGIBLE, INELIGIBLE, UNDETERMINED = "eligible", "ineligible", "undetermined"
 PASS, FAIL, UNKNOWN_RESULT = "pass", "fail", "unknown"
 CENT = Decimal("0.01")
-# The dates an evaluation may be asked for (the API and the command refuse others).
-EARLIEST_DATE = dt.date(2000, 1, 1)
-LATEST_DATE = dt.date(2100, 12, 31)
+EARLIEST_DATE, LATEST_DATE = expr.EARLIEST_DATE, expr.LATEST_DATE
 MAX_PAIR_TRIALS = 400
 
 
@@ -38,6 +37,7 @@ class BoundPolicy:
         "candidates",
         "ceiling",
         "criteria",
+        "error",
         "lane_fn",
         "max_amount",
         "memo",
@@ -47,11 +47,31 @@ class BoundPolicy:
         "splits",
     )
 
+    criteria: tuple[tuple[Criterion, expr.Scalar], ...]
+    amount_fn: expr.Scalar | None
+    max_amount: Decimal | None
+    splits: tuple[tuple[Split, Decimal], ...]
+    ceiling: tuple[Ceiling, Decimal] | None
+    lane_fn: expr.Scalar | None
+    candidates: dict[str, list[tuple[str, Any]]]
+
     def __init__(self, pack: Pack, policy: Policy, params: dict[str, Any]) -> None:
         self.policy = policy
         self.pack = pack
         self.params = params
         self._static: dict[str, Any] | None = None
+        self.memo: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self.error: str | None = None
+        try:
+            self._bind(pack, policy, params)
+        except Exception as exc:
+            # Folding this date's parameters failed (a stored version, a parameter out of
+            # bounds): the policy answers "cannot be determined" for every profile.
+            self.error = _error_reason(exc)
+            self.criteria, self.amount_fn, self.max_amount, self.splits = (), None, None, ()
+            self.ceiling, self.lane_fn, self.candidates = None, None, {}
+
+    def _bind(self, pack: Pack, policy: Policy, params: dict[str, Any]) -> None:
         self.criteria = tuple(
             (c, expr.compile_scalar(expr.bind_params(c.node, params))) for c in policy.criteria
         )
@@ -77,7 +97,6 @@ class BoundPolicy:
             for f in policy.facts
             if pack.facts[f].mutable
         }
-        self.memo: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
 
     def static(self) -> dict[str, Any]:
         """The parts of every answer for this policy that no profile changes."""
@@ -166,6 +185,7 @@ class PolicyResult:
         "breakdown",
         "ceiling_note",
         "criteria",
+        "error",
         "lane",
         "missing_facts",
         "policy",
@@ -189,6 +209,9 @@ class PolicyResult:
         self.would_qualify_if: list[dict[str, Any]] = []
         self.lane = policy.lane_default
         self.ceiling_note: dict[str, Any] | None = None
+        # Why the answer is "cannot be determined" when the pack's rules could not be computed
+        # for this profile (the reason itself goes to the log, not to the reader).
+        self.error: Text | None = None
 
     @property
     def amount_fen(self) -> int | None:
@@ -206,7 +229,7 @@ class PolicyResult:
         static = self._bound.static()
         facts = json_facts if json_facts is not None else {k: _json_value(v) for k, v in self._facts.items()}
         criteria = []
-        for (criterion, outcome), head in zip(self.criteria, static["_criteria"], strict=True):
+        for (criterion, outcome), head in zip(self.criteria, static["_criteria"], strict=False):
             if criterion is None:
                 note = self.ceiling_note
                 assert note is not None  # a ceiling row is written with its note
@@ -237,6 +260,8 @@ class PolicyResult:
                 for f in self.missing_facts
             ],
             "would_qualify_if": self.would_qualify_if,
+            "evaluation_error": self.error.zh if self.error else None,
+            "evaluation_error_en": self.error.en if self.error else None,
             "lane": self.lane,
             **static["_tail"],
         }
@@ -330,6 +355,28 @@ class Evaluation:
 # --- Evaluation ------------------------------------------------------------------------------------
 
 
+log = logging.getLogger(__name__)
+CANNOT_DETERMINE = Text(
+    "该政策的条件暂时无法计算,结果待定;请联系小镇服务团队核实。",
+    "This benefit's rules cannot be computed for this profile right now, so it cannot be "
+    "determined; ask the town's service team to check.",
+)
+
+
+class PolicyEvaluationError(Exception):
+    """Raised instead of answering "cannot be determined" when errors are not contained (the
+    boundary check a pack passes before import): names the policy and the reason."""
+
+    def __init__(self, policy_id: str, reason: str) -> None:
+        self.policy_id = policy_id
+        self.reason = reason
+        super().__init__(f"{policy_id}: {reason}")
+
+
+def _error_reason(exc: Exception) -> str:
+    return getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"[:300]
+
+
 def evaluate_policy(
     pack: Pack,
     bound: BoundPolicy,
@@ -337,6 +384,36 @@ def evaluate_policy(
     params: dict[str, Any],
     as_of: dt.date,
     suggest: bool = True,
+    contain_errors: bool = True,
+) -> PolicyResult:
+    """One policy's answer. An error computing it (a value out of the language's bounds, a
+    stored version's type mistake) makes this policy "cannot be determined" with the reason
+    logged; the other policies are answered as usual. ``contain_errors=False`` raises
+    ``PolicyEvaluationError`` instead."""
+    reason = bound.error
+    if reason is None:
+        try:
+            return _evaluate_policy(pack, bound, facts, params, as_of, suggest)
+        except Exception as exc:
+            reason = _error_reason(exc)
+    if not contain_errors:
+        raise PolicyEvaluationError(bound.policy.id, reason)
+    log.warning(
+        "policy %s of pack %s %s cannot be evaluated: %s", bound.policy.id, pack.id, pack.version, reason
+    )
+    result = PolicyResult(pack, bound, params, facts)
+    result.status = UNDETERMINED
+    result.error = CANNOT_DETERMINE
+    return result
+
+
+def _evaluate_policy(
+    pack: Pack,
+    bound: BoundPolicy,
+    facts: dict[str, Any],
+    params: dict[str, Any],
+    as_of: dt.date,
+    suggest: bool,
 ) -> PolicyResult:
     policy = bound.policy
     result = PolicyResult(pack, bound, params, facts)

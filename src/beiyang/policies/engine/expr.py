@@ -28,11 +28,24 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
-from beiyang.policies.engine.errors import ExpressionError
+from beiyang.policies.engine.errors import EvaluationError, ExpressionError
 
 MAX_SOURCE_LENGTH = 2000
 MAX_TOKENS = 400
 MAX_DEPTH = 40
+# The bounds of every value the language makes, so that no pack can make an evaluation run
+# out of memory, time or calendar: sizes are bounded by these and by the token count, numbers
+# by a magnitude far above any amount in fen (10^15 fen is ten trillion yuan), dates by years
+# a policy can mean. A literal outside them is refused when the pack loads; a result outside
+# them raises ``EvaluationError``, which the engine reports as "cannot be determined".
+MAX_MAGNITUDE = 10**15
+MAX_FRACTION_DIGITS = 10
+MAX_TEXT = 200
+MAX_ITEMS = 1000
+MIN_YEAR, MAX_YEAR = 1900, 2200
+# The dates an evaluation may be asked for (the API, the command and test cases refuse others).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
 
 
 class _Unknown:
@@ -82,14 +95,22 @@ def tokenize(source: str) -> list[tuple[str, Any, int]]:
                 j += 1
                 while j < n and source[j] in _DIGITS:
                     j += 1
+                if j - source.index(".", i) - 1 > MAX_FRACTION_DIGITS:
+                    raise ExpressionError(f"more than {MAX_FRACTION_DIGITS} decimal places", i)
                 tokens.append(("num", Decimal(source[i:j].replace("_", "")), i))
             else:
+                if j - i > 20:
+                    raise ExpressionError(f"number larger than {MAX_MAGNITUDE:,}", i)
                 tokens.append(("num", int(source[i:j].replace("_", "")), i))
+            if abs(tokens[-1][1]) > MAX_MAGNITUDE:
+                raise ExpressionError(f"number larger than {MAX_MAGNITUDE:,}", i)
             i = j
         elif c in "'\"":
             j = source.find(c, i + 1)
             if j < 0:
                 raise ExpressionError("unterminated string", i)
+            if j - i - 1 > MAX_TEXT:
+                raise ExpressionError(f"text longer than {MAX_TEXT} characters", i)
             tokens.append(("str", source[i + 1 : j], i))
             i = j + 1
         elif c in _NAME_START:
@@ -343,15 +364,45 @@ def comparisons_with(node: tuple[Any, ...], name: str) -> Iterable[tuple[str, tu
 
 
 def add_years(d: dt.date, years: int) -> dt.date:
-    """The same calendar day ``years`` later; 29 February falls back to 28 February.
+    """The same calendar day ``years`` later; 29 February falls back to 28 February. A result
+    outside the years the language knows is an ``EvaluationError``.
 
     >>> add_years(dt.date(2024, 2, 29), 1)
     datetime.date(2025, 2, 28)
+    >>> add_years(dt.date(2026, 1, 1), 100000)
+    Traceback (most recent call last):
+    ...
+    beiyang.policies.engine.errors.EvaluationError: a date outside the years 1900 to 2200
     """
+    year = d.year + years
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise EvaluationError(f"a date outside the years {MIN_YEAR} to {MAX_YEAR}")
     try:
-        return d.replace(year=d.year + years)
+        return d.replace(year=year)
     except ValueError:
-        return d.replace(year=d.year + years, day=28)
+        return d.replace(year=year, day=28)
+
+
+def bounded(value: Any) -> Any:
+    """``value`` when it is within the language's bounds, else ``EvaluationError``.
+
+    >>> bounded(10**16)
+    Traceback (most recent call last):
+    ...
+    beiyang.policies.engine.errors.EvaluationError: a number beyond 1,000,000,000,000,000
+    """
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        if not (-MAX_MAGNITUDE <= value <= MAX_MAGNITUDE):  # NaN and infinities fail this too
+            raise EvaluationError(f"a number beyond {MAX_MAGNITUDE:,}")
+    elif isinstance(value, dt.date):
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise EvaluationError(f"a date outside the years {MIN_YEAR} to {MAX_YEAR}")
+    elif isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise EvaluationError(f"text longer than {MAX_TEXT} characters")
+    elif isinstance(value, tuple | frozenset | list | set) and len(value) > MAX_ITEMS:
+        raise EvaluationError(f"a list of more than {MAX_ITEMS} items")
+    return value
 
 
 # --- Scalar evaluation ------------------------------------------------------------------------
@@ -369,6 +420,16 @@ _CMP = {
 }
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 _ORDERABLE = (int, Decimal, dt.date)
+
+
+def _collection(value: Any, what: str) -> Any:
+    if not isinstance(value, tuple | frozenset | list | set):
+        raise EvaluationError(f"{what} needs a list")
+    return bounded(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
 def _num(value: Any) -> Any:
@@ -436,7 +497,11 @@ def compile_scalar(node: tuple[Any, ...]) -> Scalar:
 
         def _neg(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             v = inner(facts, params)
-            return UNKNOWN if v is UNKNOWN else -v
+            if v is UNKNOWN:
+                return UNKNOWN
+            if not _is_number(v):
+                raise EvaluationError("a minus sign needs a number")
+            return -bounded(v)
 
         return _neg
     if tag == "and":
@@ -541,7 +606,8 @@ def _compile_cmp(op: str, a: Scalar, b: Scalar) -> Scalar:
             x, y = a(facts, params), b(facts, params)
             if x is UNKNOWN or y is UNKNOWN:
                 return UNKNOWN
-            return (x not in y) if negate else (x in y)
+            found = x in _collection(y, op)
+            return not found if negate else found
 
         return _in
     fn = _CMP[op]
@@ -565,8 +631,10 @@ def _compile_arith(op: str, a: Scalar, b: Scalar) -> Scalar:
             x, y = a(facts, params), b(facts, params)
             if x is UNKNOWN or y is UNKNOWN:
                 return UNKNOWN
+            if not (_is_number(x) and _is_number(y)):
+                raise EvaluationError("/ needs numbers")
             try:
-                return _num(x) / _num(y)
+                return bounded(_num(x) / _num(y))
             except (ZeroDivisionError, DivisionByZero, InvalidOperation):
                 return UNKNOWN
 
@@ -577,7 +645,11 @@ def _compile_arith(op: str, a: Scalar, b: Scalar) -> Scalar:
         x, y = a(facts, params), b(facts, params)
         if x is UNKNOWN or y is UNKNOWN:
             return UNKNOWN
-        return fn(x, y)
+        if not (_is_number(x) and _is_number(y)):
+            # Checked when the pack loads; kept here so that no value reaching this point (a
+            # stored version, a fact of another type) can repeat text or build a huge list.
+            raise EvaluationError(f"{op} needs numbers")
+        return bounded(fn(bounded(x), bounded(y)))
 
     return _arith
 
@@ -588,7 +660,7 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
 
         def _contains(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             s, i = seq(facts, params), item(facts, params)
-            return UNKNOWN if s is UNKNOWN or i is UNKNOWN else i in s
+            return UNKNOWN if s is UNKNOWN or i is UNKNOWN else _collection(s, "contains()").__contains__(i)
 
         return _contains
     if fn == "intersects":
@@ -596,7 +668,10 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
 
         def _intersects(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             x, y = a(facts, params), b(facts, params)
-            return UNKNOWN if x is UNKNOWN or y is UNKNOWN else any(v in y for v in x)
+            if x is UNKNOWN or y is UNKNOWN:
+                return UNKNOWN
+            y = _collection(y, "intersects()")
+            return any(v in y for v in _collection(x, "intersects()"))
 
         return _intersects
     if fn == "count":
@@ -604,7 +679,7 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
 
         def _count(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             s = seq(facts, params)
-            return UNKNOWN if s is UNKNOWN else len(s)
+            return UNKNOWN if s is UNKNOWN else len(_collection(s, "count()"))
 
         return _count
     if fn in ("min", "max"):
@@ -612,7 +687,12 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
 
         def _extreme(facts: dict[Any, Any], params: dict[Any, Any]) -> Any:
             values = [f(facts, params) for f in args]
-            return UNKNOWN if any(v is UNKNOWN for v in values) else pick(values)
+            if any(v is UNKNOWN for v in values):
+                return UNKNOWN
+            try:
+                return pick(values)
+            except TypeError:
+                raise EvaluationError(f"{fn}() of values of different types") from None
 
         return _extreme
     if fn == "coalesce":
@@ -632,6 +712,8 @@ def _compile_call(fn: str, args: list[Scalar]) -> Scalar:
             d, y = date_fn(facts, params), years_fn(facts, params)
             if d is UNKNOWN or y is UNKNOWN or not isinstance(d, dt.date):
                 return UNKNOWN
+            if not _is_number(y) or abs(y) > MAX_YEAR - MIN_YEAR:
+                raise EvaluationError(f"a date outside the years {MIN_YEAR} to {MAX_YEAR}")
             return add_years(d, int(y))
 
         return _add_years

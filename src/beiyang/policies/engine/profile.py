@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from beiyang.core.identifiers import age_on, normalize_district
 from beiyang.policies.engine.errors import ProfileError
-from beiyang.policies.engine.expr import TODAY
+from beiyang.policies.engine.expr import LATEST_DATE, MAX_MAGNITUDE, MIN_YEAR, TODAY
 from beiyang.policies.engine.pack import Fact
 
 ROOTS = ("founder", "company")
@@ -34,13 +35,13 @@ def parse_fact_value(fact: Fact, value: Any, field: str) -> Any:
     if t == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise _bad(field, f"{fact.label.zh}应为整数", f"{fact.label.en} must be a whole number")
-        if (fact.minimum is not None and value < fact.minimum) or (
-            fact.maximum is not None and value > fact.maximum
-        ):
+        lowest = -MAX_MAGNITUDE if fact.minimum is None else fact.minimum
+        highest = MAX_MAGNITUDE if fact.maximum is None else fact.maximum
+        if not lowest <= value <= highest:
             raise _bad(
                 field,
-                f"{fact.label.zh}应在{fact.minimum}到{fact.maximum}之间",
-                f"{fact.label.en} must be between {fact.minimum} and {fact.maximum}",
+                f"{fact.label.zh}应在{lowest}到{highest}之间",
+                f"{fact.label.en} must be between {lowest} and {highest}",
             )
         return value
     if t == "money":
@@ -56,13 +57,15 @@ def parse_fact_value(fact: Fact, value: Any, field: str) -> Any:
             raise _bad(field, f"{fact.label.zh}超出范围", f"{fact.label.en} is out of range")
         return amount
     if t == "date":
+        day = None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+            day = value
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                day = dt.date.fromisoformat(value.strip())
+        # Within the years the expression language computes with (expr.MIN_YEAR on).
+        if day is not None and MIN_YEAR <= day.year <= LATEST_DATE.year:
+            return day
         raise _bad(
             field,
             f"{fact.label.zh}应为有效日期(YYYY-MM-DD)",

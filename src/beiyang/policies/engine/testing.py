@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from beiyang.policies.engine.errors import ProfileError
 from beiyang.policies.engine.evaluate import evaluate
 from beiyang.policies.engine.pack import Pack
 
@@ -20,7 +21,10 @@ def run_case(pack: Pack, case: dict[str, Any]) -> list[str]:
     as_of = case.get("as_of") or pack.effective_from
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
-    evaluation = evaluate(pack, case["profile"], as_of)
+    try:
+        evaluation = evaluate(pack, case["profile"], as_of)
+    except ProfileError as exc:
+        return [f"profile: {exc}"]
     results = {r.policy.id: r for r in evaluation.results}
     problems: list[str] = []
     for pid, want in case["expect"].items():

@@ -26,7 +26,7 @@ import numpy as np
 from beiyang.core.identifiers import age_on
 from beiyang.policies.engine.errors import ProfileError
 from beiyang.policies.engine.expr import TODAY, UNKNOWN, add_years
-from beiyang.policies.engine.pack import Fact, Pack
+from beiyang.policies.engine.pack import Fact, Pack, Policy
 from beiyang.policies.engine.profile import ROOTS, parse_fact_value
 
 Vec = tuple[Any, Any]  # (values, known): arrays, or scalars that broadcast
@@ -470,37 +470,48 @@ def _evaluate_columns(pack: Pack, cols: Columns, as_of: dt.date) -> BatchSummary
     for policy in pack.policies.values():
         if not policy.in_force(as_of):
             continue
-        fail = np.zeros(n, dtype=bool)
-        unknown = np.zeros(n, dtype=bool)
-        for criterion in policy.criteria:
-            v, k = vec_eval(criterion.node, cols, params)
-            v, k = _bool(v, n), _bool(k, n)
-            fail |= k & ~v
-            unknown |= ~k
-        remaining = None
-        if policy.amount is not None and policy.amount.ceiling is not None:
-            ceiling = pack.ceilings[policy.amount.ceiling]
-            total = float(ceiling.fn({}, params))
-            used, _ = cols.data[ceiling.used_fact]
-            remaining = np.maximum(0.0, total - used)
-            fail |= remaining <= 0
-        eligible = ~fail & ~unknown
-        counts = {
-            "eligible": int(eligible.sum()),
-            "undetermined": int((~fail & unknown).sum()),
-            "ineligible": int(fail.sum()),
-        }
-        if policy.amount is not None and policy.amount.node is not None:
-            amount, amount_known = vec_eval(policy.amount.node, cols, params)
-            amount = np.broadcast_to(np.asarray(amount, dtype=np.float64), (n,))
-            if policy.amount.max_fn is not None:
-                amount = np.minimum(amount, float(policy.amount.max_fn({}, params)))
-            if remaining is not None:
-                amount = np.minimum(amount, remaining)
-            counted = eligible & _bool(amount_known, n)
-            # Totals in integer fen: rounding happens once per profile, never on the sum.
-            counts["eligible_amount_fen"] = int(
-                np.rint(np.maximum(amount[counted], 0) * 100).astype(np.int64).sum()
-            )
-        summary.policies[policy.id] = counts
+        try:
+            summary.policies[policy.id] = _policy_counts(pack, policy, cols, params)
+        except Exception:
+            # As in the scalar engine: a rule that cannot be computed (a stored version's type
+            # mistake, a date beyond the language's years) leaves that policy undetermined for
+            # every profile, and the other policies are counted as usual.
+            summary.policies[policy.id] = {"eligible": 0, "undetermined": n, "ineligible": 0, "errors": n}
     return summary
+
+
+def _policy_counts(pack: Pack, policy: Policy, cols: Columns, params: dict[str, Any]) -> dict[str, int]:
+    n = cols.n
+    fail = np.zeros(n, dtype=bool)
+    unknown = np.zeros(n, dtype=bool)
+    for criterion in policy.criteria:
+        v, k = vec_eval(criterion.node, cols, params)
+        v, k = _bool(v, n), _bool(k, n)
+        fail |= k & ~v
+        unknown |= ~k
+    remaining = None
+    if policy.amount is not None and policy.amount.ceiling is not None:
+        ceiling = pack.ceilings[policy.amount.ceiling]
+        total = float(ceiling.fn({}, params))
+        used, _ = cols.data[ceiling.used_fact]
+        remaining = np.maximum(0.0, total - used)
+        fail |= remaining <= 0
+    eligible = ~fail & ~unknown
+    counts = {
+        "eligible": int(eligible.sum()),
+        "undetermined": int((~fail & unknown).sum()),
+        "ineligible": int(fail.sum()),
+    }
+    if policy.amount is not None and policy.amount.node is not None:
+        amount, amount_known = vec_eval(policy.amount.node, cols, params)
+        amount = np.broadcast_to(np.asarray(amount, dtype=np.float64), (n,))
+        if policy.amount.max_fn is not None:
+            amount = np.minimum(amount, float(policy.amount.max_fn({}, params)))
+        if remaining is not None:
+            amount = np.minimum(amount, remaining)
+        counted = eligible & _bool(amount_known, n)
+        # Totals in integer fen: rounding happens once per profile, never on the sum.
+        counts["eligible_amount_fen"] = int(
+            np.rint(np.maximum(amount[counted], 0) * 100).astype(np.int64).sum()
+        )
+    return counts

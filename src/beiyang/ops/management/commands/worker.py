@@ -7,6 +7,7 @@ import threading
 from huey.contrib.djhuey.management.commands.run_huey import Command as RunHuey
 
 from beiyang.notifications import senders
+from beiyang.ops.checks import refuse_unsafe_start
 from beiyang.ops.worker import die_with_parent, start_heartbeat
 
 
@@ -20,6 +21,7 @@ class Command(RunHuey):
         )
 
     def handle(self, *args, **options):
+        refuse_unsafe_start(self)
         parent = options.pop("parent_pid", 0)
         if parent:
             die_with_parent(parent)

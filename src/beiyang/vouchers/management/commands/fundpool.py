@@ -4,14 +4,14 @@ from django.utils import timezone
 from beiyang.core.errors import DomainError
 from beiyang.core.money import yuan_to_fen
 from beiyang.vouchers.actions import do_fund_pool
-from beiyang.vouchers.models import KINDS, SOURCES
+from beiyang.vouchers.models import SOURCES
 
 
 class Command(BaseCommand):
     help = "Add budget to a voucher pool / 为预算池拨款"
 
     def add_arguments(self, parser):
-        parser.add_argument("--kind", required=True, choices=list(KINDS))
+        parser.add_argument("--kind", required=True, help="a voucher kind of the pack in force")
         parser.add_argument("--source", required=True, choices=list(SOURCES))
         parser.add_argument("--amount-cny", required=True)
         parser.add_argument("--year", type=int, default=None)

@@ -5,15 +5,14 @@ from beiyang.core.errors import DomainError
 from beiyang.core.identifiers import parse_credit_code
 from beiyang.core.money import yuan_to_fen
 from beiyang.vouchers.actions import do_issue_grant
-from beiyang.vouchers.models import KINDS
 
 
 class Command(BaseCommand):
-    help = "Issue a voucher grant to a company / 向企业发放算力券、模型券或语料券"
+    help = "Issue a voucher grant to a company / 向企业发放券(券种见政策包 voucher_kinds)"
 
     def add_arguments(self, parser):
         parser.add_argument("--company", required=True, help="unified social credit code")
-        parser.add_argument("--kind", required=True, choices=list(KINDS))
+        parser.add_argument("--kind", required=True, help="a voucher kind of the pack in force")
         parser.add_argument("--amount-cny", required=True)
 
     def handle(self, *args, company, kind, amount_cny, **options):

@@ -16,6 +16,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from beiyang.ops.checks import refuse_unsafe_start
 from beiyang.ops.worker import die_with_parent_signal
 
 
@@ -25,12 +26,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+        parser.add_argument(
+            "--workers", type=int, default=None, help="uvicorn worker processes (default: WEB_WORKERS, 1)"
+        )
         parser.add_argument("--no-jobs", action="store_true", help="do not start the job worker")
 
-    def handle(self, *args, host: str, port: int, workers: int, no_jobs: bool, **options):
+    def handle(self, *args, host: str, port: int, workers: int | None, no_jobs: bool, **options):
         import uvicorn
 
+        workers = workers or settings.WEB_WORKERS
+        refuse_unsafe_start(self, workers=workers)
+        if not os.environ.get("SITE_URL"):
+            # A laptop: links in calendars and messages point where this server listens. The
+            # server processes and the job worker started below read it from the environment.
+            os.environ["SITE_URL"] = settings.SITE_URL = f"http://{host}:{port}"
         if workers > 1 and not settings.REDIS_URL:
             raise CommandError(
                 "多个服务进程需要 Redis(设置 REDIS_URL),否则消息推送、令牌吊销和限流在进程之间不一致。"
@@ -39,7 +48,7 @@ class Command(BaseCommand):
             )
         if workers > 1:
             # Request figures from every process, added up at /metrics.
-            metrics_dir = settings.VAR_DIR / "prometheus"
+            metrics_dir = settings.VAR_DIR / f"prometheus-{port}"  # one per instance (beiyang-web@PORT)
             shutil.rmtree(metrics_dir, ignore_errors=True)
             metrics_dir.mkdir(parents=True)
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
