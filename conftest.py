@@ -109,6 +109,40 @@ class Api:
         return self.call("delete", path, **kw)
 
 
+# Tests whose voucher books did not balance when they ended (``beiyang reconcile`` over each
+# test's data, before it is rolled back or flushed): any of them fails the session at its end.
+UNRECONCILED: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _books_balance_after_each_test(request):
+    if request.node.get_closest_marker("django_db") is None and not {"db", "transactional_db"} & set(
+        request.fixturenames
+    ):
+        yield
+        return
+    # Set up after the database (pytest-django's helper behind the marker, db and
+    # transactional_db alike), so that the check runs before it is rolled back or flushed.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from beiyang.vouchers.models import Transfer
+    from beiyang.vouchers.queries import reconcile
+
+    if Transfer.objects.exists() and not (report := reconcile())["balanced"]:
+        UNRECONCILED.append(f"{request.node.nodeid}: {report['mismatches'][:3]} {report['overdrawn'][:3]}")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """``beiyang reconcile`` over the suite's data: the books of every test balanced."""
+    if UNRECONCILED:
+        session.exitstatus = 1
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("voucher books do not balance after: / 账不平:", red=True)
+            for line in UNRECONCILED:
+                reporter.write_line(f"  {line}", red=True)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_side_channels(settings):
     """SMS into a list, rate-limit cache and remembered tokens empty, for every test (a rolled

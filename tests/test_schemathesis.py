@@ -1,5 +1,6 @@
-"""Every operation in the OpenAPI document, with generated input, as a signed-in founder and
-as an anonymous caller, served in-process: no 5xx, and every 4xx is the API's error shape.
+"""Every operation in the OpenAPI document, with generated input, as every kind of caller (an
+anonymous visitor, a founder, a student, each staff role, a provider by its API key), served
+in-process: no 5xx, and every 4xx is the API's error shape.
 
 Bounded (a few derandomized examples an operation) so that ``make test`` stays quick; the
 examples are the same on every run, so a failure here is a failure on the next run too.
@@ -59,7 +60,7 @@ def _check(case, response, caller: str) -> None:
         assert_error_body(response.json())
 
 
-def _every_operation(callers) -> list[str]:
+def _every_operation(callers, max_examples: int = 8) -> list[str]:
     """Run each operation's generated examples as each caller; the first line of each failure.
     ``callers``: (name, a function giving that caller's headers, fresh each example, because a
     generated call may revoke the token before)."""
@@ -68,7 +69,7 @@ def _every_operation(callers) -> list[str]:
 
         @given(case=_schema()[path][method].as_strategy())
         @settings(
-            max_examples=8,
+            max_examples=max_examples,
             derandomize=True,
             deadline=None,
             database=None,
@@ -99,4 +100,35 @@ def test_every_operation_as_town_admin(make_staff):
     """The town administrator holds every staff role: every staff operation's input is attacked."""
     admin, _api = make_staff("town_admin")
     failures = _every_operation([("town admin", lambda: {"Authorization": f"Bearer {token_for(admin)}"})])
+    assert not failures, "\n".join(failures)
+
+
+# Each remaining role with fewer examples: their operations' input was attacked above by the
+# founder and the town admin; here each role's own permission paths meet generated input.
+ROLE_EXAMPLES = 2
+
+
+def _student(make_founder):
+    from beiyang.internships.actions import do_set_student
+
+    user, _company, _api = make_founder(with_company=False)
+    do_set_student(user, school="上海交通大学", programme="人工智能", skills=["python"])
+    return user
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "role",
+    ["student", "reviewer", "event_manager", "voucher_officer", "service_officer", "judge", "provider"],
+)
+def test_every_operation_as_each_other_role(role, make_founder, make_staff):
+    if role == "provider":
+        from beiyang.accounts.actions import do_create_provider
+
+        _provider, key = do_create_provider(name="徐汇智算中心", kinds=["compute", "model"])
+        headers = lambda: {"X-Api-Key": key}  # noqa: E731
+    else:
+        user = _student(make_founder) if role == "student" else make_staff(role)[0]
+        headers = lambda: {"Authorization": f"Bearer {token_for(user)}"}  # noqa: E731
+    failures = _every_operation([(role, headers)], max_examples=ROLE_EXAMPLES)
     assert not failures, "\n".join(failures)

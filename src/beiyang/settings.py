@@ -107,6 +107,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "beiyang.urls"
+CSRF_FAILURE_VIEW = "beiyang.api.errors.csrf_failure"
 ASGI_APPLICATION = "beiyang.asgi.application"
 
 TEMPLATES = [
@@ -443,6 +444,8 @@ WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
 WECHAT_CONFIG_FILE = os.environ.get("WECHAT_CONFIG_FILE", str(PACKAGE_DIR / "wechat" / "wechat.yaml"))
 # Seconds between heartbeats on message streams (SSE); proxies drop idle streams after ~60 s.
 STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"))
+# Message streams one user may hold open in one server process (tabs, devices); more is a 429.
+STREAM_MAX_PER_USER = int(os.environ.get("STREAM_MAX_PER_USER", "5"))
 # Bearer tokens stop working this many days after their issue (absolute, not sliding); 0: never.
 TOKEN_LIFETIME_DAYS = float(os.environ.get("TOKEN_LIFETIME_DAYS", "30"))
 # How long a server process may answer for a bearer token from memory (accounts.token_cache);

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 
 from beiyang.api.urls import api
@@ -19,7 +20,9 @@ urlpatterns = [
     path("statusz", health.statusz, name="statusz"),
     path("metrics", metrics_view, name="metrics"),
     # Streaming lives outside django-ninja, which answers with whole responses.
-    path("api/v1/me/messages/stream", message_stream, name="message_stream"),
+    # Read with a token or the session, never written: exempt so that another method gets the
+    # stream's own JSON 405 rather than Django's HTML CSRF page.
+    path("api/v1/me/messages/stream", csrf_exempt(message_stream), name="message_stream"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

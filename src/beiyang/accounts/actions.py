@@ -272,9 +272,11 @@ def do_request_sms_code(phone: str, purpose: str = "login", ip: str = "") -> Sms
             field="phone",
             code="sms_daily_limit",
         )
-    if not User.objects.filter(phone=phone, is_active=True).exists():
-        return None
+    registered = User.objects.filter(phone=phone, is_active=True).exists()
     now = timezone.now()
+    # The same work either way (a code row, an audit entry, one transaction), and the gateway is
+    # called from the worker: the time of the answer does not tell a registered number. For any
+    # other number the row is void from the start (used), so nothing can sign in with it.
     with transaction.atomic(durable=True):
         code = f"{secrets.randbelow(1_000_000):06d}"
         sms = SmsCode.objects.create(
@@ -282,11 +284,18 @@ def do_request_sms_code(phone: str, purpose: str = "login", ip: str = "") -> Sms
             purpose=purpose,
             code_hash=code_digest(phone, code),
             expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+            used_at=None if registered else now,
         )
-        log_action("accounts.sms_code.sent", obj=sms, actor_label=phone, purpose=purpose)
-        sms_id = sms.pk
-        transaction.on_commit(lambda: _queue_login_code(sms_id, phone, code))
-    return sms
+        log_action(
+            "accounts.sms_code.sent" if registered else "accounts.sms_code.withheld",
+            obj=sms,
+            actor_label=phone,
+            purpose=purpose,
+        )
+        if registered:
+            sms_id = sms.pk
+            transaction.on_commit(lambda: _queue_login_code(sms_id, phone, code))
+    return sms if registered else None
 
 
 def _queue_login_code(sms_code_id: int, phone: str, code: str) -> None:

@@ -23,6 +23,7 @@ from beiyang.accounts.schemas import (
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import InvalidInput
 from beiyang.core.identifiers import age_on
+from beiyang.core.numbers import RowId
 from beiyang.core.ratelimit import client_ip
 from beiyang.core.schemas import ErrorOut, OkOut
 
@@ -125,6 +126,6 @@ def list_tokens(request):
 
 
 @router.delete("/me/tokens/{token_id}", response={200: OkOut, 404: ErrorOut}, auth=founder_auth)
-def revoke_token(request, token_id: int):
+def revoke_token(request, token_id: RowId):
     actions.do_revoke_token(request.auth, token_id)
     return {"ok": True}

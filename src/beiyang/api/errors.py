@@ -90,6 +90,22 @@ def error_response(
     return api.create_response(request, body, status=status)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal (``CSRF_FAILURE_VIEW``): the API's JSON error under /api/, Django's
+    own page elsewhere. The API's views are exempt and check CSRF themselves for a signed-in
+    session; this is for anything under /api/ that is not one of them."""
+    if request.path_info.startswith("/api/"):
+        return json_error(
+            403,
+            "csrf_failed",
+            "页面已过期或来源不明(CSRF 校验失败),请刷新页面后重试",
+            "CSRF check failed: reload the page and try again",
+        )
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason)
+
+
 @sync_only_middleware
 class ApiErrorShapeMiddleware:
     """Under /api/, Django's and django-ninja's own 404 (no such route) and 405 (plain text,

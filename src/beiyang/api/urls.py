@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 
 from beiyang.accounts.api import router as accounts_router
@@ -32,6 +34,19 @@ def _json(description: str, name: str) -> dict[str, Any]:
     }
 
 
+def _json_schema_bounds(schema: dict) -> None:
+    # django-ninja writes an annotated path parameter's bounds under pydantic's names (ge, le):
+    # JSON Schema's minimum/maximum let clients and schemathesis see them.
+    for ours, theirs in (
+        ("ge", "minimum"),
+        ("le", "maximum"),
+        ("gt", "exclusiveMinimum"),
+        ("lt", "exclusiveMaximum"),
+    ):
+        if ours in schema:
+            schema[theirs] = schema.pop(ours)
+
+
 class BeiyangAPI(NinjaAPI):
     """The errors every operation can give are in the OpenAPI document, not only the ones each
     route lists: 401 where a credential is needed, 422 where there is input to validate."""
@@ -45,6 +60,8 @@ class BeiyangAPI(NinjaAPI):
             components[model.__name__] = definition
         for item in schema["paths"].values():
             for op in item.values():
+                for parameter in op.get("parameters", []):
+                    _json_schema_bounds(parameter["schema"])
                 responses = op.setdefault("responses", {})
                 if op.get("security"):
                     responses.setdefault("401", _json("Authentication required", "ErrorOut"))
@@ -53,8 +70,15 @@ class BeiyangAPI(NinjaAPI):
         return schema
 
 
+def _read_only_document(view):
+    """The OpenAPI document and its page are read, never written: any other method is the API's
+    JSON 405 (not Django's HTML CSRF page, which a POST without a cookie met first)."""
+    return csrf_exempt(require_safe(view))
+
+
 api = BeiyangAPI(
     title="Beiyang 北杨 API",
+    docs_decorator=_read_only_document,
     version="1",
     description="北杨人工智能创新小镇创业者服务平台 API · Founder services of the Beiyang AI Innovation Town",
     urls_namespace="api",

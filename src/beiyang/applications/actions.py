@@ -21,8 +21,9 @@ from beiyang.accounts.roles import has_role
 from beiyang.applications.models import OPEN, STATUSES, Application, Document
 from beiyang.applications.queries import policy_title
 from beiyang.applications.workdays import add_working_days, working_days_between
-from beiyang.companies.models import Company, Membership
-from beiyang.companies.queries import company_of, member_ids
+from beiyang.companies.actions import check_no_conflict_of_interest
+from beiyang.companies.models import Company
+from beiyang.companies.queries import company_of, conflicted_pairs, member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.core.money import fen_text, fen_to_yuan, yuan_to_fen
@@ -419,13 +420,11 @@ def access_staff_application(staff, application_id: int, *, lock: bool = False) 
 
 
 def _check_conflict_of_interest(reviewer, application: Application) -> None:
-    """Nobody reviews, takes, is given, pauses or pays out their own company's application."""
-    if Membership.objects.filter(user=reviewer, company_id=application.company_id).exists():
-        raise AccessDenied(
-            f"审核员不能处理本人所在企业的申请(申请#{application.pk})",
-            f"A reviewer may not handle their own company's application (#{application.pk})",
-            code="conflict_of_interest",
-        )
+    """Nobody reviews, takes, is given, pauses or pays out the application of a company they
+    belong to or have a recorded tie to."""
+    check_no_conflict_of_interest(
+        reviewer, application.company_id, (f"申请#{application.pk}", f"application #{application.pk}")
+    )
 
 
 def _reviewers():
@@ -502,21 +501,17 @@ def check_auto_assign(staff) -> int:
         .filter(status="submitted", assignee__isnull=True)
         .order_by("due_on", "id")
     )
-    # Staff who belong to a company: neither the one assigning nor the one given may be a member.
-    company_of_member = dict(
-        Membership.objects.filter(user_id__in=[staff.pk, *(r.pk for r in reviewers)]).values_list(
-            "user_id", "company_id"
-        )
-    )
+    # Neither the one assigning nor the one given may belong to, or be tied to, the company.
+    conflicted = conflicted_pairs([staff.pk, *(r.pk for r in reviewers)])
     turn = itertools.cycle(range(len(reviewers)))
     count = 0
     for application in waiting:
-        if company_of_member.get(staff.pk) == application.company_id:
+        if (staff.pk, application.company_id) in conflicted:
             continue
         start = next(turn)
         for step in range(len(reviewers)):
             reviewer = reviewers[(start + step) % len(reviewers)]
-            if company_of_member.get(reviewer.pk) != application.company_id:
+            if (reviewer.pk, application.company_id) not in conflicted:
                 _assign(application, reviewer, staff)
                 count += 1
                 break

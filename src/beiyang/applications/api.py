@@ -21,6 +21,7 @@ from beiyang.applications.schemas import (
 from beiyang.core.errors import AccessDenied
 from beiyang.core.exports import table_response
 from beiyang.core.money import fen_to_yuan
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import ErrorOut
 from beiyang.core.uploads import check_upload_accepted, served_type
 
@@ -79,7 +80,7 @@ def mine(request):
 @router.get(
     "/applications/{application_id}", response={200: ApplicationOut, 404: ErrorOut}, auth=founder_auth
 )
-def get_application(request, application_id: int):
+def get_application(request, application_id: RowId):
     if has_role(request.auth, "reviewer"):
         return application_out(actions.access_staff_application(request.auth, application_id))
     return application_out(actions.access_founder_application(request.auth, application_id))
@@ -90,7 +91,7 @@ def get_application(request, application_id: int):
     response={201: DocumentOut, **UPLOAD_ERRORS},
     auth=founder_auth,
 )
-def upload(request, application_id: int, doc_type: Form[str] = "", file: File[UploadedFile | None] = None):
+def upload(request, application_id: RowId, doc_type: Form[str] = "", file: File[UploadedFile | None] = None):
     # Both optional here so that a body refused by the upload handler (nothing parsed) gets its
     # 413, and a missing file the action's own answer.
     check_upload_accepted(request)
@@ -104,7 +105,7 @@ def upload(request, application_id: int, doc_type: Form[str] = "", file: File[Up
     response={200: None, 404: ErrorOut},
     auth=founder_auth,
 )
-def download(request, application_id: int, document_id: int):
+def download(request, application_id: RowId, document_id: RowId):
     """The file itself, to the applicant's company and reviewers only; never a public URL."""
     from django.http import FileResponse
 
@@ -125,21 +126,21 @@ def download(request, application_id: int, document_id: int):
 @router.post(
     "/applications/{application_id}/submit", response={200: ApplicationOut, **ERRORS}, auth=founder_auth
 )
-def submit(request, application_id: int):
+def submit(request, application_id: RowId):
     return application_out(actions.do_submit(request.auth, application_id))
 
 
 @router.post(
     "/applications/{application_id}/withdraw", response={200: ApplicationOut, **ERRORS}, auth=founder_auth
 )
-def withdraw(request, application_id: int):
+def withdraw(request, application_id: RowId):
     return application_out(actions.do_withdraw(request.auth, application_id))
 
 
 @router.post(
     "/applications/{application_id}/respond", response={200: ApplicationOut, **ERRORS}, auth=founder_auth
 )
-def respond(request, application_id: int, body: RespondIn):
+def respond(request, application_id: RowId, body: RespondIn):
     return application_out(
         actions.do_respond(request.auth, application_id, answers=body.answers, note=body.note)
     )
@@ -186,7 +187,7 @@ def auto_assign(request):
 @router.post(
     "/staff/applications/{application_id}/assign", response={200: ApplicationOut, **ERRORS}, auth=founder_auth
 )
-def assign_one(request, application_id: int, body: AssignOneIn):
+def assign_one(request, application_id: RowId, body: AssignOneIn):
     """Assign to ``assignee_id``, or take it yourself when the body is ``{}``."""
     assignee_id = body.assignee_id if body.assignee_id is not None else request.auth.pk
     return application_out(actions.check_assign(request.auth, [application_id], assignee_id)[0])
@@ -197,7 +198,7 @@ def assign_one(request, application_id: int, body: AssignOneIn):
     response={200: ApplicationOut, **ERRORS},
     auth=founder_auth,
 )
-def request_info(request, application_id: int, body: RequestInfoIn):
+def request_info(request, application_id: RowId, body: RequestInfoIn):
     return application_out(actions.check_request_info(request.auth, application_id, message=body.message))
 
 
@@ -206,7 +207,7 @@ def request_info(request, application_id: int, body: RequestInfoIn):
     response={200: ApplicationOut, **ERRORS},
     auth=founder_auth,
 )
-def approve(request, application_id: int, body: ApproveIn):
+def approve(request, application_id: RowId, body: ApproveIn):
     return application_out(
         actions.check_approve(
             request.auth,
@@ -221,7 +222,7 @@ def approve(request, application_id: int, body: ApproveIn):
 @router.post(
     "/staff/applications/{application_id}/reject", response={200: ApplicationOut, **ERRORS}, auth=founder_auth
 )
-def reject(request, application_id: int, body: RejectIn):
+def reject(request, application_id: RowId, body: RejectIn):
     return application_out(actions.check_reject(request.auth, application_id, reason=body.reason))
 
 
@@ -230,7 +231,7 @@ def reject(request, application_id: int, body: RejectIn):
     response={200: ApplicationOut, **ERRORS},
     auth=founder_auth,
 )
-def disburse(request, application_id: int):
+def disburse(request, application_id: RowId):
     return application_out(actions.check_disburse(request.auth, application_id))
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from beiyang.applications.models import Application
 from beiyang.core.models import AuditEntry
-from beiyang.core.schemas import parse_row_id
+from beiyang.core.numbers import ASSIGNEE_WORDS, read_id
 from beiyang.policies.queries import current_pack, evaluate_company
 
 
@@ -47,11 +47,8 @@ def review_queue(
         qs = qs.filter(assignee__isnull=True)
     elif assignee not in (None, ""):
         qs = qs.filter(
-            assignee_id=parse_row_id(
-                assignee,
-                "assignee",
-                message="assignee 应为用户编号、me 或 none",
-                message_en="assignee is a user id, me or none",
+            assignee_id=read_id(
+                assignee, "assignee", label=ASSIGNEE_WORDS, also="me 或 none", also_en="me or none"
             )
         )
     return qs.order_by("due_on", "id")

@@ -5,14 +5,15 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import StrictInt
 
+from beiyang.core.money import YuanIn
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import StrictSchema
 
 
 class ApplicationIn(StrictSchema):
     policy: str = Field(max_length=60)
-    amount_cny: Decimal | StrictInt | str | None = None
+    amount_cny: YuanIn | None = None
     answers: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -55,12 +56,12 @@ class ApplicationOut(Schema):
 
 
 class AssignIn(StrictSchema):
-    application_ids: list[int] = Field(max_length=500)
-    assignee_id: int
+    application_ids: list[RowId] = Field(max_length=500)
+    assignee_id: RowId
 
 
 class AssignOneIn(StrictSchema):
-    assignee_id: int | None = None
+    assignee_id: RowId | None = None
 
 
 class RequestInfoIn(StrictSchema):
@@ -68,7 +69,7 @@ class RequestInfoIn(StrictSchema):
 
 
 class ApproveIn(StrictSchema):
-    amount_cny: Decimal | StrictInt | str | None = None
+    amount_cny: YuanIn | None = None
     reason: str = Field(max_length=2000)
     criteria_checked: list[str] = Field(default_factory=list, max_length=50)
 

@@ -13,7 +13,7 @@ from beiyang.applications import actions, queries
 from beiyang.applications.models import LANES, STATUSES
 from beiyang.core.errors import DomainError
 from beiyang.core.forms import bad_request
-from beiyang.core.schemas import parse_row_id
+from beiyang.core.numbers import read_id
 from beiyang.core.uploads import check_upload_accepted
 from beiyang.policies.words import document_label
 
@@ -141,7 +141,7 @@ REVIEW_DONE = {
 def _review_step(request, raw_id: str) -> None:
     """One reviewer step from a form, its outcome told through the messages framework."""
     try:
-        application_id = parse_row_id(raw_id, "application_id")
+        application_id = read_id(raw_id, "application_id", label=("申请", "application"))
         step = request.POST.get("step")
         if step == "assign_me":
             actions.check_assign(request.user, [application_id], request.user.pk)

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from beiyang.accounts.models import User
 from beiyang.accounts.roles import has_role
-from beiyang.companies.models import Company, Membership
-from beiyang.companies.queries import credit_code_frozen
+from beiyang.companies.models import Company, Membership, StaffTie
+from beiyang.companies.queries import conflict_of_interest, credit_code_frozen
 from beiyang.companies.signals import company_created, company_profile_changed
 from beiyang.companies.vocab import MEMBER_ROLES, PROGRAMMES, SECTORS, parse_stage, parse_tags
 from beiyang.core.audit import log_action, snapshot
@@ -189,6 +189,45 @@ def access_company(user: User, company_id: int, *, for_update: bool = False) -> 
     if Membership.objects.filter(company=company, user=user).exists():
         return company
     raise NotFound("企业不存在", "No such company", field="company_id")
+
+
+CONFLICT_WORDS = {
+    "member": ("您是该企业的成员", "you are a member of the company"),
+    "tie": ("您与该企业有登记在案的关联", "you have a recorded tie to the company"),
+}
+
+
+def check_no_conflict_of_interest(staff: User, company_id: int | None, what: tuple[str, str]) -> None:
+    """The one rule for every staff action on a company's grant, application or service
+    request: nobody acts for the town on a company they belong to or have a recorded tie to.
+    ``what``: the thing acted on, in Chinese and English (``("申请#12", "application #12")``)."""
+    reason = conflict_of_interest(staff, company_id)
+    if reason is not None:
+        zh, en = CONFLICT_WORDS[reason]
+        raise AccessDenied(
+            f"利益冲突:{zh},不能处理{what[0]},请交由其他工作人员办理",
+            f"Conflict of interest: {en}, so you may not act on {what[1]}; another staff member must",
+            code="conflict_of_interest",
+        )
+
+
+@transaction.atomic(durable=True)
+def check_record_staff_tie(admin: User, *, user_id: int, company_id: int, note: str = "") -> StaffTie:
+    """A town admin records a staff member's tie to a company (idempotent)."""
+    if not has_role(admin, "town_admin"):
+        raise AccessDenied("仅小镇管理员可以登记关联关系", "Only a town admin records a tie")
+    if not User.objects.filter(pk=user_id).exists():
+        raise NotFound("用户不存在", "No such user", field="user_id")
+    if not Company.objects.filter(pk=company_id).exists():
+        raise NotFound("企业不存在", "No such company", field="company_id")
+    tie, created = StaffTie.objects.get_or_create(
+        user_id=user_id, company_id=company_id, defaults={"note": (note or "")[:200]}
+    )
+    if created:
+        log_action(
+            "companies.staff_tie.recorded", actor=admin, obj=tie, user_id=user_id, company_id=company_id
+        )
+    return tie
 
 
 @transaction.atomic(durable=True)

@@ -47,3 +47,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.company} ({self.role})"
+
+
+class StaffTie(models.Model):
+    """A staff member's tie to a company that is not membership (an investment, a relative, a
+    past employer), recorded by a town admin: like membership, it keeps them off the company's
+    grants, applications and service requests (``companies.queries.conflict_of_interest``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="company_ties")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="staff_ties")
+    note = models.CharField("说明 note", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "工作人员关联 staff tie"
+        verbose_name_plural = "工作人员关联 staff ties"
+        constraints = [models.UniqueConstraint(fields=["user", "company"], name="companies_one_staff_tie")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ~ {self.company}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from beiyang.accounts.models import User
-from beiyang.companies.models import Company, Membership
+from beiyang.companies.models import Company, Membership, StaffTie
 from beiyang.companies.signals import credit_code_in_use
 
 
@@ -40,3 +40,23 @@ def credit_code_frozen(company: Company) -> bool:
     voucher grant or a redemption against one. The apps that hold such things answer through
     ``credit_code_in_use``, so the company base names none of them."""
     return any(in_use for _receiver, in_use in credit_code_in_use.send(sender=Company, company=company))
+
+
+def conflict_of_interest(user: User, company_id: int | None) -> str | None:
+    """Why ``user`` may not act for the town on this company's grants, applications or service
+    requests: ``"member"`` (they belong to it) or ``"tie"`` (a recorded tie); None when free."""
+    if company_id is None or user is None or not getattr(user, "pk", None):
+        return None
+    if Membership.objects.filter(user=user, company_id=company_id).exists():
+        return "member"
+    if StaffTie.objects.filter(user=user, company_id=company_id).exists():
+        return "tie"
+    return None
+
+
+def conflicted_pairs(user_ids) -> set[tuple[int, int]]:
+    """(user id, company id) for every company each user belongs to or is tied to: the same rule
+    as ``conflict_of_interest``, read at once for a batch (automatic assignment)."""
+    users = list(user_ids)
+    pairs = set(Membership.objects.filter(user_id__in=users).values_list("user_id", "company_id"))
+    return pairs | set(StaffTie.objects.filter(user_id__in=users).values_list("user_id", "company_id"))

@@ -4,6 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from beiyang.core.numbers import RowId, bounded_int
 from beiyang.core.schemas import StrictSchema
 
 
@@ -15,7 +16,7 @@ class CompanyIn(StrictSchema):
     founded_on: dt.date | None = None
     stage: str | None = Field(None, max_length=20)
     sectors: list[str] | None = Field(None, max_length=20)
-    headcount: int | None = None
+    headcount: bounded_int(0, 1_000_000) | None = None
     programmes: list[str] | None = Field(None, max_length=20)
     in_town: bool | None = None
 
@@ -44,3 +45,16 @@ class CompanyOut(Schema):
     programmes: list[str]
     in_town: bool
     members: list[MemberOut]
+
+
+class StaffTieIn(StrictSchema):
+    user_id: RowId
+    company_id: RowId
+    note: str = Field("", max_length=200)
+
+
+class StaffTieOut(Schema):
+    id: int
+    user_id: int
+    company_id: int
+    note: str

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from beiyang.companies import actions, queries
 from beiyang.companies.vocab import PROGRAMMES, SECTORS, STAGES
 from beiyang.core.errors import DomainError
-from beiyang.core.forms import error_context, posted_date, posted_int
+from beiyang.core.forms import error_context, posted_date
 from beiyang.core.identifiers import SHANGHAI_DISTRICTS
+from beiyang.core.numbers import read_int
 
 
 def _posted_company(post) -> dict:
@@ -22,7 +23,14 @@ def _posted_company(post) -> dict:
         "stage": post.get("stage", ""),
         "sectors": post.getlist("sectors"),
         "programmes": post.getlist("programmes"),
-        "headcount": posted_int(post.get("headcount"), "headcount"),
+        "headcount": read_int(
+            post.get("headcount"),
+            "headcount",
+            low=0,
+            high=1_000_000,
+            label=("员工人数", "headcount"),
+            optional=True,
+        ),
         "in_town": post.get("in_town") == "on",
     }
 

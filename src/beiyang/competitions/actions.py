@@ -278,7 +278,8 @@ def do_enter(user, competition_id: int, *, project: str, summary: str, track: st
         raise NotFound("请先登记企业信息", "Register your company first", field="company", code="no_company")
     competition = _competition(competition_id, lock=True)
     first = competition.rounds.order_by("number").first()
-    if first is not None and timezone.now() >= first.starts_at:
+    # Closed early counts as begun: the round's entrants are already ranked and told.
+    if first is not None and (timezone.now() >= first.starts_at or first.closed_at is not None):
         raise ConflictError(
             "报名已截止(首轮评审已开始)",
             "Entries have closed: the first round has begun",
@@ -499,6 +500,13 @@ def check_close_round(
     round_ = _round(competition, number, lock=True)
     if round_.closed_at:
         raise ConflictError("该轮已结束", "This round is already closed", code="round_closed")
+    if timezone.now() < round_.starts_at:
+        # Closing would eliminate entrants and tell everyone before a judge could score.
+        raise ConflictError(
+            f"本轮{moment_words(round_.starts_at, en=False)}才开始,开始前不能结束",
+            f"This round starts {moment_words(round_.starts_at, en=True)}; it cannot close before",
+            code="round_not_started",
+        )
     if not Assignment.objects.filter(round=round_).exists():
         raise ConflictError("本轮尚未分配评委", "This round has no assignments yet", code="not_assigned")
     missing = Assignment.objects.filter(round=round_, scores__isnull=True).count()

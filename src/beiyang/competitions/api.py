@@ -8,7 +8,6 @@ from beiyang.accounts.roles import require_town_admin
 from beiyang.competitions import actions, queries
 from beiyang.competitions.models import Competition, Entry
 from beiyang.competitions.schemas import (
-    AssignIn,
     CloseIn,
     CompetitionIn,
     CompetitionOut,
@@ -17,9 +16,12 @@ from beiyang.competitions.schemas import (
     EntryOut,
     InterestIn,
     JudgeIn,
+    RoundAssignIn,
+    RoundNumber,
     ScoresIn,
 )
 from beiyang.core.money import fen_to_yuan
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import ErrorOut
 
 router = Router(tags=["competitions"])
@@ -86,12 +88,12 @@ def list_competitions(request):
 @router.get(
     "/competitions/{competition_id}", response={200: CompetitionOut, 404: ErrorOut}, auth=founder_auth
 )
-def get_competition(request, competition_id: int):
+def get_competition(request, competition_id: RowId):
     return competition_out(queries.competition_or_404(competition_id))
 
 
 @router.post("/competitions/{competition_id}/entries", response={201: EntryOut, **ERRORS}, auth=founder_auth)
-def enter(request, competition_id: int, body: EntryIn):
+def enter(request, competition_id: RowId, body: EntryIn):
     entry = actions.do_enter(
         request.auth, competition_id, project=body.project, summary=body.summary, track=body.track
     )
@@ -99,7 +101,7 @@ def enter(request, competition_id: int, body: EntryIn):
 
 
 @router.post("/competition-entries/{entry_id}/deck", response={200: EntryOut, **ERRORS}, auth=founder_auth)
-def upload_deck(request, entry_id: int, file: File[UploadedFile]):
+def upload_deck(request, entry_id: RowId, file: File[UploadedFile]):
     return entry_out(actions.do_upload_deck(request.auth, entry_id, file))
 
 
@@ -109,7 +111,7 @@ def my_entries(request):
 
 
 @router.post("/staff/competitions/{competition_id}/judges", response={201: dict, **ERRORS}, auth=founder_auth)
-def add_judge(request, competition_id: int, body: JudgeIn):
+def add_judge(request, competition_id: RowId, body: JudgeIn):
     judge = actions.do_add_judge(request.auth, competition_id, body.user_id)
     return Status(201, {"competition_id": competition_id, "user_id": judge.user_id})
 
@@ -125,7 +127,7 @@ def record_interest(request, body: InterestIn):
 @router.post(
     "/staff/competitions/{competition_id}/conflicts", response={201: dict, **ERRORS}, auth=founder_auth
 )
-def declare_conflict(request, competition_id: int, body: ConflictIn):
+def declare_conflict(request, competition_id: RowId, body: ConflictIn):
     conflict = actions.do_declare_conflict(request.auth, competition_id, body.entry_id)
     return Status(
         201, {"entry_id": conflict.entry_id, "judge_id": conflict.judge_id, "source": conflict.source}
@@ -137,7 +139,7 @@ def declare_conflict(request, competition_id: int, body: ConflictIn):
     response={200: dict, **ERRORS},
     auth=founder_auth,
 )
-def assign(request, competition_id: int, number: int, body: AssignIn):
+def assign(request, competition_id: RowId, number: RoundNumber, body: RoundAssignIn):
     made = actions.check_assign_round(request.auth, competition_id, number, body.judges_per_entry)
     return {"assignments": [{"judge_id": a.judge_id, "entry_id": a.entry_id} for a in made]}
 
@@ -159,7 +161,7 @@ def my_sheets(request):
 
 
 @router.put("/judge/entries/{entry_id}/scores", response={200: dict, **ERRORS}, auth=founder_auth)
-def score(request, entry_id: int, body: ScoresIn):
+def score(request, entry_id: RowId, body: ScoresIn):
     sheet = actions.do_score(
         request.auth, entry_id, round_number=body.round, scores=body.scores, comment=body.comment
     )
@@ -171,7 +173,7 @@ def score(request, entry_id: int, body: ScoresIn):
     response={200: dict, **ERRORS},
     auth=founder_auth,
 )
-def ranking(request, competition_id: int, number: int):
+def ranking(request, competition_id: RowId, number: RoundNumber):
     require_town_admin(request.auth)
     return queries.round_ranking(queries.competition_or_404(competition_id), number)
 
@@ -181,7 +183,7 @@ def ranking(request, competition_id: int, number: int):
     response={200: dict, **ERRORS},
     auth=founder_auth,
 )
-def close(request, competition_id: int, number: int, body: CloseIn):
+def close(request, competition_id: RowId, number: RoundNumber, body: CloseIn):
     return actions.check_close_round(
         request.auth, competition_id, number, override_reason=body.override_reason
     )

@@ -2,17 +2,27 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
+from beiyang.core.money import YuanIn
+from beiyang.core.numbers import RowId, bounded_int, not_a_flag
 from beiyang.core.schemas import BoundedDateTime
+
+# A round's number in its competition, in a path or a body.
+RoundNumber = bounded_int(1, 1000)
+# A judge's mark for one criterion: a number (JSON true is not 1.0); the action checks it
+# against the criterion's own range, naming the criterion.
+Score = Annotated[float, Field(allow_inf_nan=False), BeforeValidator(not_a_flag)]
 
 
 class RoundIn(Schema):
     name: str = Field(max_length=80)
     starts_at: BoundedDateTime
     ends_at: BoundedDateTime
-    advance: int = Field(ge=1, le=10_000)
+    advance: bounded_int(1, 10_000)
 
 
 class CriterionIn(Schema):
@@ -24,12 +34,12 @@ class CriterionIn(Schema):
 
 class PrizeIn(Schema):
     label: str = Field(default="", max_length=80)
-    amount_cny: Decimal | str | int
+    amount_cny: YuanIn
 
 
 class CompetitionIn(Schema):
     title: str = Field(max_length=160)
-    prize_pool_cny: Decimal | str | int
+    prize_pool_cny: YuanIn
     rounds: list[RoundIn] = Field(max_length=20)
     rubric: list[CriterionIn] = Field(max_length=30)
     tracks: list[str] = Field(default_factory=list, max_length=20)
@@ -76,26 +86,26 @@ class EntryOut(Schema):
 
 
 class JudgeIn(Schema):
-    user_id: int = Field(ge=1, le=2**63 - 1)
+    user_id: RowId
 
 
 class ConflictIn(Schema):
-    entry_id: int = Field(ge=1, le=2**63 - 1)
+    entry_id: RowId
 
 
 class InterestIn(Schema):
-    user_id: int = Field(ge=1, le=2**63 - 1)
-    company_id: int = Field(ge=1, le=2**63 - 1)
+    user_id: RowId
+    company_id: RowId
     note: str = Field(default="", max_length=200)
 
 
-class AssignIn(Schema):
-    judges_per_entry: int = Field(ge=1, le=20)
+class RoundAssignIn(Schema):
+    judges_per_entry: bounded_int(1, 20)
 
 
 class ScoresIn(Schema):
-    round: int = Field(ge=1, le=1000)
-    scores: dict[str, float]
+    round: RoundNumber
+    scores: dict[str, Score] = Field(max_length=30)
     comment: str = Field(default="", max_length=2000)
 
 

@@ -17,9 +17,14 @@ from beiyang.competitions import actions, queries
 from beiyang.competitions.labels import STATUS
 from beiyang.competitions.models import Entry
 from beiyang.core.errors import DomainError, InvalidInput
-from beiyang.core.formvalues import form_int
 from beiyang.core.identifiers import parse_phone
+from beiyang.core.numbers import read_id, read_int
 from beiyang.core.schemas import checked_moment
+
+ENTRY_WORDS = ("参赛项目", "entry")
+COMPETITION_WORDS = ("大赛", "competition")
+ROUND_WORDS = ("轮次", "round")
+ADVANCE_WORDS = ("晋级数", "number advancing")
 
 
 def _run(request, call, success: str) -> bool:
@@ -91,12 +96,18 @@ def judge_desk(request):
     if not has_role(request.user, "judge"):
         raise PermissionDenied
     if request.method == "POST":
-        entry_id = form_int(request.POST.get("entry_id"))
+        try:
+            entry_id = read_id(request.POST.get("entry_id"), "entry_id", label=ENTRY_WORDS)
+        except DomainError as exc:
+            messages.error(request, exc.localized())
+            return redirect("web:judge_desk")
         if request.POST.get("do") == "conflict":
             _run(
                 request,
                 lambda: actions.do_declare_conflict(
-                    request.user, form_int(request.POST.get("competition_id")), entry_id
+                    request.user,
+                    read_id(request.POST.get("competition_id"), "competition_id", label=COMPETITION_WORDS),
+                    entry_id,
                 ),
                 "已申报利益冲突,该项目将改由其他评委评审",
             )
@@ -177,7 +188,12 @@ def _number(text: str, field: str) -> float:
 def _create_from_form(request):
     post = request.POST
     rounds = [
-        {"name": name, "starts_at": _when(a, "rounds"), "ends_at": _when(b, "rounds"), "advance": form_int(n)}
+        {
+            "name": name,
+            "starts_at": _when(a, "rounds"),
+            "ends_at": _when(b, "rounds"),
+            "advance": read_int(n, "rounds", low=1, high=10_000, label=ADVANCE_WORDS),
+        }
         for name, a, b, n in _lines(post.get("rounds", ""), 4, "rounds")
     ]
     rubric = [
@@ -224,7 +240,14 @@ def staff_competition(request, competition_id: int):
     competition = queries.competition_or_404(competition_id)
     if request.method == "POST":
         action = request.POST.get("do")
-        number = form_int(request.POST.get("round")) or 1
+        try:
+            number = read_int(
+                request.POST.get("round"), "round", low=1, high=1000, label=ROUND_WORDS, optional=True
+            )
+        except DomainError as exc:
+            messages.error(request, exc.localized())
+            return redirect("web:staff_competition", competition_id=competition.pk)
+        number = number or 1
         if action == "judge":
             try:
                 phone = parse_phone(request.POST.get("phone", ""))
@@ -238,10 +261,20 @@ def staff_competition(request, competition_id: int):
                     "已添加评委",
                 )
         elif action == "assign":
-            per = form_int(request.POST.get("judges_per_entry")) or 3
             _run(
                 request,
-                lambda: actions.check_assign_round(request.user, competition.pk, number, per),
+                lambda: actions.check_assign_round(
+                    request.user,
+                    competition.pk,
+                    number,
+                    read_int(
+                        request.POST.get("judges_per_entry") or 3,
+                        "judges_per_entry",
+                        low=1,
+                        high=20,
+                        label=("每个项目的评委人数", "judges per entry"),
+                    ),
+                ),
                 "已分配评委",
             )
         elif action == "close":

@@ -31,15 +31,6 @@ def posted_time(value: str | None, field: str) -> dt.time | None:
         raise InvalidInput("时间格式应为HH:MM", "Times are written HH:MM", field=field) from None
 
 
-def posted_int(value: str | None, field: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput("应为整数", "Must be a whole number", field=field) from None
-
-
 def error_context(exc: DomainError) -> dict[str, Any]:
     return {"error": exc.localized(), "error_field": exc.field}
 

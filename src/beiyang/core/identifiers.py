@@ -1,6 +1,10 @@
 """Chinese identifiers: unified social credit code, resident ID, mobile number, districts.
 
-Each ``parse_*`` returns the normalised value or raises ``InvalidInput`` naming the field.
+The check characters of GB 32100-2015 (credit codes) and GB 11643-1999 (resident IDs) are
+python-stdnum's (``stdnum.cn.uscc``, ``stdnum.cn.ric``), mobile numbers are read by
+``phonenumbers`` (Google's libphonenumber metadata); here they get the platform's Chinese and
+English messages. Each ``parse_*`` returns the normalised value or raises ``InvalidInput``
+naming the field.
 
 >>> parse_credit_code("91310104MA1FL4XB4Y")
 '91310104MA1FL4XB4Y'
@@ -20,25 +24,23 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidComponent
+
 from beiyang.core.errors import InvalidInput
 
-# GB 32100-2015: 31 characters, without I, O, Z, S, V.
-CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_CODE_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-_CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-
-# GB 11643-1999
-RESIDENT_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-RESIDENT_ID_CHECK = "10X98765432"
-_RESIDENT_ID_RE = re.compile(r"^\d{17}[\dX]$")
-
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# GB 32100-2015's 31 characters (without I, O, Z, S, V): for generating codes (demo, tests).
+CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_RESIDENT_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+_PHONE_TEXT = re.compile(r"\+?[0-9 \-()]{1,40}")
+_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(CREDIT_CODE_CHARSET.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
-    return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
+    return uscc.calc_check_digit(first17)
 
 
 def make_credit_code(serial: int, district_code: str = "310104") -> str:
@@ -52,82 +54,60 @@ def make_credit_code(serial: int, district_code: str = "310104") -> str:
     return body + credit_code_check_char(body)
 
 
+def _refuse_credit_code(message: str, message_en: str, field: str) -> InvalidInput:
+    return InvalidInput(message, message_en, field=field, code="invalid_credit_code")
+
+
 def parse_credit_code(value: object, field: str = "credit_code") -> str:
     if not isinstance(value, str):
-        raise InvalidInput(
-            "统一社会信用代码必须是字符串",
-            "The credit code must be a string",
-            field=field,
-            code="invalid_credit_code",
-        )
+        raise _refuse_credit_code("统一社会信用代码必须是字符串", "The credit code must be a string", field)
     code = value.strip().upper().replace(" ", "")
     if len(code) != 18:
-        raise InvalidInput(
-            "统一社会信用代码应为18位",
-            "A unified social credit code has 18 characters",
-            field=field,
-            code="invalid_credit_code",
+        raise _refuse_credit_code(
+            "统一社会信用代码应为18位", "A unified social credit code has 18 characters", field
         )
+    # The format here (stdnum's validate wants digits in the first two places, where GB 32100
+    # also allows the letters of departments such as A, N and Y); the check character is stdnum's.
     if not _CREDIT_CODE_RE.match(code):
-        raise InvalidInput(
-            "统一社会信用代码含有不允许的字符",
-            "The credit code contains characters it may not have",
-            field=field,
-            code="invalid_credit_code",
+        raise _refuse_credit_code(
+            "统一社会信用代码含有不允许的字符", "The credit code contains characters it may not have", field
         )
-    if credit_code_check_char(code[:17]) != code[17]:
-        raise InvalidInput(
-            "统一社会信用代码校验位不正确",
-            "The credit code's check character is wrong",
-            field=field,
-            code="invalid_credit_code",
+    if uscc.calc_check_digit(code[:17]) != code[17]:
+        raise _refuse_credit_code(
+            "统一社会信用代码校验位不正确", "The credit code's check character is wrong", field
         )
     return code
 
 
 def resident_id_check_char(first17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
-    return RESIDENT_ID_CHECK[total % 11]
+    return ric.calc_check_digit(first17 + "0")  # stdnum reads the 17 digits before a check place
+
+
+def _refuse_resident_id(message: str, message_en: str, field: str) -> InvalidInput:
+    return InvalidInput(message, message_en, field=field, code="invalid_resident_id")
 
 
 def parse_resident_id(value: object, field: str = "resident_id", today: dt.date | None = None) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(
-            "身份证号必须是字符串",
-            "The resident ID must be a string",
-            field=field,
-            code="invalid_resident_id",
-        )
+        raise _refuse_resident_id("身份证号必须是字符串", "The resident ID must be a string", field)
     rid = value.strip().upper()
     if not _RESIDENT_ID_RE.match(rid):
-        raise InvalidInput(
-            "身份证号应为18位,最后一位可为X",
-            "A resident ID has 17 digits and a check digit or X",
-            field=field,
-            code="invalid_resident_id",
+        raise _refuse_resident_id(
+            "身份证号应为18位,最后一位可为X", "A resident ID has 17 digits and a check digit or X", field
         )
-    if resident_id_check_char(rid[:17]) != rid[17]:
-        raise InvalidInput(
-            "身份证号校验位不正确",
-            "The resident ID's check digit is wrong",
-            field=field,
-            code="invalid_resident_id",
-        )
+    # stdnum's check digit and birth date; not its birthplace table, which lags the counties
+    # renamed or merged since an ID was issued.
+    if ric.calc_check_digit(rid) != rid[17]:
+        raise _refuse_resident_id("身份证号校验位不正确", "The resident ID's check digit is wrong", field)
     try:
-        born = dt.date(int(rid[6:10]), int(rid[10:12]), int(rid[12:14]))
-    except ValueError:
-        raise InvalidInput(
-            "身份证号中的出生日期无效",
-            "The birth date inside the resident ID is not a date",
-            field=field,
-            code="invalid_resident_id",
+        born = ric.get_birth_date(rid)
+    except InvalidComponent:
+        raise _refuse_resident_id(
+            "身份证号中的出生日期无效", "The birth date inside the resident ID is not a date", field
         ) from None
     if born > (today or shanghai_today()) or born.year < 1900:
-        raise InvalidInput(
-            "身份证号中的出生日期不合理",
-            "The birth date inside the resident ID is impossible",
-            field=field,
-            code="invalid_resident_id",
+        raise _refuse_resident_id(
+            "身份证号中的出生日期不合理", "The birth date inside the resident ID is impossible", field
         )
     return rid
 
@@ -138,27 +118,37 @@ def shanghai_today() -> dt.date:
 
 
 def birth_date_from_resident_id(rid: str) -> dt.date:
-    return dt.date(int(rid[6:10]), int(rid[10:12]), int(rid[12:14]))
+    return ric.get_birth_date(rid)
 
 
 def parse_phone(value: object, field: str = "phone") -> str:
+    """A mainland mobile number (``+86`` or ``0086`` and separators allowed), as its 11 digits."""
     if not isinstance(value, str):
         raise InvalidInput(
             "手机号必须是字符串", "The phone number must be a string", field=field, code="invalid_phone"
         )
-    phone = re.sub(r"[\s\-()]", "", value.strip())
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    elif phone.startswith("0086"):
-        phone = phone[4:]
-    if not _PHONE_RE.match(phone):
+    text = value.strip()
+    if text.startswith("0086"):
+        text = "+86" + text[4:]
+    try:
+        # Digits and separators only: phonenumbers would read letters as a keypad's (vanity
+        # numbers) and take extensions.
+        number = phonenumbers.parse(text, "CN") if _PHONE_TEXT.fullmatch(text) else None
+    except phonenumbers.NumberParseException:
+        number = None
+    if (
+        number is None
+        or number.country_code != 86
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) not in _MOBILE
+    ):
         raise InvalidInput(
             "请输入以1开头的11位中国大陆手机号",
             "Enter an 11-digit mainland mobile number starting with 1",
             field=field,
             code="invalid_phone",
         )
-    return phone
+    return str(number.national_number)
 
 
 def age_on(birth_date: dt.date, on: dt.date) -> int:

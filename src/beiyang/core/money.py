@@ -19,9 +19,14 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from beiyang.core.errors import InvalidInput
+from beiyang.core.numbers import decimal_in
 
 FEN_PER_YUAN = 100
 MAX_YUAN = Decimal("1000000000000")  # 1万亿元: beyond any figure the town handles
+
+# An amount in yuan as a caller sends it: a JSON number or a string (``"12000.00"``), within
+# ±MAX_YUAN; the action reads it through ``to_decimal`` (two decimals at most, ASCII digits).
+YuanIn = decimal_in(int(MAX_YUAN))
 
 
 def to_decimal(value: object, field: str = "amount_cny") -> Decimal:
@@ -32,8 +37,14 @@ def to_decimal(value: object, field: str = "amount_cny") -> Decimal:
         raise InvalidInput(
             "金额必须是数字", "The amount must be a number", field=field, code="invalid_amount"
         )
+    text = str(value).strip().replace(",", "")
+    if not text.isascii():
+        # Decimal("１２") is 12 and Decimal("١٢") too: amounts are written in ASCII digits.
+        raise InvalidInput(
+            "金额必须是数字", "The amount must be a number", field=field, code="invalid_amount"
+        )
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
+        amount = Decimal(text)
     except (InvalidOperation, ValueError):
         raise InvalidInput(
             "金额必须是数字", "The amount must be a number", field=field, code="invalid_amount"

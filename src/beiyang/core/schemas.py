@@ -4,15 +4,9 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict
 
 from beiyang.core.errors import InvalidInput
-
-# The largest integer a row id can be (a signed 64-bit column on SQLite and PostgreSQL); a
-# bigger number is not "no such row" but an overflow in the database driver.
-MAX_ROW_ID = 2**63 - 1
-
-RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 def _within_calendar(value: dt.datetime) -> dt.datetime:
@@ -52,24 +46,6 @@ def _naive_time(value: dt.time) -> dt.time:
 # A time of day on the town's clock; an offset means nothing for quiet hours and the database
 # refuses one.
 LocalTime = Annotated[dt.time, AfterValidator(_naive_time)]
-
-
-def parse_row_id(
-    raw: object,
-    field: str,
-    *,
-    allow_zero: bool = False,
-    code: str = "invalid_id",
-    message: str = "应为编号(正整数)",
-    message_en: str = "must be an id (a positive integer)",
-) -> int:
-    """``raw`` as a row id: ASCII digits only (``"²"`` and ``"１"`` pass ``str.isdigit``), in range."""
-    text = str(raw)
-    if text.isascii() and text.isdigit() and len(text) <= 19:
-        value = int(text)
-        if (allow_zero or value > 0) and value <= MAX_ROW_ID:
-            return value
-    raise InvalidInput(message, message_en, field=field, code=code)
 
 
 class StrictSchema(Schema):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from beiyang.core.numbers import decimal_in
 from beiyang.core.schemas import StrictSchema
 
 
@@ -25,7 +26,7 @@ class KpiOut(Schema):
 
 class KpiIn(StrictSchema):
     kpi: str = Field(max_length=40)
-    value: Decimal | int | str
+    value: decimal_in(10**15)
     as_of: dt.date | None = None
     source: str = Field("", max_length=300)
     source_by: str = Field("", max_length=100)

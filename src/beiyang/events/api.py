@@ -7,6 +7,7 @@ from beiyang.accounts.auth import founder_auth
 from beiyang.accounts.roles import has_role
 from beiyang.core.errors import AccessDenied
 from beiyang.core.links import absolute_url
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import BoundedDateTime, ErrorOut
 from beiyang.events import actions, exports, queries
 from beiyang.events.calendar import ics_response
@@ -76,12 +77,12 @@ def list_events(request, q: Query[EventQuery]):
 
 
 @router.get("/events/{event_id}", response={200: EventOut, 404: ErrorOut}, auth=None)
-def get_event(request, event_id: int):
+def get_event(request, event_id: RowId):
     return event_out(queries.event_or_404(event_id))
 
 
 @router.get("/events/{event_id}/calendar.ics", auth=None, response={200: None, 404: ErrorOut})
-def event_ics(request, event_id: int):
+def event_ics(request, event_id: RowId):
     event = queries.event_or_404(event_id)
     return ics_response([event], event.title, f"event-{event.pk}.ics")
 
@@ -91,7 +92,7 @@ def event_ics(request, event_id: int):
     response={200: RegistrationOut, 201: RegistrationOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=founder_auth,
 )
-def register(request, event_id: int, idempotency_key: str = Header("", alias="Idempotency-Key")):
+def register(request, event_id: RowId, idempotency_key: str = Header("", alias="Idempotency-Key")):
     """One tap: confirmed while seats remain, else waitlisted. Repeating returns the same registration (200)."""
     registration, created = actions.do_register(request.auth, event_id, idempotency_key=idempotency_key)
     return Status(201 if created else 200, registration_out(registration))
@@ -102,7 +103,7 @@ def register(request, event_id: int, idempotency_key: str = Header("", alias="Id
     response={200: CancelOut, 404: ErrorOut, 409: ErrorOut},
     auth=founder_auth,
 )
-def cancel(request, event_id: int):
+def cancel(request, event_id: RowId):
     registration, promoted = actions.do_cancel_registration(request.auth, event_id)
     return {"registration_id": registration.pk, "status": registration.status, "promoted": len(promoted)}
 
@@ -162,7 +163,7 @@ def create_event(request, body: EventIn):
     response={200: EventOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=founder_auth,
 )
-def update_event(request, event_id: int, body: EventPatch):
+def update_event(request, event_id: RowId, body: EventPatch):
     event = actions.check_update_event(request.auth, event_id, body.model_dump(exclude_unset=True))
     return event_out(queries.event_or_404(event.pk, staff=True))
 
@@ -172,7 +173,7 @@ def update_event(request, event_id: int, body: EventPatch):
     response={200: EventOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=founder_auth,
 )
-def cancel_event(request, event_id: int):
+def cancel_event(request, event_id: RowId):
     event = actions.check_cancel_event(request.auth, event_id)
     return event_out(queries.event_or_404(event.pk, staff=True))
 
@@ -182,7 +183,7 @@ def cancel_event(request, event_id: int):
     response={200: list[AttendeeOut], 403: ErrorOut, 404: ErrorOut},
     auth=founder_auth,
 )
-def attendees(request, event_id: int):
+def attendees(request, event_id: RowId):
     _manager(request)
     return [
         exports.attendee_row(r)
@@ -193,7 +194,7 @@ def attendees(request, event_id: int):
 @router.get(
     "/staff/events/{event_id}/export", response={200: None, 403: ErrorOut, 404: ErrorOut}, auth=founder_auth
 )
-def export(request, event_id: int, format: str = "csv"):
+def export(request, event_id: RowId, format: str = "csv"):
     _manager(request)
     event = queries.event_or_404(event_id, staff=True)
     return exports.export_response(event, "xlsx" if format == "xlsx" else "csv")

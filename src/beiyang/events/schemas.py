@@ -5,6 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from beiyang.core.numbers import MAX_INT, RowId, bounded_int
 from beiyang.core.schemas import BoundedDateTime, StrictSchema
 
 Kind = Literal["roadshow", "salon", "seminar", "competition", "training", "open_day"]
@@ -16,8 +17,8 @@ class GateRule(StrictSchema):
 
     fact: str = Field(max_length=60)
     values: list[str] | None = Field(None, max_length=40)
-    min: int | None = None
-    max: int | None = None
+    min: bounded_int(-MAX_INT, MAX_INT) | None = None
+    max: bounded_int(-MAX_INT, MAX_INT) | None = None
 
 
 class EventOut(Schema):
@@ -69,14 +70,14 @@ class EventIn(StrictSchema):
     venue: str = Field(max_length=200)
     starts_at: BoundedDateTime
     ends_at: BoundedDateTime
-    capacity: int = Field(ge=1, le=100_000)
+    capacity: bounded_int(1, 100_000)
     registration_opens_at: BoundedDateTime | None = None
     registration_closes_at: BoundedDateTime | None = None
     waitlist_enabled: bool = True
     eligibility: str = Field("", max_length=500)
     eligibility_label: str = Field("", max_length=200)
     gate: list[GateRule] | None = Field(None, max_length=12)
-    per_company_limit: int | None = Field(None, ge=1, le=1000)
+    per_company_limit: bounded_int(1, 1000) | None = None
     status: Literal["draft", "published"] = "published"
 
 
@@ -89,20 +90,20 @@ class EventPatch(StrictSchema):
     venue: str | None = Field(None, max_length=200)
     starts_at: BoundedDateTime | None = None
     ends_at: BoundedDateTime | None = None
-    capacity: int | None = Field(None, ge=1, le=100_000)
+    capacity: bounded_int(1, 100_000) | None = None
     registration_opens_at: BoundedDateTime | None = None
     registration_closes_at: BoundedDateTime | None = None
     waitlist_enabled: bool | None = None
     eligibility: str | None = Field(None, max_length=500)
     eligibility_label: str | None = Field(None, max_length=200)
     gate: list[GateRule] | None = Field(None, max_length=12)
-    per_company_limit: int | None = Field(None, ge=1, le=1000)
+    per_company_limit: bounded_int(1, 1000) | None = None
     status: Literal["draft", "published"] | None = None
 
 
 class CheckInIn(StrictSchema):
     code: str = Field(max_length=400)
-    event_id: int | None = None
+    event_id: RowId | None = None
 
 
 class CheckInOut(Schema):

@@ -17,7 +17,8 @@ from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
 from beiyang.core import words
 from beiyang.core.errors import DomainError, InvalidInput
-from beiyang.core.forms import error_context, posted_int
+from beiyang.core.forms import error_context
+from beiyang.core.numbers import MAX_INT, read_int
 from beiyang.events import actions, queries
 from beiyang.events.calendar import ics_response
 from beiyang.events.eligibility import evaluate_rules, fact_choices, gate_facts, gate_words, rule_words
@@ -227,6 +228,9 @@ def staff_events(request):
     )
 
 
+GATE_WORDS = ("报名条件", "who may register")
+
+
 def _posted_gate(post) -> list[dict]:
     """The gate as chosen on the form: ticked values per fact, bounds for numbers, yes/no boxes."""
     rules = []
@@ -236,7 +240,17 @@ def _posted_gate(post) -> list[dict]:
             if post.get(key) == "on":
                 rules.append({"fact": fact.id})
         elif fact.type == "int":
-            bounds = {b: posted_int(post.get(f"{key}.{b}"), "gate") for b in ("min", "max")}
+            bounds = {
+                b: read_int(
+                    post.get(f"{key}.{b}"),
+                    "gate",
+                    low=-MAX_INT,
+                    high=MAX_INT,
+                    label=GATE_WORDS,
+                    optional=True,
+                )
+                for b in ("min", "max")
+            }
             bounds = {b: v for b, v in bounds.items() if v is not None}
             if bounds:
                 rules.append({"fact": fact.id, **bounds})
@@ -298,7 +312,9 @@ def _posted_event(post) -> dict:
                 ) from None
         elif key.startswith("registration"):
             data[key] = None
-    data["capacity"] = posted_int(post.get("capacity"), "capacity")
+    data["capacity"] = read_int(
+        post.get("capacity"), "capacity", low=1, high=100_000, label=("名额", "capacity"), optional=True
+    )
     if data["capacity"] is None:
         del data["capacity"]
     data["waitlist_enabled"] = post.get("waitlist_enabled") == "on"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from beiyang.accounts.auth import founder_auth
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import ErrorOut
 from beiyang.internships import actions, queries
 from beiyang.internships.models import Position
@@ -60,7 +61,7 @@ def set_student(request, body: StudentIn):
 
 
 @router.post("/internships/{position_id}/applications", response={201: dict, **ERRORS}, auth=founder_auth)
-def apply(request, position_id: int):
+def apply(request, position_id: RowId):
     application = actions.do_apply(request.auth, position_id)
     return Status(201, {"id": application.pk, "position_id": position_id})
 
@@ -71,7 +72,7 @@ def rank_positions(request, body: PositionRankingIn):
 
 
 @router.put("/internships/{position_id}/ranking", response={200: dict, **ERRORS}, auth=founder_auth)
-def rank_students(request, position_id: int, body: StudentRankingIn):
+def rank_students(request, position_id: RowId, body: StudentRankingIn):
     return {"students": actions.do_rank_students(request.auth, position_id, body.students)}
 
 
@@ -82,5 +83,5 @@ def open_round(request):
 
 
 @router.post("/staff/internship-rounds/{round_id}/place", response={200: dict, **ERRORS}, auth=founder_auth)
-def place(request, round_id: int):
+def place(request, round_id: RowId):
     return actions.check_place(request.auth, round_id)

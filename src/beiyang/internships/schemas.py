@@ -4,12 +4,14 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from beiyang.core.numbers import RowId, bounded_int
+
 
 class PositionIn(Schema):
     title: str = Field(max_length=120)
     skills: list[str] = Field(default_factory=list, max_length=30)
-    seats: int = Field(ge=1, le=100)
-    months: int = Field(ge=1, le=24)
+    seats: bounded_int(1, 100)
+    months: bounded_int(1, 24)
     starts_on: dt.date
 
 
@@ -38,8 +40,8 @@ class StudentOut(Schema):
 
 
 class PositionRankingIn(Schema):
-    positions: list[int] = Field(max_length=200)
+    positions: list[RowId] = Field(max_length=200)
 
 
 class StudentRankingIn(Schema):
-    students: list[int] = Field(max_length=1000)
+    students: list[RowId] = Field(max_length=1000)

@@ -10,10 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from beiyang.companies.queries import company_of
-from beiyang.core.errors import DomainError, InvalidInput
-from beiyang.core.formvalues import form_int
+from beiyang.core.errors import DomainError
+from beiyang.core.numbers import read_id, read_int
 from beiyang.internships import actions, queries
 from beiyang.internships.models import StudentProfile
+
+POSITION_WORDS = ("实习岗位", "position")
 
 
 def _order(request, prefix: str) -> list[int]:
@@ -21,11 +23,8 @@ def _order(request, prefix: str) -> list[int]:
     ranked = []
     for key, value in request.POST.items():
         if key.startswith(prefix) and value.strip():
-            try:
-                rank, item = int(value), int(key[len(prefix) :])
-            except ValueError:
-                raise InvalidInput("排序须填数字", "Ranks must be numbers", field=key) from None
-            ranked.append((rank, form_int(item)))
+            rank = read_int(value, key, low=1, high=10_000, label=("排序", "rank"))
+            ranked.append((rank, read_id(key[len(prefix) :], key, label=("排序项", "ranked item"))))
     return [item for _, item in sorted(ranked)]
 
 
@@ -46,7 +45,10 @@ def internships(request):
                     skills=_words(request.POST.get("skills", "")),
                 )
             elif do == "apply":
-                actions.do_apply(request.user, form_int(request.POST.get("position_id")))
+                actions.do_apply(
+                    request.user,
+                    read_id(request.POST.get("position_id"), "position_id", label=POSITION_WORDS),
+                )
             elif do == "rank_positions":
                 actions.do_rank_positions(request.user, _order(request, "rank-"))
             elif do == "post":
@@ -54,13 +56,19 @@ def internships(request):
                     request.user,
                     title=request.POST.get("title", ""),
                     skills=_words(request.POST.get("skills", "")),
-                    seats=form_int(request.POST.get("seats")),
-                    months=form_int(request.POST.get("months")),
+                    seats=read_int(
+                        request.POST.get("seats"), "seats", low=1, high=100, label=("名额", "seats")
+                    ),
+                    months=read_int(
+                        request.POST.get("months"), "months", low=1, high=24, label=("月数", "months")
+                    ),
                     starts_on=dt.date.fromisoformat(request.POST.get("starts_on", "")),
                 )
             elif do == "rank_students":
                 actions.do_rank_students(
-                    request.user, form_int(request.POST.get("position_id")), _order(request, "rank-")
+                    request.user,
+                    read_id(request.POST.get("position_id"), "position_id", label=POSITION_WORDS),
+                    _order(request, "rank-"),
                 )
             messages.success(request, "已保存")
         except DomainError as exc:

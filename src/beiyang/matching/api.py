@@ -4,6 +4,7 @@ from ninja import Query, Router, Schema, Status
 
 from beiyang.accounts.auth import founder_auth
 from beiyang.companies.queries import company_of
+from beiyang.core.numbers import RowId, bounded_int
 from beiyang.core.schemas import ErrorOut
 from beiyang.matching import actions, queries
 from beiyang.matching.schemas import AnswerIn, CohortIn, IntroIn, IntroOut, MatchOut
@@ -14,7 +15,7 @@ router = Router(tags=["matching"])
 class MatchQuery(Schema):
     kind: str
     need: str = ""
-    limit: int = 10
+    limit: bounded_int(1, 100) = 10
 
 
 def intro_out(i) -> dict:
@@ -52,7 +53,7 @@ def my_intros(request):
     response={200: IntroOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=founder_auth,
 )
-def answer(request, intro_id: int, body: AnswerIn):
+def answer(request, intro_id: RowId, body: AnswerIn):
     return intro_out(actions.check_answer_intro(request.auth, intro_id, body.outcome))
 
 

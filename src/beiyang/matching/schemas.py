@@ -4,7 +4,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from beiyang.core.schemas import RowId, StrictSchema
+from beiyang.core.numbers import RowId
+from beiyang.core.schemas import StrictSchema
 
 
 class MatchOut(Schema):
@@ -19,7 +20,7 @@ class MatchOut(Schema):
 
 
 class IntroIn(StrictSchema):
-    target_id: int
+    target_id: RowId
     message: str = Field("", max_length=2000)
 
 

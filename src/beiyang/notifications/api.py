@@ -3,6 +3,7 @@ from __future__ import annotations
 from ninja import Query, Router, Schema
 
 from beiyang.accounts.auth import founder_auth
+from beiyang.core.numbers import RowId, bounded_int
 from beiyang.core.schemas import ErrorOut, OkOut
 from beiyang.notifications import actions, queries
 from beiyang.notifications.schemas import InboxOut, MessageOut, PreferencesIn, PreferencesOut
@@ -11,8 +12,8 @@ router = Router(tags=["messages"])
 
 
 class InboxQuery(Schema):
-    after_id: int | None = None
-    limit: int = 50
+    after_id: RowId | None = None
+    limit: bounded_int(1, 200) = 50
 
 
 @router.get("/me/messages", response=InboxOut, auth=founder_auth)
@@ -25,7 +26,7 @@ def list_messages(request, q: Query[InboxQuery]):
 
 
 @router.post("/me/messages/{message_id}/read", response={200: MessageOut, 404: ErrorOut}, auth=founder_auth)
-def mark_read(request, message_id: int):
+def mark_read(request, message_id: RowId):
     return actions.do_mark_read(request.auth, message_id)
 
 

@@ -29,8 +29,8 @@ from beiyang.accounts.token_cache import FORGET_USER
 from beiyang.accounts.tokens import digest
 from beiyang.core.errors import InvalidInput
 from beiyang.core.http import json_error
+from beiyang.core.numbers import MAX_ROW_ID, read_int
 from beiyang.core.realtime import Subscriber, hub
-from beiyang.core.schemas import parse_row_id
 from beiyang.notifications.models import Message
 from beiyang.notifications.queries import unread_count
 
@@ -42,8 +42,8 @@ class _Open:
 
     __slots__ = ("credential", "recheck", "sub")
 
-    def __init__(self, sub: Subscriber, credential: dict[str, str]) -> None:
-        self.sub = sub
+    def __init__(self, sub: Subscriber | None, credential: dict[str, str]) -> None:
+        self.sub = sub  # None until the response starts streaming
         self.credential = credential
         self.recheck = False
 
@@ -58,7 +58,27 @@ def _user_changed(user_id) -> None:
         streams = list(_open.get(int(user_id), ()))
     for stream in streams:
         stream.recheck = True
-        hub.wake_local_subscriber(stream.sub)
+        if stream.sub is not None:
+            hub.wake_local_subscriber(stream.sub)
+
+
+def _admit(user_id: int, stream: _Open) -> bool:
+    """Hold a place for one more of the user's streams in this process, if they have fewer than
+    ``STREAM_MAX_PER_USER`` open (each holds a connection and a subscription)."""
+    with _open_lock:
+        if len(_open.get(user_id, ())) >= settings.STREAM_MAX_PER_USER:
+            return False
+        _open[user_id].add(stream)
+        return True
+
+
+def _leave(user_id: int, stream: _Open) -> None:
+    with _open_lock:
+        held = _open.get(user_id)
+        if held is not None:
+            held.discard(stream)
+            if not held:
+                del _open[user_id]
 
 
 hub.on_control(FORGET_USER, _user_changed)
@@ -116,27 +136,31 @@ async def message_stream(request: HttpRequest):
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
     if raw is not None:
         try:
-            last_id = parse_row_id(
+            last_id = read_int(
                 raw,
                 "Last-Event-ID",
-                allow_zero=True,
-                code="invalid_last_event_id",
-                message="Last-Event-ID 应为消息编号(非负整数)",
-                message_en="Last-Event-ID must be a message id (a non-negative integer)",
+                low=0,
+                high=MAX_ROW_ID,
+                label=("Last-Event-ID(消息编号)", "Last-Event-ID"),
             )
         except InvalidInput as exc:
-            return json_error(400, exc.code, exc.message, exc.message_en, field=exc.field)
+            return json_error(400, "invalid_last_event_id", exc.message, exc.message_en, field=exc.field)
     else:
         last_id = await sync_to_async(_latest_id)(user.pk)
     user_id = user.pk
     heartbeat = settings.STREAM_HEARTBEAT_SECONDS
+    stream = _Open(None, credential)
+    if not _admit(user_id, stream):
+        return json_error(
+            429,
+            "too_many_streams",
+            f"您同时打开的消息连接过多(最多{settings.STREAM_MAX_PER_USER}个),请关闭其他页面后重试",
+            f"Too many message streams open at once (at most {settings.STREAM_MAX_PER_USER}); close another tab",
+        )
 
     async def events():
         nonlocal last_id
-        sub = hub.subscribe(user_id)
-        stream = _Open(sub, credential)
-        with _open_lock:
-            _open[user_id].add(stream)
+        sub = stream.sub = hub.subscribe(user_id)
         try:
             yield f"retry: 3000\n: connected as {user_id}\n\n"
             items = await sync_to_async(_after)(user_id, last_id)
@@ -156,13 +180,12 @@ async def message_stream(request: HttpRequest):
                 if not items and not woken:
                     yield ": heartbeat\n\n"
         finally:
-            with _open_lock:
-                _open[user_id].discard(stream)
-                if not _open[user_id]:
-                    del _open[user_id]
+            _leave(user_id, stream)
             hub.unsubscribe(sub)
 
     response = StreamingHttpResponse(events(), content_type="text/event-stream; charset=utf-8")
+    # Released when the response is closed too: a stream that never started holds no place.
+    response._resource_closers.append(lambda: _leave(user_id, stream))
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response

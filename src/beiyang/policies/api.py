@@ -7,6 +7,7 @@ from beiyang.accounts.auth import founder_auth
 from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import AccessDenied, NotFound
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import ErrorOut
 from beiyang.policies import actions, queries
 from beiyang.policies.schemas import EvaluateIn, EvaluationOut, PackVersionOut, PolicyOut
@@ -69,13 +70,13 @@ def list_versions(request: HttpRequest):
 
 
 class DiffQuery(Schema):
-    against: int | None = None
+    against: RowId | None = None
 
 
 @router.get(
     "/staff/packs/{version_id}/diff", response={200: dict, 403: ErrorOut, 404: ErrorOut}, auth=founder_auth
 )
-def diff_version(request: HttpRequest, version_id: int, q: Query[DiffQuery]):
+def diff_version(request: HttpRequest, version_id: RowId, q: Query[DiffQuery]):
     """The change from the published version (or ``against``) to this one, and who gains or loses."""
     _require_admin(request)
     new = queries.pack_for_version(queries.access_version(version_id))
@@ -89,5 +90,5 @@ def diff_version(request: HttpRequest, version_id: int, q: Query[DiffQuery]):
     response={200: PackVersionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=founder_auth,
 )
-def publish_version(request: HttpRequest, version_id: int):
+def publish_version(request: HttpRequest, version_id: RowId):
     return actions.check_publish_pack_version(request.auth, version_id)

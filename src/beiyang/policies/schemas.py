@@ -5,12 +5,13 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from beiyang.core.numbers import bounded_int
 from beiyang.core.schemas import StrictSchema
 
 
 class FounderFactsIn(StrictSchema):
     birth_date: dt.date | None = None
-    age: int | None = Field(None, ge=0, le=150)
+    age: bounded_int(0, 150) | None = None
 
 
 class CompanyFactsIn(StrictSchema):
@@ -20,8 +21,8 @@ class CompanyFactsIn(StrictSchema):
     founded_on: dt.date | None = None
     programmes: list[str] | None = Field(None, max_length=30)
     in_town: bool | None = None
-    headcount: int | None = Field(None, ge=0, le=1_000_000)
-    voucher_granted_cny: int | None = Field(None, ge=0, le=1_000_000_000)
+    headcount: bounded_int(0, 1_000_000) | None = None
+    voucher_granted_cny: bounded_int(0, 1_000_000_000) | None = None
 
 
 class EvaluateIn(StrictSchema):

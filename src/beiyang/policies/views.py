@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods
 from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError, InvalidInput
-from beiyang.core.forms import error_context, posted_date, posted_int
+from beiyang.core.forms import error_context, posted_date
 from beiyang.core.identifiers import SHANGHAI_DISTRICTS
+from beiyang.core.numbers import read_id, read_int
 from beiyang.core.uploads import check_upload_accepted
 from beiyang.policies import actions, compare, queries
 
@@ -32,7 +33,7 @@ def _calculator_profile(post) -> dict:
     if post.get("birth_date"):
         founder["birth_date"] = posted_date(post["birth_date"], "founder.birth_date")
     elif post.get("age"):
-        founder["age"] = posted_int(post["age"], "founder.age")
+        founder["age"] = read_int(post["age"], "founder.age", low=0, high=150, label=("年龄", "age"))
     company = {
         "sectors": post.getlist("sectors"),
         "programmes": post.getlist("programmes"),
@@ -44,7 +45,9 @@ def _calculator_profile(post) -> dict:
     if post.get("founded_on"):
         company["founded_on"] = posted_date(post["founded_on"], "company.founded_on")
     if post.get("headcount"):
-        company["headcount"] = posted_int(post["headcount"], "company.headcount")
+        company["headcount"] = read_int(
+            post["headcount"], "company.headcount", low=0, high=1_000_000, label=("员工人数", "headcount")
+        )
     return {"founder": founder, "company": company}
 
 
@@ -83,8 +86,8 @@ def pack_versions(request):
     _town_admin(request)
     if request.GET.get("compare"):  # the old link: the compare page has its own address now
         try:
-            return redirect("web:pack_version", int(request.GET["compare"]))
-        except ValueError:
+            return redirect("web:pack_version", read_id(request.GET["compare"], "compare"))
+        except DomainError:
             raise Http404 from None
     ctx = {"versions": queries.pack_versions(), "published": queries.published_version(), "staff_tab": "home"}
     if request.method == "POST":

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from beiyang.accounts.auth import founder_auth
 from beiyang.core.errors import InvalidInput, NotFound
+from beiyang.core.numbers import RowId
 from beiyang.core.schemas import ErrorOut
 from beiyang.service import actions, queries
 from beiyang.service.models import ServiceRequest
@@ -150,7 +151,7 @@ def my_requests(request):
 @router.get(
     "/service-requests/{request_id}", response={200: RequestDetailOut, 404: ErrorOut}, auth=founder_auth
 )
-def get_request(request, request_id: int):
+def get_request(request, request_id: RowId):
     return request_out(actions.access_founder_request(request.auth, request_id), detail=True)
 
 
@@ -160,7 +161,7 @@ def get_request(request, request_id: int):
     auth=founder_auth,
     openapi_extra={"description": 'JSON {"text"} or multipart/form-data with text and file'},
 )
-def add_message(request, request_id: int):
+def add_message(request, request_id: RowId):
     text, upload = _message_input(request)
     message = actions.do_add_message(request.auth, request_id, text=text, upload=upload)
     detail = request_out(message.request, detail=True)
@@ -172,18 +173,18 @@ def add_message(request, request_id: int):
     response={200: None, 404: ErrorOut},
     auth=founder_auth,
 )
-def download(request, request_id: int, attachment_id: int):
+def download(request, request_id: RowId, attachment_id: RowId):
     actions.access_founder_request(request.auth, request_id)
     return _file(actions.access_attachment(request.auth, request_id, attachment_id))
 
 
 @router.post("/service-requests/{request_id}/rate", response={200: RequestOut, **ERRORS}, auth=founder_auth)
-def rate(request, request_id: int, body: RateIn):
+def rate(request, request_id: RowId, body: RateIn):
     return request_out(actions.do_rate(request.auth, request_id, rating=body.rating, comment=body.comment))
 
 
 @router.post("/service-requests/{request_id}/reopen", response={200: RequestOut, **ERRORS}, auth=founder_auth)
-def reopen(request, request_id: int, body: ReopenIn):
+def reopen(request, request_id: RowId, body: ReopenIn):
     return request_out(actions.do_reopen(request.auth, request_id, reason=body.reason))
 
 
@@ -212,7 +213,7 @@ def queue(request, q: Query[QueueQuery]):
 @router.get(
     "/staff/service-requests/{request_id}", response={200: RequestDetailOut, **ERRORS}, auth=founder_auth
 )
-def staff_get(request, request_id: int):
+def staff_get(request, request_id: RowId):
     return request_out(actions.access_staff_request(request.auth, request_id), detail=True, staff=True)
 
 
@@ -221,7 +222,7 @@ def staff_get(request, request_id: int):
     response={200: None, **ERRORS},
     auth=founder_auth,
 )
-def staff_download(request, request_id: int, attachment_id: int):
+def staff_download(request, request_id: RowId, attachment_id: RowId):
     actions.access_staff_request(request.auth, request_id)
     return _file(actions.access_attachment(request.auth, request_id, attachment_id))
 
@@ -231,7 +232,7 @@ def staff_download(request, request_id: int, attachment_id: int):
     response={201: ThreadMessageOut, **ERRORS},
     auth=founder_auth,
 )
-def reply(request, request_id: int):
+def reply(request, request_id: RowId):
     """JSON ``{"text", "wait_for_founder"}`` or multipart with ``text``, ``file``, ``wait_for_founder``."""
     if request.content_type == "multipart/form-data":
         text, upload = request.POST.get("text", ""), request.FILES.get("file")
@@ -252,21 +253,21 @@ def reply(request, request_id: int):
 @router.post(
     "/staff/service-requests/{request_id}/reassign", response={200: RequestOut, **ERRORS}, auth=founder_auth
 )
-def reassign(request, request_id: int, body: ReassignIn):
+def reassign(request, request_id: RowId, body: ReassignIn):
     return request_out(actions.check_reassign(request.auth, request_id, officer_id=body.officer_id))
 
 
 @router.post(
     "/staff/service-requests/{request_id}/resolve", response={200: RequestOut, **ERRORS}, auth=founder_auth
 )
-def resolve(request, request_id: int, body: ResolveIn):
+def resolve(request, request_id: RowId, body: ResolveIn):
     return request_out(actions.check_resolve(request.auth, request_id, resolution=body.resolution))
 
 
 @router.put(
     "/staff/companies/{company_id}/officer", response={200: AssignmentOut, **ERRORS}, auth=founder_auth
 )
-def assign_officer(request, company_id: int, body: OfficerIn):
+def assign_officer(request, company_id: RowId, body: OfficerIn):
     a = actions.check_assign_officer(request.auth, company_id, body.user_id)
     return {"company_id": a.company_id, "officer_id": a.officer_id, "assigned_at": a.assigned_at}
 
@@ -285,7 +286,7 @@ def assign_balanced(request, body: BalancedIn):
     response={200: list[TimelineEntryOut], **ERRORS},
     auth=founder_auth,
 )
-def company_timeline(request, company_id: int):
+def company_timeline(request, company_id: RowId):
     return queries.timeline(queries.access_staff_company(request.auth, company_id), staff=True)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from beiyang.accounts.roles import has_role
 from beiyang.companies.models import Company, Membership
 from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
+from beiyang.core.numbers import ASSIGNEE_WORDS, read_id
 from beiyang.service.models import CATEGORIES, LIVE, SOURCES, STATUSES, OfficerAssignment, ServiceRequest
 
 CLOCK_LABELS = {
@@ -74,11 +75,11 @@ def staff_queue(
     elif assignee == "none":
         qs = qs.filter(officer__isnull=True)
     elif assignee not in (None, ""):
-        if not str(assignee).isdigit():
-            raise InvalidInput(
-                "assignee 应为用户编号、me 或 none", "assignee is a user id, me or none", field="assignee"
+        qs = qs.filter(
+            officer_id=read_id(
+                assignee, "assignee", label=ASSIGNEE_WORDS, also="me 或 none", also_en="me or none"
             )
-        qs = qs.filter(officer_id=int(assignee))
+        )
     return qs.order_by("resolve_due", "id")
 
 

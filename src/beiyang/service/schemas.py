@@ -3,8 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Field, Schema
-from pydantic import StrictInt
 
+from beiyang.core.numbers import RowId, bounded_int
 from beiyang.core.schemas import StrictSchema
 
 
@@ -25,7 +25,7 @@ class StaffReplyIn(StrictSchema):
 
 
 class RateIn(StrictSchema):
-    rating: StrictInt
+    rating: bounded_int(1, 5, strict=True)
     comment: str = Field("", max_length=2000)
 
 
@@ -38,16 +38,16 @@ class ResolveIn(StrictSchema):
 
 
 class ReassignIn(StrictSchema):
-    officer_id: int | None
+    officer_id: RowId | None
 
 
 class OfficerIn(StrictSchema):
     # Optional here so that who may assign is checked before what was sent (a founder gets 404).
-    user_id: int | None = None
+    user_id: RowId | None = None
 
 
 class BalancedIn(StrictSchema):
-    company_ids: list[int] | None = Field(None, max_length=1000)
+    company_ids: list[RowId] | None = Field(None, max_length=1000)
 
 
 class LabelOut(Schema):

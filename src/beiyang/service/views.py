@@ -10,6 +10,8 @@ from beiyang.accounts.roles import has_role
 from beiyang.companies.queries import company_of
 from beiyang.core.errors import DomainError
 from beiyang.core.exports import table_response
+from beiyang.core.forms import bad_request
+from beiyang.core.numbers import read_id, read_int
 from beiyang.service import actions, queries
 from beiyang.service.models import CATEGORIES, STATUSES
 
@@ -73,11 +75,12 @@ def request_detail(request, request_id: int):
                     upload=request.FILES.get("file"),
                 )
             elif step == "rate":
-                raw = request.POST.get("rating", "")
                 actions.do_rate(
                     request.user,
                     request_id,
-                    rating=int(raw) if raw.isdigit() else raw,
+                    rating=read_int(
+                        request.POST.get("rating"), "rating", low=1, high=5, label=("评分", "rating")
+                    ),
                     comment=request.POST.get("comment", ""),
                 )
             elif step == "reopen":
@@ -138,8 +141,7 @@ def staff_queue(request):
     try:
         rows = _rows(queries.staff_queue(request.user, assignee=assignee, status=status, source=source)[:200])
     except DomainError as exc:
-        messages.error(request, exc.localized())
-        rows = []
+        return bad_request(request, exc)
     return render(
         request,
         "service/queue.html",
@@ -177,10 +179,10 @@ def staff_request(request, request_id: int):
             elif step == "resolve":
                 actions.check_resolve(request.user, request_id, resolution=request.POST.get("resolution", ""))
             elif step == "reassign":
-                raw = request.POST.get("officer_id", "")
-                actions.check_reassign(
-                    request.user, request_id, officer_id=int(raw) if raw.isdigit() else None
+                officer_id = read_id(
+                    request.POST.get("officer_id"), "officer_id", label=("服务专员", "officer"), optional=True
                 )
+                actions.check_reassign(request.user, request_id, officer_id=officer_id)
         except DomainError as exc:
             messages.error(request, exc.localized())
         try:

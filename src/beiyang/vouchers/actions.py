@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from beiyang.accounts.models import Provider
 from beiyang.accounts.roles import has_role
+from beiyang.companies.actions import check_no_conflict_of_interest
 from beiyang.companies.models import Company, Membership
 from beiyang.companies.queries import member_ids
 from beiyang.core.audit import audit_entry, log_action
@@ -35,7 +36,7 @@ from beiyang.core.words import date_words
 from beiyang.notifications.actions import do_send_message, do_send_messages, new_message
 from beiyang.policies.queries import current_pack, evaluate_company
 from beiyang.vouchers import ledger
-from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
+from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, GrantProposal, Redemption, Transfer
 
 TREASURY = {"city": "treasury:city", "district": "treasury:district"}
 
@@ -124,6 +125,8 @@ def issue_grant(
     in the pack's shares, within the pack's shared ceiling. Caller holds a transaction."""
     _require_officer(actor)
     _check_kind(kind)
+    if actor is not None:
+        check_no_conflict_of_interest(actor, company.pk, (f"{company.name}的券额", f"{company.name}'s grant"))
     today = today or timezone.localdate()
     if amount_fen <= 0:
         raise InvalidInput(
@@ -199,6 +202,93 @@ def issue_grant(
         f"Valid until {valid_until:%Y-%m-%d}.",
     )
     return grant
+
+
+def second_approval_above_fen(today: dt.date | None = None) -> int:
+    """Grants above this many fen need a second voucher officer (the pack's four-eyes figure)."""
+    return yuan_to_fen(_params(today or timezone.localdate())["vouchers.second_approval_above_cny"])
+
+
+@transaction.atomic(durable=True)
+def check_issue_grant(officer, *, company: Company, kind: str, amount_fen: int) -> Grant | GrantProposal:
+    """A voucher officer grants vouchers: at once up to the pack's four-eyes figure, above it as a
+    proposal that a second officer must approve (``check_approve_grant``). Neither may belong
+    to, or be tied to, the company."""
+    _require_officer(officer)
+    _check_kind(kind)
+    check_no_conflict_of_interest(officer, company.pk, (f"{company.name}的券额", f"{company.name}'s grant"))
+    if amount_fen > second_approval_above_fen():
+        proposal = GrantProposal.objects.create(
+            company=company, kind=kind, amount_fen=amount_fen, proposed_by=officer
+        )
+        log_action(
+            "vouchers.grant.proposed",
+            actor=officer,
+            obj=proposal,
+            company_id=company.pk,
+            kind=kind,
+            amount_fen=amount_fen,
+        )
+        return proposal
+    return issue_grant(company=company, kind=kind, amount_fen=amount_fen, actor=officer)
+
+
+def _access_proposal(officer, proposal_id: int) -> GrantProposal:
+    """The proposal, locked, for a second officer to decide: pending, not their own, no conflict."""
+    _require_officer(officer)
+    proposal = (
+        GrantProposal.objects.select_for_update().select_related("company").filter(pk=proposal_id).first()
+    )
+    if proposal is None:
+        raise NotFound("待复核的券额不存在", "No such grant proposal", field="proposal_id")
+    if proposal.proposed_by_id == officer.pk:
+        raise AccessDenied(
+            "四眼原则:提出券额的专员不能自己批准,请由另一名券务专员复核",
+            "Four eyes: the officer who proposed a grant may not approve it; a second officer must",
+            code="four_eyes",
+        )
+    if proposal.status != GrantProposal.PENDING:
+        raise Conflict(
+            "该券额已复核过", "This grant proposal has been decided already", code="already_decided"
+        )
+    company = proposal.company
+    check_no_conflict_of_interest(officer, company.pk, (f"{company.name}的券额", f"{company.name}'s grant"))
+    return proposal
+
+
+@transaction.atomic(durable=True)
+def check_approve_grant(officer, proposal_id: int) -> Grant:
+    """A second voucher officer approves a proposed grant: it is issued (ceiling, pools and
+    eligibility checked as for any grant) and the proposal is closed, once."""
+    proposal = _access_proposal(officer, proposal_id)
+    grant = issue_grant(
+        company=proposal.company, kind=proposal.kind, amount_fen=proposal.amount_fen, actor=officer
+    )
+    proposal.status, proposal.decided_by, proposal.decided_at = (
+        GrantProposal.APPROVED,
+        officer,
+        timezone.now(),
+    )
+    proposal.grant = grant
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "grant"])
+    log_action(
+        "vouchers.grant.approved",
+        actor=officer,
+        obj=proposal,
+        grant_id=grant.pk,
+        proposed_by=proposal.proposed_by_id,
+    )
+    return grant
+
+
+@transaction.atomic(durable=True)
+def check_refuse_grant(officer, proposal_id: int) -> GrantProposal:
+    """A second voucher officer refuses a proposed grant; nothing is issued."""
+    proposal = _access_proposal(officer, proposal_id)
+    proposal.status, proposal.decided_by, proposal.decided_at = GrantProposal.REFUSED, officer, timezone.now()
+    proposal.save(update_fields=["status", "decided_by", "decided_at"])
+    log_action("vouchers.grant.refused", actor=officer, obj=proposal, proposed_by=proposal.proposed_by_id)
+    return proposal
 
 
 def _check_eligible(company: Company, kind: str, today: dt.date) -> None:

@@ -10,9 +10,18 @@ from beiyang.core.errors import AccessDenied, InvalidInput, NotFound
 from beiyang.core.exports import table_response
 from beiyang.core.identifiers import parse_credit_code
 from beiyang.core.money import fen_to_yuan, yuan_to_fen
+from beiyang.core.numbers import RowId, whole_number
 from beiyang.core.schemas import ErrorOut
 from beiyang.vouchers import actions, queries
-from beiyang.vouchers.schemas import GrantIn, GrantOut, MyVouchersOut, RedemptionIn, RedemptionOut
+from beiyang.vouchers.models import GrantProposal
+from beiyang.vouchers.schemas import (
+    GrantIn,
+    GrantOut,
+    GrantProposalOut,
+    MyVouchersOut,
+    RedemptionIn,
+    RedemptionOut,
+)
 
 router = Router(tags=["vouchers"])
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -39,14 +48,14 @@ def redeem(
     response={200: RedemptionOut, **ERRORS},
     auth=provider_auth,
 )
-def capture(request, redemption_id: int):
+def capture(request, redemption_id: RowId):
     return queries.redemption_out(actions.do_capture(request.auth, redemption_id))
 
 
 @router.post(
     "/provider/redemptions/{redemption_id}/void", response={200: RedemptionOut, **ERRORS}, auth=provider_auth
 )
-def void(request, redemption_id: int):
+def void(request, redemption_id: RowId):
     return queries.redemption_out(actions.do_void(request.auth, redemption_id))
 
 
@@ -55,19 +64,17 @@ def void(request, redemption_id: int):
     response={200: RedemptionOut, **ERRORS},
     auth=provider_auth,
 )
-def reverse(request, redemption_id: int):
+def reverse(request, redemption_id: RowId):
     return queries.redemption_out(actions.do_reverse(request.auth, redemption_id))
 
 
 @router.get("/provider/statements/{period}", response={200: None, 400: ErrorOut}, auth=provider_auth)
 def provider_statement(request, period: str, format: str = "csv"):
     """Settlement statement for a month (``2026-11``), CSV or Excel, with city and district shares."""
-    try:
-        year, month = (int(x) for x in period.split("-"))
-        if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-            raise ValueError
-    except ValueError:
-        raise InvalidInput("期间格式应为YYYY-MM", "period is YYYY-MM", field="period") from None
+    year_text, _, month_text = period.partition("-")
+    year, month = whole_number(year_text), whole_number(month_text)
+    if year is None or month is None or not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise InvalidInput("期间格式应为YYYY-MM", "period is YYYY-MM", field="period")
     rows = [
         [
             r.pk,
@@ -115,7 +122,9 @@ def _officer(request) -> None:
         raise AccessDenied("仅券务专员可以查看", "Only voucher officers may see this")
 
 
-@router.post("/staff/vouchers/grants", response={201: GrantOut, **ERRORS}, auth=founder_auth)
+@router.post(
+    "/staff/vouchers/grants", response={201: GrantOut, 202: GrantProposalOut, **ERRORS}, auth=founder_auth
+)
 def issue_grant(request, body: GrantIn):
     # The role first: answering 404 or 403 by the code would tell anyone which are registered.
     _officer(request)
@@ -124,10 +133,58 @@ def issue_grant(request, body: GrantIn):
     ).first()
     if company is None:
         raise NotFound("未找到该企业", "No such company", field="company_credit_code")
-    grant = actions.do_issue_grant(
-        company=company, kind=body.kind, amount_fen=yuan_to_fen(str(body.amount_cny)), actor=request.auth
+    made = actions.check_issue_grant(
+        request.auth, company=company, kind=body.kind, amount_fen=yuan_to_fen(str(body.amount_cny))
     )
-    return Status(201, next(g for g in queries.company_vouchers(company)["grants"] if g["id"] == grant.pk))
+    if isinstance(made, GrantProposal):
+        return Status(202, proposal_out(made))  # above the four-eyes figure: a second officer decides
+    return Status(201, _grant_out(made))
+
+
+def _grant_out(grant) -> dict:
+    return next(g for g in queries.company_vouchers(grant.company)["grants"] if g["id"] == grant.pk)
+
+
+def proposal_out(p: GrantProposal) -> dict:
+    return {
+        "id": p.pk,
+        "company_id": p.company_id,
+        "company_name": p.company.name,
+        "kind": p.kind,
+        "amount_cny": fen_to_yuan(p.amount_fen),
+        "status": p.status,
+        "proposed_by": p.proposed_by_id,
+        "decided_by": p.decided_by_id,
+        "grant_id": p.grant_id,
+        "created_at": p.created_at,
+    }
+
+
+@router.get(
+    "/staff/vouchers/grant-proposals", response={200: list[GrantProposalOut], **ERRORS}, auth=founder_auth
+)
+def grant_proposals(request):
+    """Grants waiting for a second voucher officer, oldest first."""
+    _officer(request)
+    return [proposal_out(p) for p in queries.pending_grant_proposals()[:500]]
+
+
+@router.post(
+    "/staff/vouchers/grant-proposals/{proposal_id}/approve",
+    response={201: GrantOut, **ERRORS},
+    auth=founder_auth,
+)
+def approve_grant(request, proposal_id: RowId):
+    return Status(201, _grant_out(actions.check_approve_grant(request.auth, proposal_id)))
+
+
+@router.post(
+    "/staff/vouchers/grant-proposals/{proposal_id}/refuse",
+    response={200: GrantProposalOut, **ERRORS},
+    auth=founder_auth,
+)
+def refuse_grant(request, proposal_id: RowId):
+    return proposal_out(actions.check_refuse_grant(request.auth, proposal_id))
 
 
 @router.get("/staff/vouchers/report", response={200: dict, 403: ErrorOut}, auth=founder_auth)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -231,3 +232,42 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id} {self.invoice_no} {self.subsidy_fen} ({self.status})"
+
+
+class GrantProposal(models.Model):
+    """A grant above the pack's four-eyes figure, proposed by one voucher officer and issued only
+    when a second one approves it (the proposer never approves their own)."""
+
+    PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="grant_proposals")
+    kind = models.CharField(max_length=10)  # one of the pack's voucher kinds
+    amount_fen = models.BigIntegerField()
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10,
+        default=PENDING,
+        choices=[(PENDING, "待复核 pending"), (APPROVED, "已批准 approved"), (REFUSED, "已驳回 refused")],
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    grant = models.OneToOneField(
+        Grant, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "待复核券额 grant proposal"
+        verbose_name_plural = "待复核券额 grant proposals"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="vouchers_proposal_positive"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+                name="vouchers_proposal_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.kind} {self.amount_fen} ({self.status})"

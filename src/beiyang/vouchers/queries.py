@@ -5,12 +5,12 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from beiyang.companies.models import Company
 from beiyang.core.money import fen_to_yuan
-from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, Redemption, Transfer
+from beiyang.vouchers.models import KINDS, Account, BudgetPool, Grant, GrantProposal, Redemption, Transfer
 
 
 def granted_this_year_cny(company: Company, year: int) -> Decimal:
@@ -177,3 +177,8 @@ def reconcile() -> dict[str, Any]:
         "net_by_type_cny": by_type,
         "transfers": Transfer.objects.count(),
     }
+
+
+def pending_grant_proposals() -> QuerySet[GrantProposal]:
+    """Grants above the four-eyes figure waiting for a second voucher officer, oldest first."""
+    return GrantProposal.objects.filter(status=GrantProposal.PENDING).select_related("company").order_by("id")

@@ -4,8 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Field, Schema
-from pydantic import StrictInt
 
+from beiyang.core.money import YuanIn
 from beiyang.core.schemas import StrictSchema
 
 
@@ -13,7 +13,7 @@ class RedemptionIn(StrictSchema):
     company_credit_code: str = Field(max_length=32)
     kind: str = Field(max_length=10)
     invoice_no: str = Field(max_length=64)
-    invoice_amount_cny: Decimal | StrictInt | str = Field(examples=["12000.00"])
+    invoice_amount_cny: YuanIn = Field(examples=["12000.00"])
     contract_no: str = Field(max_length=64)
 
 
@@ -60,4 +60,19 @@ class MyVouchersOut(Schema):
 class GrantIn(StrictSchema):
     company_credit_code: str = Field(max_length=32)
     kind: str = Field(max_length=10)
-    amount_cny: Decimal | StrictInt | str
+    amount_cny: YuanIn
+
+
+class GrantProposalOut(Schema):
+    """A grant above the four-eyes figure, waiting for (or decided by) a second voucher officer."""
+
+    id: int
+    company_id: int
+    company_name: str
+    kind: str
+    amount_cny: Decimal
+    status: str
+    proposed_by: int
+    decided_by: int | None
+    grant_id: int | None
+    created_at: dt.datetime

@@ -3,6 +3,7 @@ from __future__ import annotations
 import secrets
 import time
 
+from django.conf import settings
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import sync_only_middleware
 
@@ -39,7 +40,9 @@ class SecurityHeadersMiddleware:
     (``/api/v1/docs``, Swagger from a CDN) are left out of it; its JSON needs none.
 
     ``no-store``: an API answer for a signed-in caller (a token, a provider key or the portal's
-    session) holds their data; neither the browser's cache nor a shared proxy may keep it.
+    session) holds their data, and so do the portal's pages and the staff's exports (a page
+    signed out still holds its form's CSRF token); neither the browser's cache nor a shared
+    proxy may keep them. Static files are left to their own caching.
     """
 
     def __init__(self, get_response) -> None:
@@ -51,7 +54,10 @@ class SecurityHeadersMiddleware:
         api = request.path_info.startswith("/api/")
         if api and _signed_in(request):
             patch_cache_control(response, private=True, no_store=True)
-        elif not api and response.get("Content-Type", "").startswith("text/html"):
+        elif not api and not request.path_info.startswith(settings.STATIC_URL):
+            # Pages, their exports and feeds: a reader's data or a form's CSRF token.
+            patch_cache_control(response, private=True, no_store=True)
+        if not api and response.get("Content-Type", "").startswith("text/html"):
             response.setdefault("Content-Security-Policy", CSP.format(nonce=request.csp_nonce))
         return response
 

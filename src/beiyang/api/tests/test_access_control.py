@@ -68,7 +68,7 @@ def world(founder, make_staff):
     from beiyang.notifications.actions import do_send_message
     from beiyang.policies.actions import do_import_pack
     from beiyang.policies.engine.pack import read_pack_files
-    from beiyang.vouchers.actions import do_fund_pool, do_issue_grant
+    from beiyang.vouchers.actions import check_issue_grant, do_fund_pool, do_issue_grant
 
     user, company, client = founder
     event = EventFactory()
@@ -89,6 +89,8 @@ def world(founder, make_staff):
     for source in ("city", "district"):
         do_fund_pool(kind="compute", source=source, year=year, amount_fen=1_000_000_00)
     do_issue_grant(company=company, kind="compute", amount_fen=100_000_00)
+    voucher_officer, _ = make_staff("voucher_officer")
+    proposal = check_issue_grant(voucher_officer, company=company, kind="compute", amount_fen=300_000_00)
     _provider, key = do_create_provider(name="徐汇智算中心", kinds=["compute"])
     provider = Api()
     provider.client.defaults["HTTP_X_API_KEY"] = key
@@ -143,6 +145,7 @@ def world(founder, make_staff):
         "message_id": do_send_message(user.pk, kind="system", title="你好", channels=False).pk,
         "period": timezone.localdate().strftime("%Y-%m"),
         "policy_id": "startup-capital",
+        "proposal_id": proposal.pk,
         "redemption_id": redemption["redemption_id"],
         "token_id": ApiToken.objects.filter(user=user).order_by("id").first().pk,
         "version_id": do_import_pack(read_pack_files(settings.POLICY_PACK_DIR), publish=True).pk,
@@ -214,3 +217,64 @@ def test_the_world_has_a_row_behind_every_parameter(world, founder, make_staff):
         callers = [owner, world["_provider"], *staff.values()]
         codes = [c.call(method, url, {} if method in ("post", "put") else None).status_code for c in callers]
         assert any(code not in (401, 403, 404) for code in codes), (method, url, codes)
+
+
+# --- the portal's pages -------------------------------------------------------------------------
+
+# Pages anyone may read signed out (the rest send a visitor to sign in, or refuse).
+# A page refused: sent to sign in, forbidden, not found, or a form's address asked with GET; or
+# an old address moved for good (its new one is walked as a page of its own).
+REFUSED = (301, 302, 403, 404, 405)
+# Staff pages every staff role shares (the staff home, the town's figures).
+EVERY_STAFF_ROLE = ("/staff/", "/staff/dashboard/")
+PUBLIC_PAGES = ("/", "/signup/", "/login/", "/events/", "/dashboard/", "/benefits/calculator/", "/agent/")
+
+
+def portal_pages(world: dict) -> list[str]:
+    """Every portal route (GET), its ids filled from the world (the owner's objects)."""
+    from beiyang.api.tests.test_number_inputs import _portal_patterns
+
+    pages = []
+    for route in _portal_patterns():
+        if "<str:" in route or route.startswith(("logout", "healthz", "readyz", "statusz", "metrics")):
+            continue
+        if route.startswith(("favicon", "login/send-code", "events/feed/")):
+            continue
+        pages.append("/" + re.sub(r"<id:([^>]+)>", lambda m: str(world.get(m.group(1), 1)), route))
+    return pages
+
+
+def test_every_role_gets_every_other_roles_pages(world, founder, make_founder, make_staff):
+    """Each portal page, asked by every kind of user: no 5xx; signed out, only the public pages;
+    founders and students never a staff or judge page, nor another founder's object; and each
+    staff page is refused to some staff role (no staff page is open to every role by mistake)."""
+    from conftest import page_client
+
+    from beiyang.internships.actions import do_set_student
+
+    owner, _company, _api = founder
+    other, _other_company, _ = make_founder()
+    student, _none, _ = make_founder(with_company=False)
+    do_set_student(student, school="复旦大学", programme="计算机", skills=["python"])
+    staff = {role: make_staff(role)[0] for role in ROLE_NAMES}
+    callers = {"anonymous": None, "owner": owner, "other founder": other, "student": student, **staff}
+    pages = portal_pages(world)
+    assert len(pages) > 40
+    answers: dict[str, dict[str, int]] = {}
+    for page in pages:
+        for name, user in callers.items():
+            status = page_client(user).get(page).status_code
+            answers.setdefault(page, {})[name] = status
+            assert status < 500, (name, page, status)
+    owners_objects = ("/applications/", "/service/", "/me/messages/")
+    for page, by in answers.items():
+        staff_page = page.startswith(("/staff/", "/judge/"))
+        if page not in PUBLIC_PAGES and not page.startswith(("/events/", "/competitions/")):
+            assert by["anonymous"] in REFUSED, (page, by["anonymous"])
+        if staff_page:
+            for founder_like in ("owner", "other founder", "student"):
+                assert by[founder_like] in REFUSED, (page, founder_like, by[founder_like])
+            refused = [r for r in ROLE_NAMES if r != "town_admin" and by[r] in REFUSED]
+            assert refused or page in EVERY_STAFF_ROLE, (page, "open to every staff role", by)
+        elif page.startswith(owners_objects) and page.rstrip("/").split("/")[-1].isdigit():
+            assert by["other founder"] in (403, 404), (page, by["other founder"])

@@ -87,3 +87,37 @@ def test_a_page_form_with_broken_multipart_is_a_400_page(founder, content_type):
         "POST", "/applications/", b"--x\r\n\r\n", content_type=content_type, headers={"X-CSRFToken": token}
     )
     assert resp.status_code == 400
+
+
+@pytest.mark.parametrize("assignee", ["²", "99999999999999999999", TOO_BIG, "-3", "１２"])
+def test_service_queue_assignee_that_is_not_a_user_id(make_staff, assignee):
+    officer, api = make_staff("service_officer")
+    body = assert_api_error(api.get(f"staff/service-requests?assignee={assignee}"), 400)
+    assert body["field"] == "assignee" and body["message"] and body["message_en"]
+    page = Client()
+    page.force_login(officer)
+    resp = page.get("/staff/service/", {"assignee": assignee})
+    assert resp.status_code == 400 and "assignee" in resp.content.decode()
+
+
+@pytest.mark.parametrize("ids", [[2**63], [9223372036854775808], [0], [-1], [1, 2**64]])
+def test_officer_assignments_company_ids_out_of_range(make_staff, ids):
+    _admin, admin = make_staff("town_admin")
+    resp = admin.post("staff/officer-assignments", {"company_ids": ids})
+    assert assert_api_error(resp, 422)["field"].startswith("company_ids")
+
+
+@pytest.mark.parametrize("officer_id", ["²", "١", TOO_BIG, "-1", "x"])
+def test_portal_reassign_to_an_officer_id_that_is_not_one(make_founder, make_staff, officer_id):
+    officer, _officer_api = make_staff("service_officer")
+    _user, company, client = make_founder()
+    opened = client.post("service-requests", {"category": "policy", "title": "咨询", "description": "问题"})
+    assert opened.status_code == 201, opened.content
+    _admin, admin = make_staff("town_admin")
+    assert admin.put(f"staff/companies/{company.pk}/officer", {"user_id": officer.pk}).status_code == 200
+    page = Client()
+    page.force_login(officer)
+    resp = page.post(
+        f"/staff/service/{opened.json()['id']}/", {"step": "reassign", "officer_id": officer_id}, follow=True
+    )
+    assert resp.status_code == 200 and "服务专员应为编号" in resp.content.decode()

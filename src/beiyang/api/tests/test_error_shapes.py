@@ -93,3 +93,31 @@ def test_quiet_hours_with_a_utc_offset_are_a_422(founder):
     _user, _company, api = founder
     body = {"quiet_start": "19:02:31+04:08", "quiet_end": "10:01:59+00:43"}
     assert assert_api_error(api.put("me/notification-preferences", body), 422)["field"] == "quiet_start"
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/openapi.json"),
+        ("post", "/api/v1/me/messages/stream"),
+        ("delete", "/api/v1/docs"),
+        ("put", "/api/v1/docs"),
+    ],
+)
+def test_the_documents_and_the_stream_answer_a_wrong_method_with_json_not_a_csrf_page(method, url):
+    """Without credentials these gave Django's HTML CSRF 403 page: the API's JSON 405 (or 401)."""
+    resp = _csrf_client(Api()).call(method, url, {})
+    assert resp.status_code in (401, 404, 405), (resp.status_code, resp.content[:200])
+    assert_api_error(resp, resp.status_code)
+
+
+def test_any_other_csrf_refusal_under_the_api_is_json():
+    """Django's CSRF failure view answers the API's JSON shape under /api/ (pages keep HTML)."""
+    from django.test import RequestFactory
+
+    from beiyang.api.errors import csrf_failure
+
+    resp = Client(enforce_csrf_checks=True).post("/api/v1/")  # the API's root page: not exempt
+    assert assert_api_error(resp, 403)["code"] == "csrf_failed"
+    page = csrf_failure(RequestFactory().post("/login/"), reason="CSRF cookie not set.")
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")

@@ -183,6 +183,10 @@ def test_scoring_only_assigned_entries_in_an_open_round_within_the_rubric(
     ]:
         r = japi.put(f"judge/entries/{mine[0]}/scores", {**sheet, "scores": bad})
         assert r.status_code == 400 and r.json()["field"] == field
+    # JSON true is not a mark of 1 (it was stored as 1.0), nor a round number.
+    for bad_sheet in ({**sheet, "scores": {"tech": True, "market": 6}}, {**sheet, "round": True}):
+        r = japi.put(f"judge/entries/{mine[0]}/scores", bad_sheet)
+        assert r.status_code == 422 and r.json()["field"] in ("scores.tech", "round"), r.content
     assert not Assignment.objects.filter(scores__isnull=False).exists()
     assert japi.put(f"judge/entries/{mine[0]}/scores", sheet).status_code == 200
     # Declaring a conflict afterwards takes the judge and their sheet off the entry.
@@ -300,3 +304,31 @@ def test_a_tie_to_a_missing_user_or_company_is_refused_with_its_field(admin, mak
     ):
         r = admin_api.post("staff/judge-interests", body)
         assert r.status_code == 404 and r.json()["field"] == field, r.content
+
+
+def test_a_round_cannot_close_before_it_starts_and_entries_stop_once_round_one_closed(
+    make_founder, make_staff, admin, competition
+):
+    from beiyang.competitions.models import Entry
+
+    _, admin_api = admin
+    _enter(make_founder, competition, 3)
+    _judges(make_staff, admin_api, competition, 2)
+    admin_api.post(f"staff/competitions/{competition.pk}/rounds/1/assign", {"judges_per_entry": 1})
+    early = admin_api.post(
+        f"staff/competitions/{competition.pk}/rounds/1/close", {"override_reason": "提前结束"}
+    )
+    assert early.status_code == 409 and early.json()["code"] == "round_not_started", early.content
+    assert not Entry.objects.filter(status="eliminated").exists()  # nobody eliminated, nobody told
+    _open_round(competition)
+    closed = admin_api.post(
+        f"staff/competitions/{competition.pk}/rounds/1/close", {"override_reason": "评委因病缺席"}
+    )
+    assert closed.status_code == 200, closed.content
+    # The round's start moved back to the future after it closed: entries stay closed.
+    Round.objects.filter(competition=competition, number=1).update(
+        starts_at=timezone.now() + dt.timedelta(days=3), ends_at=timezone.now() + dt.timedelta(days=4)
+    )
+    _user, _company, late = make_founder()
+    r = late.post(f"competitions/{competition.pk}/entries", {"project": "迟到项目", "summary": "大模型"})
+    assert r.status_code == 409 and r.json()["code"] == "entries_closed"

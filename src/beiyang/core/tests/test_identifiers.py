@@ -100,14 +100,19 @@ def test_a_future_birth_date_in_an_id_is_refused():
         parse_resident_id(body + resident_id_check_char(body), today=dt.date(2026, 1, 1))
 
 
-@given(st.from_regex(r"1[3-9]\d{9}", fullmatch=True))
-def test_mainland_mobiles(phone):
+# Prefixes the carriers use (phonenumbers knows the assigned ranges; 140 or 154 are not mobile).
+MOBILE_PREFIXES = [str(p) for p in [*range(130, 140), 150, 151, 152, 153, *range(155, 160), *range(180, 190)]]
+
+
+@given(st.sampled_from(MOBILE_PREFIXES), st.from_regex(r"[0-9]{8}", fullmatch=True))
+def test_mainland_mobiles(prefix, rest):
+    phone = prefix + rest
     assert parse_phone(phone) == phone
     assert parse_phone(f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}") == phone
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "12345678901", "2380013800", "1380013800", "138001380000", "1a800138000"]
+    "bad", ["", "12345678901", "2380013800", "1380013800", "138001380000", "1a800138000", "14000138000"]
 )
 def test_malformed_phones(bad):
     with pytest.raises(InvalidInput) as err:
@@ -149,3 +154,38 @@ def test_age_is_whole_years_and_changes_on_the_birthday(born, days):
     except ValueError:  # 29 February
         birthday = born.replace(year=born.year + age, day=28)
     assert birthday <= on
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "91310104MA1FL4XB4Y".replace("310104", "３１０１０４"),
+        "91310104MA1FL4XB4Y".replace("310104", "٣١٠١٠٤"),
+    ],
+)
+def test_credit_codes_in_other_digits_are_refused(bad):
+    with pytest.raises(InvalidInput):
+        parse_credit_code(bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "13800138000".replace("138", "１３８"),
+        "1380013800A",
+        "1-800-FLOWERS",
+        "13800138000 ext 1",
+        "+1 202 555 0101",
+    ],
+)
+def test_phone_numbers_that_are_not_a_mainland_mobile_are_refused(bad):
+    with pytest.raises(InvalidInput) as err:
+        parse_phone(bad)
+    assert err.value.field == "phone" and "手机号" in err.value.message
+
+
+def test_the_check_characters_are_python_stdnums():
+    from stdnum.cn import ric, uscc
+
+    assert uscc.is_valid("91310104MA1FL4XB4Y") and credit_code_check_char("91310104MA1FL4XB4") == "Y"
+    assert ric.calc_check_digit("110105194912310020") == resident_id_check_char("11010519491231002") == "X"

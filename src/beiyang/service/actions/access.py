@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q
 
 from beiyang.accounts.roles import has_role
+from beiyang.companies.actions import check_no_conflict_of_interest
 from beiyang.companies.models import Membership
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.service.models import CATEGORIES, STATUSES, OfficerAssignment, ServiceRequest
@@ -67,7 +68,16 @@ def access_staff_request(staff, request_id: int, *, lock: bool = False) -> Servi
     request = qs.filter(visible_to(staff), pk=request_id).first()
     if request is None:
         raise NotFound("服务请求不存在", "No such service request", field="request_id")
+    if lock:  # acting on it (every officer action locks): not on a company they are tied to
+        check_free_of(staff, request)
     return request
+
+
+def check_free_of(officer, request: ServiceRequest) -> None:
+    """The shared conflict-of-interest rule, for an officer and a request's company."""
+    check_no_conflict_of_interest(
+        officer, request.company_id, (f"服务请求#{request.pk}", f"service request #{request.pk}")
+    )
 
 
 def access_founder_request(user, request_id: int, *, lock: bool = False) -> ServiceRequest:

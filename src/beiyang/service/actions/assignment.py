@@ -9,8 +9,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from beiyang.accounts.roles import has_role
+from beiyang.companies.actions import check_no_conflict_of_interest
 from beiyang.companies.models import Company
-from beiyang.companies.queries import member_ids
+from beiyang.companies.queries import conflict_of_interest, member_ids
 from beiyang.core.audit import log_action
 from beiyang.core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from beiyang.notifications.actions import do_send_message
@@ -103,6 +104,7 @@ def check_assign_officer(staff, company_id: int, officer_id: int | None) -> Offi
     officer = officers().filter(pk=officer_id).first()
     if officer is None:
         raise InvalidInput("被指派人须为服务专员", "The user must be a service officer", field="user_id")
+    check_no_conflict_of_interest(officer, company.pk, (company.name, company.name))
     return set_officer(company, officer, staff)
 
 
@@ -130,9 +132,12 @@ def check_assign_balanced(staff, company_ids: list[int] | None = None) -> list[O
         current = (
             OfficerAssignment.objects.filter(company=company).values_list("officer_id", flat=True).first()
         )
+        free = [pk for pk in loads if conflict_of_interest(by_id[pk], company.pk) is None]
+        if not free:
+            continue  # every officer belongs to it or is tied to it: a town admin decides
         if current in loads:
             loads[current] -= 1
-        chosen = min(loads, key=lambda pk: (loads[pk], pk))
+        chosen = min(free, key=lambda pk: (loads[pk], pk))
         loads[chosen] += 1
         done.append(set_officer(company, by_id[chosen], staff))
     return done
@@ -140,10 +145,10 @@ def check_assign_balanced(staff, company_ids: list[int] | None = None) -> list[O
 
 def assign_new_company(company: Company) -> OfficerAssignment | None:
     """Helper inside the company's creation: the least-loaded officer, if there is one."""
-    pool = caseloads()
-    if not pool:
+    free = [o for o in caseloads() if conflict_of_interest(o, company.pk) is None]
+    if not free:
         return None
-    return set_officer(company, pool[0], None)
+    return set_officer(company, free[0], None)
 
 
 def officer_of(company_id: int | None):

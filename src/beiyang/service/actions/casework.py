@@ -14,7 +14,7 @@ from django.utils import timezone
 from beiyang.accounts.roles import has_role
 from beiyang.core.audit import log_action
 from beiyang.core.errors import InvalidInput
-from beiyang.service.actions.access import ROLE, access_staff_request, clean_text, transition
+from beiyang.service.actions.access import ROLE, access_staff_request, check_free_of, clean_text, transition
 from beiyang.service.actions.assignment import officers
 from beiyang.service.actions.attachments import attach
 from beiyang.service.actions.clocks import back_in_progress, service_hours
@@ -94,6 +94,7 @@ def _reassign(staff, request: ServiceRequest, officer_id: int | None) -> Service
             raise InvalidInput(
                 "被转派人须为服务专员", "The assignee must be a service officer", field="officer_id"
             )
+        check_free_of(officer, request)
     before = request.officer_id
     if before == (officer.pk if officer else None):
         return request

@@ -194,7 +194,7 @@ def test_bad_requests_are_refused_in_both_languages_and_write_nothing(served, bo
 
 
 @pytest.mark.parametrize(
-    "rating, status", [(0, 400), (6, 400), (-1, 400), ("5", 422), (3.5, 422), (True, 422)]
+    "rating, status", [(0, 422), (6, 422), (-1, 422), ("5", 422), (3.5, 422), (True, 422)]
 )
 def test_ratings_outside_one_to_five_are_refused(served, rating, status):
     _user, _company, client, _officer, officer_client = served

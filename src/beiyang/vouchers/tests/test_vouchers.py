@@ -221,9 +221,14 @@ def test_commands(funded, founder, capsys):
     assert "corpus" in capsys.readouterr().out
     call_command("reconcile")
     assert "books balance" in capsys.readouterr().out
-    Account.objects.filter(code__startswith="grant:").update(credits_posted=1)
+    grants = Account.objects.filter(code__startswith="grant:")
+    kept = dict(grants.values_list("pk", "credits_posted"))
+    grants.update(credits_posted=1)
     with pytest.raises(SystemExit):
         call_command("reconcile")
+    for pk, credits in kept.items():  # the books put right, as the suite's end checks them
+        Account.objects.filter(pk=pk).update(credits_posted=credits)
+    call_command("reconcile")
 
 
 def test_a_batch_answers_each_request_as_if_alone(granted, provider):

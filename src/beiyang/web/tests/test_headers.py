@@ -61,3 +61,26 @@ def test_answers_to_a_signed_in_caller_are_not_stored(founder):
         assert resp.status_code == 200 and "no-store" in resp.headers.get("Cache-Control", ""), path
     public = Client().get("/api/v1/events")
     assert "no-store" not in public.headers.get("Cache-Control", "")
+
+
+def test_portal_pages_and_staff_exports_are_not_stored(founder, make_staff):
+    """Pages (a signed-in founder's, a staff member's, the login page with its CSRF token) and
+    the staff's spreadsheets carried no Cache-Control: a shared proxy could keep them."""
+    user, _company, _api = founder
+    officer, _ = make_staff("service_officer")
+    staff_browser, founder_browser = Client(), Client()
+    staff_browser.force_login(officer)
+    founder_browser.force_login(user)
+    answers = [
+        Client().get("/"),
+        Client().get("/login/?mode=sms"),
+        founder_browser.get("/me/"),
+        founder_browser.get("/events/mine/"),
+        staff_browser.get("/staff/service/"),
+        staff_browser.get("/staff/service/?export=csv"),
+        staff_browser.get("/staff/service/?export=xlsx"),
+    ]
+    for resp in answers:
+        assert resp.status_code == 200, resp.request
+        directives = {d.strip() for d in resp.headers.get("Cache-Control", "").split(",")}
+        assert {"no-store", "private"} <= directives, (resp.request["PATH_INFO"], directives)
