@@ -11,6 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
+
+TOWN_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def town_today() -> dt.date:
+    """Today in the town (Asia/Shanghai), from the clock: every age, window and deadline the agent
+    reads is counted on it. At 17:00 UTC it is already tomorrow in Shanghai."""
+    from django.utils import timezone
+
+    return timezone.localdate(timezone.now(), TOWN_ZONE)
+
 
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 EN_DAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
@@ -53,7 +65,7 @@ def window(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
 
 
 KIND_WORDS = {
-    "roadshow": ("路演", "roadshow"),
+    "roadshow": ("路演", "roadshow"),  # also "路演曰", a common slip for 路演日
     "salon": ("沙龙", "salon"),
     "seminar": ("研讨会", "seminar", "讲座"),
     "competition": ("大赛", "比赛", "competition"),

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from beiyang.agent import nlu
-from beiyang.agent.nlu import INTENTS, SLOTS_OF, Understanding, normalise
+from beiyang.agent.nlu import INTENTS, Understanding, normalise
 
 logger = logging.getLogger(__name__)
 MATCH_KINDS = ["mentor", "investor", "incubator", "talent"]
@@ -200,4 +200,4 @@ def normalise_slots(
     if args.get("match_kind") in MATCH_KINDS:
         slots["match_kind"] = args["match_kind"]
     slots.update(ruled)
-    return {k: v for k, v in slots.items() if k in SLOTS_OF.get(intent, ())}
+    return nlu.intent_slots(intent, slots, text)

@@ -101,6 +101,12 @@ def _limit_fen(snapshot: dict[str, Any]) -> int | None:
     return snapshot.get("max_fen")
 
 
+def amount_limit_fen(company, policy_id: str) -> int | None:
+    """The most this company may ask of a policy, as ``do_start_application`` will check it: for
+    the agent to refuse an amount when it proposes, not after the founder confirmed."""
+    return _limit_fen(_evaluate(company, policy_id))
+
+
 def _refuse_ineligible(snapshot: dict[str, Any]) -> None:
     if snapshot["status"] == "ineligible":
         raise Conflict(

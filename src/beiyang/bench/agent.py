@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -49,17 +48,25 @@ def _run(quick: bool, log) -> dict[str, Any]:
     from django.core.cache import cache
 
     from beiyang.agent import actions
-    from beiyang.agent.nlu import understand
+    from beiyang.agent.nlu import CORPUS_DATE, understand
 
     actions.RATE_PER_MINUTE = 10**9  # the benchmark is one very fast user
-    dev = settings.BASE_DIR.parent / "shared" / "agent" / "dev-set.jsonl"
+    dev = OWN.parents[1] / "training" / "dev-set.jsonl"  # the public dev set, as the agent ships it
     corpus = OWN.parents[1] / "corpus"  # the held-out files are scored only, never trained or tuned on
+    # The dev set and our phrasings are learned from: their accuracy is no measure of unseen messages.
     sets = {
-        "dev-set": dev,
-        "own phrasings": OWN,
+        "dev-set (trained on)": dev,
+        "own phrasings (trained on)": OWN,
         "held-out corpus split": corpus / "heldout.jsonl",
         "held-out second writer": corpus / "heldout-2.jsonl",
+        "held-out new capabilities": corpus / "heldout-3.jsonl",
     }
+    from beiyang.accounts.models import User
+    from beiyang.demo import DEMO_FOUNDER_PHONE
+
+    # Turns as the demo founder too: the new capabilities read their own records (officer,
+    # requests, entries, internships), which a visitor is only asked to log in for.
+    founder = User.objects.get(phone=DEMO_FOUNDER_PHONE)
     results: dict[str, Any] = {}
     rows_out = [("measure", "value", "note")]
     for name, path in sets.items():
@@ -67,7 +74,7 @@ def _run(quick: bool, log) -> dict[str, Any]:
             rows_out.append((name, "skipped", f"{path} not found"))
             continue
         rows = _rows(path)
-        understood = [understand(r["text"]) for r in rows]
+        understood = [understand(r["text"], CORPUS_DATE) for r in rows]
         intents = sum(u.intent == r["intent"] for u, r in zip(understood, rows, strict=True)) / len(rows)
         slots = sum(u.slots == r["slots"] for u, r in zip(understood, rows, strict=True)) / len(rows)
         for r in rows[:5]:
@@ -75,9 +82,10 @@ def _run(quick: bool, log) -> dict[str, Any]:
         latencies = []
         for _ in range(1 if quick else 3):
             for r in rows:
-                started = time.perf_counter()
-                actions.do_agent_turn(None, r["text"], rate_key="bench")
-                latencies.append((time.perf_counter() - started) * 1000)
+                for user in (None, founder):
+                    started = time.perf_counter()
+                    actions.do_agent_turn(user, r["text"], rate_key="bench")
+                    latencies.append((time.perf_counter() - started) * 1000)
         latencies.sort()
         p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
         results[name] = {
@@ -96,7 +104,7 @@ def _run(quick: bool, log) -> dict[str, Any]:
             (
                 f"{name}: whole turn p50 / p95",
                 f"{statistics.median(latencies):.1f} / {p95:.1f} ms",
-                "answer + conversation written; goal p95 ≤ 30 ms",
+                "a visitor's and the demo founder's turns: answer + conversation written; goal p95 ≤ 30 ms",
             ),
         ]
     cache.clear()

@@ -5,7 +5,7 @@ import pytest
 from conftest import shared_path
 from django.core.management import call_command
 
-from beiyang.agent.nlu import understand
+from beiyang.agent.nlu import CORPUS_DATE, understand
 from beiyang.applications.models import Application
 from beiyang.events.models import Registration
 from beiyang.events.tests.factories import EventFactory
@@ -17,8 +17,8 @@ HERE = Path(__file__).parent
 
 def _accuracy(path):
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    intents = sum(understand(r["text"]).intent == r["intent"] for r in rows) / len(rows)
-    slots = sum(understand(r["text"]).slots == r["slots"] for r in rows) / len(rows)
+    intents = sum(understand(r["text"], CORPUS_DATE).intent == r["intent"] for r in rows) / len(rows)
+    slots = sum(understand(r["text"], CORPUS_DATE).slots == r["slots"] for r in rows) / len(rows)
     return intents, slots
 
 
