@@ -359,6 +359,14 @@ if STORAGE_S3_BUCKET:
     }
 else:
     _uploads = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Where ``beiyang backup --root … --offsite`` copies each backup: a bucket in another region
+# or with another provider than the town's servers (its lifecycle rule keeps the retention).
+BACKUP_S3_BUCKET = os.environ.get("BACKUP_S3_BUCKET", "")
+BACKUP_S3_PREFIX = os.environ.get("BACKUP_S3_PREFIX", "beiyang")
+BACKUP_S3_ENDPOINT_URL = os.environ.get("BACKUP_S3_ENDPOINT_URL", "")
+BACKUP_S3_ACCESS_KEY_ID = os.environ.get("BACKUP_S3_ACCESS_KEY_ID", "")
+BACKUP_S3_SECRET_ACCESS_KEY = os.environ.get("BACKUP_S3_SECRET_ACCESS_KEY", "")
+BACKUP_S3_REGION = os.environ.get("BACKUP_S3_REGION", "")
 STORAGES = {
     "default": _uploads,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -18,10 +18,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import boto3
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.utils import timezone
 
 from beiyang.core.audit import log_action
 from beiyang.core.errors import Conflict, InvalidInput
@@ -278,3 +280,52 @@ def _settle_snapshot_deliveries(taken_at: str) -> int:
     if count:
         log_action("ops.restore.deliveries_settled", actor_label="system", count=count, taken_at=taken_at)
     return count
+
+
+BACKUP_PREFIX = "beiyang-"
+
+
+def take_scheduled_backup(root: Path, keep: int, offsite: bool) -> tuple[Path, dict[str, Any]]:
+    """The nightly backup: a new dated folder under ``root`` (town time), copied off-site when
+    asked, then all but the newest ``keep`` complete backups in ``root`` removed. A folder
+    without a manifest (a backup cut short) is never counted as one, and removed too."""
+    if keep < 1:
+        raise InvalidInput("至少保留一份备份", "Keep at least one backup", field="keep")
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o700)
+    folder = root / f"{BACKUP_PREFIX}{timezone.localtime().strftime('%Y%m%d-%H%M%S')}"
+    manifest = take_backup(folder)
+    if offsite:
+        manifest["offsite"] = copy_offsite(folder)
+    complete = sorted(
+        p for p in root.iterdir() if p.name.startswith(BACKUP_PREFIX) and (p / MANIFEST).is_file()
+    )
+    partial = [p for p in root.iterdir() if p.name.startswith(BACKUP_PREFIX) and not (p / MANIFEST).is_file()]
+    for old in complete[:-keep] + partial:
+        shutil.rmtree(old)
+    return folder, manifest
+
+
+def copy_offsite(folder: Path) -> str:
+    """Copy a backup folder to the town's off-site bucket (``BACKUP_S3_BUCKET``; an
+    S3-compatible store in another region or provider), the manifest last, so that a copy
+    without its manifest is known to be incomplete. Retention there is the bucket's own
+    lifecycle rule. Returns where it went."""
+    bucket = settings.BACKUP_S3_BUCKET
+    if not bucket:
+        raise InvalidInput(
+            "未设置异地备份存储桶 BACKUP_S3_BUCKET", "BACKUP_S3_BUCKET is not set", field="offsite"
+        )
+    client = boto3.client(
+        "s3",
+        endpoint_url=settings.BACKUP_S3_ENDPOINT_URL or None,
+        aws_access_key_id=settings.BACKUP_S3_ACCESS_KEY_ID or None,
+        aws_secret_access_key=settings.BACKUP_S3_SECRET_ACCESS_KEY or None,
+        region_name=settings.BACKUP_S3_REGION or None,
+    )
+    prefix = f"{settings.BACKUP_S3_PREFIX.strip('/')}/{folder.name}".lstrip("/")
+    files = sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.name == MANIFEST)
+    for path in files:
+        client.upload_file(str(path), bucket, f"{prefix}/{path.relative_to(folder).as_posix()}")
+    return f"s3://{bucket}/{prefix}/"

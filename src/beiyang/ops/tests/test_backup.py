@@ -139,3 +139,37 @@ def test_backup_under_write_load_restores_and_reconciles(tmp_path):
     other.mkdir()
     damaged = _beiyang(_env(other, "beiyang_backup_other"), "restore", str(backup))
     assert damaged.returncode != 0 and "损坏" in damaged.stderr
+
+
+def test_the_nightly_backup_keeps_the_newest_and_copies_each_off_site(tmp_path):
+    from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, local_s3_server, make_bucket, s3_client
+
+    live, root = tmp_path / "live", tmp_path / "backups"
+    live.mkdir()
+    env = _env(live, "beiyang_backup_nightly")
+    assert _beiyang(env, "migrate", "--noinput").returncode == 0
+    with local_s3_server() as endpoint:
+        make_bucket(endpoint, "town-backups")
+        env.update(
+            {
+                "BACKUP_S3_BUCKET": "town-backups",
+                "BACKUP_S3_ENDPOINT_URL": endpoint,
+                "BACKUP_S3_ACCESS_KEY_ID": ACCESS_KEY,
+                "BACKUP_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+                "BACKUP_S3_REGION": REGION,
+            }
+        )
+        (root / "beiyang-20000101-000000").mkdir(parents=True)  # a backup cut short: no manifest
+        for _ in range(3):
+            taken = _beiyang(env, "backup", "--root", str(root), "--keep", "2", "--offsite")
+            assert taken.returncode == 0, taken.stdout + taken.stderr
+            assert "s3://town-backups/beiyang/beiyang-" in taken.stdout
+            time.sleep(1.1)  # one folder a second
+        kept = sorted(p.name for p in root.iterdir())
+        keys = [o["Key"] for o in s3_client(endpoint).list_objects_v2(Bucket="town-backups")["Contents"]]
+    assert len(kept) == 2 and all((root / name / "manifest.json").is_file() for name in kept)
+    assert root.stat().st_mode & 0o777 == 0o700
+    manifests = [k for k in keys if k.endswith("/manifest.json")]
+    assert len(manifests) == 3 and all(k.startswith("beiyang/beiyang-") for k in manifests)
+    refused = _beiyang(env, "backup", "--root", str(root), "--keep", "0")
+    assert refused.returncode != 0 and "至少保留一份备份" in refused.stderr
