@@ -147,16 +147,12 @@ if DATABASE_URL:
         }
         # libpq's own bound on reaching the server (a host that does not answer).
         options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")))
-        # Behind a pooler in transaction mode (PgBouncer's pool_mode=transaction) a named cursor
-        # does not survive between statements: ``.iterator()`` then reads in one go instead.
-        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
-            "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
-        )
         # With a pool, Django passes ``check=ConnectionPool.check_connection`` for this: a
         # connection whose backend died (restart, failover, pg_terminate_backend) is found out
         # when taken from the pool and replaced, not handed to a request.
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-        # Behind PgBouncer in transaction pooling a cursor cannot outlive its transaction.
+        # Behind a pooler in transaction mode (PgBouncer's pool_mode=transaction) a named cursor
+        # does not survive between statements: ``.iterator()`` then reads in one go instead.
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_TRANSACTION_POOLING", False)
     DATABASES["default"].setdefault("TEST", {})
 else:

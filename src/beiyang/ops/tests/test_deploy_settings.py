@@ -37,7 +37,7 @@ def test_postgres_behind_a_transaction_pooler_and_bounded_waits(tmp_path):
     pooled = _settings(
         tmp_path,
         DATABASE_URL="postgres://beiyang@127.0.0.1:6432/beiyang",
-        DATABASE_DISABLE_SERVER_SIDE_CURSORS="1",
+        DATABASE_TRANSACTION_POOLING="1",
     )
     assert pooled["cursors"] is True
     assert pooled["connect_timeout"] == 3 and pooled["pool_timeout"] == 5
