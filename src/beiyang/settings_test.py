@@ -14,8 +14,11 @@ def _own_place_per_worker() -> None:
     pack's export) and a Redis database of its own (``cache.clear()`` empties a whole Redis
     database). pytest-django gives each worker its own PostgreSQL test database."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if not worker.startswith("gw"):
+    if not worker.startswith("gw") or os.environ.get("BEIYANG_TEST_PLACE") == worker:
+        # A server this worker started inherits the place already made: making it again would
+        # put the server's uploads and Redis keys one level away from the test's.
         return
+    os.environ["BEIYANG_TEST_PLACE"] = worker
     number = int(worker[2:])
     if os.environ.get("BEIYANG_VAR_DIR"):
         own = Path(os.environ["BEIYANG_VAR_DIR"]) / worker

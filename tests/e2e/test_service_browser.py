@@ -80,7 +80,7 @@ def test_ask_the_officer_and_the_reply_arrives_on_a_phone():
         staff.fill("#phone", "13900000086")
         staff.fill("#password", "Str0ng-pass-1")
         staff.click("button[type=submit]")
-        staff.wait_for_url(f"{base}/")
+        staff.wait_for_url(f"{base}/staff/")  # staff land on their own workspace
         for url in ("/staff/service/", f"/staff/service/{request.pk}/", f"/staff/companies/{company.pk}/"):
             staff.goto(f"{base}{url}")
             assert "人才公寓入住咨询" in staff.content(), url

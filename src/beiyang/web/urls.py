@@ -45,7 +45,7 @@ urlpatterns = [
     path("provider/", voucher_views.provider_portal, name="provider_portal"),
     path("provider/statement/", voucher_views.provider_statement, name="provider_statement"),
     path("staff/vouchers/", voucher_views.officer_desk, name="officer_desk"),
-    path("staff/vouchers/companies/<int:company_id>/", voucher_views.officer_company, name="officer_company"),
+    path("staff/vouchers/companies/<id:company_id>/", voucher_views.officer_company, name="officer_company"),
     path("matches/", matching_views.matches, name="matches"),
     path("agent/", agent_views.chat, name="agent"),
     path("staff/agent/", agent_views.staff_tickets, name="staff_tickets"),
@@ -67,7 +67,7 @@ urlpatterns = [
     path("competitions/", competition_views.competition_list, name="competitions"),
     path("competitions/<id:competition_id>/", competition_views.competition_detail, name="competition"),
     path("judge/", competition_views.judge_desk, name="judge_desk"),
-    path("competitions/entries/<int:entry_id>/deck/", competition_views.deck_view, name="entry_deck"),
+    path("competitions/entries/<id:entry_id>/deck/", competition_views.deck_view, name="entry_deck"),
     path("staff/competitions/", competition_views.staff_competitions, name="staff_competitions"),
     path(
         "staff/competitions/<id:competition_id>/",

@@ -86,7 +86,7 @@ def test_calculator_answers_htmx_with_a_fragment():
     page = resp.content.decode()
     assert resp.status_code == 200 and "<html" not in page and "在徐汇区注册即可符合条件" in page
     resp = client.post("/benefits/calculator/", {"age": "abc"}, headers={"HX-Request": "true"})
-    assert "应为整数" in resp.content.decode()
+    assert "年龄应为0到150之间的整数" in resp.content.decode()
 
 
 def test_staff_pages_need_roles(founder, make_staff):
